@@ -1,0 +1,1 @@
+"""One module per ``lungview`` subcommand (see :mod:`lungview.cli`)."""

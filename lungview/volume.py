@@ -1,0 +1,77 @@
+"""What a scanned series is: immutable descriptions shared by the engine, the models and the GUI.
+
+No pixel data lives here; :mod:`lungview.dicom` decodes pixels on demand.
+"""
+
+from dataclasses import dataclass, field
+
+from lungview.windowing import Window
+
+
+@dataclass(frozen=True)
+class SliceRef:
+    """Identity and geometry of one displayable slice: a file, or one frame of a multi-frame file."""
+
+    path: str
+    sop_instance_uid: str
+    instance_number: int | None
+    z: float
+    """Position along the stack normal in mm (the projection of ImagePositionPatient); index for plain images."""
+    pixel_spacing: tuple[float, float] | None
+    """(row, column) spacing in mm, None where unknown."""
+    slice_thickness: float | None
+    frame: int | None = None
+    """Frame index inside a multi-frame file; None for a single-frame file."""
+
+
+@dataclass(frozen=True)
+class PatientIdentity:
+    """Identifiers shown in the overlay and hidden on request. Never logged."""
+
+    name: str = ""
+    patient_id: str = ""
+    birth_date: str = ""
+
+
+@dataclass(frozen=True)
+class Series:
+    """One geometrically sorted stack of slices with a common size and orientation."""
+
+    series_uid: str
+    study_uid: str
+    modality: str
+    description: str
+    rows: int
+    columns: int
+    spacing: tuple[float, float, float] | None
+    """(z, y, x) in mm; z is the median step between slices. None where unknown."""
+    orientation: tuple[float, ...] | None
+    """ImageOrientationPatient (row and column direction cosines), None for plain images."""
+    slices: tuple[SliceRef, ...]
+    has_hu: bool
+    """True when pixel values are Hounsfield units (CT through the modality LUT)."""
+    warnings: tuple[str, ...] = ()
+    patient: PatientIdentity = field(default_factory=PatientIdentity)
+    stored_window: Window | None = None
+    """The first window stored in the files (WindowCenter/WindowWidth), if any."""
+    image_type: tuple[str, ...] = ()
+    """ImageType values (e.g. ORIGINAL, PRIMARY, AXIAL; LOCALIZER for a scout)."""
+
+    def __len__(self) -> int:
+        return len(self.slices)
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file that could not be used, with a reason a radiologist understands."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything found under the paths a user opened."""
+
+    series: tuple[Series, ...]
+    skipped: tuple[SkippedFile, ...]
