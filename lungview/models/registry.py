@@ -1,0 +1,70 @@
+"""Find, verify, load and save shipped models in ``weights/<id>/`` (``card.json`` + fp16 ``model.pt``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import logging
+from pathlib import Path
+
+import torch
+
+from lungview import paths
+from lungview.models.backbones import Classifier, build_classifier
+from lungview.models.card import WEIGHTS_FILE, ModelCard, ModelError, file_sha256, read_card, write_card
+from lungview.models.predict import LoadedModel
+
+log = logging.getLogger(__name__)
+
+
+def list_model_ids(weights_dir: Path | None = None) -> list[str]:
+    """Sorted ids of the folders in ``weights_dir`` (default: the shipped weights) that hold a ``card.json``."""
+    root = weights_dir or paths.weights_dir()
+    if not root.is_dir():
+        return []
+    return sorted(folder.name for folder in root.iterdir() if (folder / "card.json").is_file())
+
+
+def load_model(model_id: str, weights_dir: Path | None = None) -> LoadedModel:
+    """Load model ``model_id`` after checking its weight file's SHA-256 and class count against its card.
+
+    Raises
+    ------
+    ModelError
+        With a plain sentence: unknown id, missing or altered weight file, or a card that does not fit the weights.
+    """
+    root = weights_dir or paths.weights_dir()
+    folder = root / model_id
+    if not folder.is_dir():
+        raise ModelError(f"no model called {model_id!r} in {root}")
+    card = read_card(folder)
+    weights = folder / WEIGHTS_FILE
+    if not weights.is_file():
+        raise ModelError(f"model {model_id!r} has no weight file ({WEIGHTS_FILE})")
+    if file_sha256(weights) != card.sha256:
+        raise ModelError(f"the weight file of model {model_id!r} does not match its card (SHA-256 differs); it may be damaged or replaced")
+    state = torch.load(weights, map_location="cpu", weights_only=True)
+    head = state.get("head.weight")
+    if head is None or head.shape[0] != len(card.classes):
+        outputs = "no classifier head" if head is None else f"{head.shape[0]} outputs"
+        raise ModelError(f"model {model_id!r} has {outputs} but its card lists {len(card.classes)} classes")
+    try:
+        network, _ = build_classifier(card.architecture, len(card.classes), card.preprocessing.size, pretrained=False)
+        network.load_state_dict({key: value.float() if value.is_floating_point() else value for key, value in state.items()})
+    except (ValueError, RuntimeError) as error:
+        raise ModelError(f"the weights of model {model_id!r} do not fit architecture {card.architecture!r} ({error})") from None
+    log.debug("loaded model %s (%s, %d classes)", model_id, card.architecture, len(card.classes))
+    return LoadedModel(card, network.eval())
+
+
+def save_model(folder: Path, network: Classifier, card: ModelCard) -> ModelCard:
+    """Write ``network`` as an fp16 state dict and ``card`` (with the file's SHA-256 filled in); returns that card."""
+    folder.mkdir(parents=True, exist_ok=True)
+    half_state = {key: value.detach().half() if value.is_floating_point() else value for key, value in network.state_dict().items()}
+    buffer = io.BytesIO()
+    torch.save(half_state, buffer)
+    (folder / WEIGHTS_FILE).write_bytes(buffer.getvalue())
+    final = dataclasses.replace(card, sha256=file_sha256(folder / WEIGHTS_FILE))
+    write_card(folder, final)
+    return final
+
