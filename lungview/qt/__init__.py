@@ -1,0 +1,1 @@
+"""The PySide6 viewer: windows, widgets and background runners. Displays and wires; computes nothing."""
