@@ -1,0 +1,30 @@
+"""Viewer entry point: QApplication -> error hook -> main window -> event loop."""
+
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from lungview.paths import sample_series_dir
+
+
+def application() -> QApplication:
+    """The running QApplication, created (as "LungView") if there is none."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setOrganizationName("LungView")
+        app.setApplicationName("LungView")
+    return app
+
+
+def run_viewer(paths: list[str]) -> int:
+    """Show the main window on ``paths`` (the bundled sample series when empty); returns the exit status."""
+    from lungview.qt.errors import install_excepthook
+    from lungview.qt.main_window import MainWindow
+
+    app = application()
+    install_excepthook()
+    window = MainWindow()
+    window.show()
+    window.open_paths(list(paths) or [str(sample_series_dir())])
+    return app.exec()

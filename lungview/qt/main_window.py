@@ -1,0 +1,613 @@
+"""The LungView main window: open, browse series, scroll, window, zoom, measure; never wait.
+
+Hooks for panels added later (the AI panel of issue 5):
+
+- :meth:`MainWindow.add_panel` docks a widget (right side by default);
+- :meth:`MainWindow.add_slider_strip` puts a widget (a per-slice probability strip) right above the slice slider,
+  spanning the same width;
+- :meth:`MainWindow.create_runner` gives a latest-request-wins :class:`~lungview.qt.runner.Runner` that the window
+  shuts down when it closes;
+- signals ``series_changed(Series)``, ``slice_changed(index)`` (the user moved) and ``slice_displayed(index)``
+  (that slice's pixels are on screen; :meth:`current_image` returns them);
+- ``window.view`` is the :class:`~lungview.qt.slice_view.SliceView`: ``set_overlay(rgba)`` draws an image
+  registered on the slice at every zoom and pan, ``image_to_view`` / ``view_to_image`` map coordinates.
+"""
+
+import logging
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lungview import INTENDED_USE, __version__
+from lungview.dicom import read_header
+from lungview.qt import overlays
+from lungview.qt.errors import show_error
+from lungview.qt.runner import Runner
+from lungview.qt.series_browser import SeriesBrowser
+from lungview.qt.series_loader import SeriesLoader, default_window
+from lungview.qt.shortcuts_dialog import ShortcutsDialog, shortcut_rows
+from lungview.qt.skipped_panel import SkippedFilesPanel
+from lungview.qt.slice_view import SliceView
+from lungview.qt.tag_dialog import TagDialog
+from lungview.volume import ScanResult, Series
+from lungview.windowing import PRESETS, Window, apply_window
+
+log = logging.getLogger(__name__)
+
+MAX_RECENT_FOLDERS = 8
+PAGE_STEP = 10
+PRESET_LABELS = {"lung": "Lung", "mediastinum": "Mediastinum", "soft-tissue": "Soft tissue", "bone": "Bone"}
+
+
+def default_settings() -> QSettings:
+    """The user's settings (organisation and application "LungView")."""
+    return QSettings("LungView", "LungView")
+
+
+class MainWindow(QMainWindow):
+    """The viewer window. See the module docstring for the hooks other panels use."""
+
+    series_changed = Signal(object)
+    slice_changed = Signal(int)
+    slice_displayed = Signal(int)
+    scan_finished = Signal(object)
+    loading_finished = Signal()
+
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"LungView {__version__}")
+        self.setAcceptDrops(True)
+        self.resize(1280, 860)
+        self._settings = settings if settings is not None else default_settings()
+        self._scan: ScanResult | None = None
+        self._series: Series | None = None
+        self._index = 0
+        self._displayed_index: int | None = None
+        self._displayed_image: np.ndarray | None = None
+        self._runners: list[Runner] = []
+        self.tag_dialog: TagDialog | None = None
+
+        self.loader = SeriesLoader(self)
+        self.view = SliceView(self)
+        self.series_browser = SeriesBrowser(self)
+        self.skipped_panel = SkippedFilesPanel(self)
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self._cine_timer = QTimer(self)
+
+        self._create_actions()
+        self._create_menus()
+        self._create_toolbar()
+        self._create_central()
+        self._create_docks()
+        self._create_status_bar()
+        self._connect()
+        self._show_identifiers_hidden(self._settings.value("hide_identifiers", False, type=bool))
+        self._update_enabled()
+
+    # ================================================================ hooks
+    def add_panel(
+        self, widget: QWidget, title: str, area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea
+    ) -> QDockWidget:
+        """Dock ``widget`` under ``title`` (right side by default) and list it in the View menu."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def add_slider_strip(self, widget: QWidget) -> None:
+        """Place ``widget`` directly above the slice slider, spanning the same width."""
+        self._strip_layout.addWidget(widget)
+
+    def create_runner(self, name: str) -> Runner:
+        """A latest-request-wins runner owned by the window and shut down when it closes."""
+        runner = Runner(name, self)
+        self._runners.append(runner)
+        return runner
+
+    def current_series(self) -> Series | None:
+        return self._series
+
+    def current_index(self) -> int:
+        """Index of the slice the user is on (its pixels may still be decoding)."""
+        return self._index
+
+    def current_image(self) -> np.ndarray | None:
+        """Pixels of the slice on screen (HU or grey), or None while it is decoding or could not be decoded."""
+        return self._displayed_image if self._displayed_index == self._index else None
+
+    def scan_result(self) -> ScanResult | None:
+        return self._scan
+
+    def identifiers_hidden(self) -> bool:
+        return self.hide_identifiers_action.isChecked()
+
+    # ============================================================== opening
+    def open_paths(self, paths: list[str]) -> None:
+        """Open folders or files in the background (the current series stays until the new one is found)."""
+        paths = [str(path) for path in paths]
+        if not paths:
+            return
+        self._stop_cine()
+        self._remember_recent(paths)
+        self.loader.open(paths)
+
+    def open_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open DICOM folder")
+        if folder:
+            self.open_paths([folder])
+
+    def open_files_dialog(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Open files", "", "DICOM and images (*.dcm *.DCM *.dicom *.ima *.png *.jpg *.jpeg DICOMDIR);;All files (*)"
+        )
+        if files:
+            self.open_paths(files)
+
+    def select_series(self, index: int) -> None:
+        """Show series ``index`` of the last scan, starting at its middle slice."""
+        if self._scan is None or not 0 <= index < len(self._scan.series):
+            return
+        self._stop_cine()
+        series = self._scan.series[index]
+        self._series = series
+        self._index = len(series) // 2
+        self._displayed_index = None
+        self._displayed_image = None
+        self.series_browser.set_current(index)
+        self.view.set_image(None)
+        self.view.set_overlay(None)
+        self.view.set_message("Loading…")
+        self.view.set_edge_labels(overlays.edge_labels(series))
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, len(series) - 1)
+        self.slider.setValue(self._index)
+        self.slider.blockSignals(False)
+        self.stored_window_action.setEnabled(series.stored_window is not None)
+        self.set_window(default_window(series))
+        self._update_overlay_text()
+        self._update_enabled()
+        self.loader.select_series(series, self._index)
+        self.series_changed.emit(series)
+        self.slice_changed.emit(self._index)
+
+    def _remember_recent(self, paths: list[str]) -> None:
+        first = Path(paths[0])
+        folder = str(first if first.is_dir() else first.parent)
+        recent = [folder] + [entry for entry in self.recent_folders() if entry != folder]
+        self._settings.setValue("recent_folders", recent[:MAX_RECENT_FOLDERS])
+        self._rebuild_recent_menu()
+
+    def recent_folders(self) -> list[str]:
+        value = self._settings.value("recent_folders", [])
+        if isinstance(value, str):  # QSettings returns a lone string for a one-element list in INI files
+            value = [value]
+        return [str(entry) for entry in value or []]
+
+    # =========================================================== navigation
+    def set_slice(self, index: int) -> None:
+        """Go to slice ``index`` (clamped); shows it at once when decoded, else asks for it."""
+        if self._series is None:
+            return
+        index = min(max(int(index), 0), len(self._series) - 1)
+        if index == self._index:
+            return
+        self._index = index
+        self.slider.blockSignals(True)
+        self.slider.setValue(index)
+        self.slider.blockSignals(False)
+        image = self.loader.store.get(index) if self.loader.store is not None else None
+        if image is not None:
+            self._display(index, image)
+        else:
+            failure = self.loader.store.failed(index) if self.loader.store is not None else None
+            if failure:
+                self._on_slice_failed(index, failure)
+            else:
+                self.view.set_message("Loading…")
+                self.loader.request_slice(index)
+        self.slice_changed.emit(index)
+
+    def step_slice(self, steps: int) -> None:
+        self.set_slice(self._index + steps)
+
+    def set_window(self, window: Window) -> None:
+        """Display through ``window``; the matching preset button lights up."""
+        self.view.set_window(window)
+        self._on_window_changed(window)
+
+    def apply_preset(self, name: str) -> None:
+        self.set_window(PRESETS[name])
+
+    def apply_stored_window(self) -> None:
+        if self._series is not None and self._series.stored_window is not None:
+            self.set_window(self._series.stored_window)
+
+    def _display(self, index: int, image: np.ndarray) -> None:
+        self._displayed_index = index
+        self._displayed_image = image
+        spacing = self._series.slices[index].pixel_spacing if self._series else None
+        self.view.set_image(image, spacing)
+        self.view.set_message("")
+        self._update_overlay_text()
+        if index == len(self._series) // 2 and self.series_browser.currentRow() >= 0:
+            self.series_browser.set_thumbnail(self._series.series_uid, self._thumbnail_of(image))
+        self.slice_displayed.emit(index)
+
+    def _thumbnail_of(self, image: np.ndarray) -> np.ndarray:
+        return apply_window(image, default_window(self._series))
+
+    # =============================================================== cine
+    def _toggle_cine(self, playing: bool) -> None:
+        if playing and self._series is not None:
+            self._cine_timer.start(max(1, round(1000 / self.fps_box.value())))
+        else:
+            self._cine_timer.stop()
+        self.play_action.setChecked(self._cine_timer.isActive())
+
+    def _stop_cine(self) -> None:
+        self._toggle_cine(False)
+
+    def _on_cine_tick(self) -> None:
+        if self._series is not None:
+            self.set_slice((self._index + 1) % len(self._series))
+
+    def _on_fps_changed(self, fps: int) -> None:
+        if self._cine_timer.isActive():
+            self._cine_timer.setInterval(max(1, round(1000 / fps)))
+
+    # ============================================================ building
+    def _action(self, text: str, slot, shortcut: str | list[str] | None = None, checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            shortcuts = [shortcut] if isinstance(shortcut, str) else shortcut
+            action.setShortcuts([QKeySequence(keys) for keys in shortcuts])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setCheckable(checkable)
+        (action.toggled if checkable else action.triggered).connect(slot)
+        self.addAction(action)  # shortcuts work even with the menu bar hidden
+        self._shortcut_actions.append(action)
+        return action
+
+    def _create_actions(self) -> None:
+        self._shortcut_actions: list[QAction] = []
+        self.open_folder_action = self._action("Open &folder…", self.open_folder_dialog, "Ctrl+O")
+        self.open_files_action = self._action("Open fi&les…", self.open_files_dialog, "Ctrl+Shift+O")
+        self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
+        self.previous_slice_action = self._action("Previous slice", lambda: self.step_slice(-1), "Up")
+        self.next_slice_action = self._action("Next slice", lambda: self.step_slice(1), "Down")
+        self.page_back_action = self._action(f"Back {PAGE_STEP} slices", lambda: self.step_slice(-PAGE_STEP), "PgUp")
+        self.page_forward_action = self._action(f"Forward {PAGE_STEP} slices", lambda: self.step_slice(PAGE_STEP), "PgDown")
+        self.first_slice_action = self._action("First slice", lambda: self.set_slice(0), "Home")
+        self.last_slice_action = self._action("Last slice", lambda: self.set_slice(10**9), "End")
+        self.play_action = self._action("Play / pause cine", self._toggle_cine, "P", checkable=True)
+        self.play_action.setIconText("Play")
+        self.preset_group = QActionGroup(self)
+        self.preset_group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
+        self.preset_actions: dict[str, QAction] = {}
+        for number, (name, label) in enumerate(PRESET_LABELS.items(), start=1):
+            window = PRESETS[name]
+            action = self._action(label, lambda _=False, n=name: self.apply_preset(n), str(number))
+            action.setToolTip(f"{label} window W{window.width:g} / L{window.center:g} ({number})")
+            action.setCheckable(True)
+            self.preset_group.addAction(action)
+            self.preset_actions[name] = action
+        self.stored_window_action = self._action("Stored window", self.apply_stored_window, "5")
+        self.stored_window_action.setToolTip("The window stored in the series' files (5)")
+        self.stored_window_action.setCheckable(True)
+        self.preset_group.addAction(self.stored_window_action)
+        self.fit_action = self._action("&Fit to window", self.view.fit, "F")
+        self.one_to_one_action = self._action("Actual pixels (1:1)", self.view.one_to_one, "Ctrl+1")
+        self.zoom_in_action = self._action("Zoom in", lambda: self.view.zoom_by(1.25), ["Ctrl++", "Ctrl+="])
+        self.zoom_out_action = self._action("Zoom out", lambda: self.view.zoom_by(0.8), "Ctrl+-")
+        self.reset_view_action = self._action("&Reset view", self._reset_view, "Ctrl+0")
+        self.ruler_action = self._action("Ruler", self.view.set_ruler_enabled, "M", checkable=True)
+        self.hide_identifiers_action = self._action(
+            "Hide identifiers", self._show_identifiers_hidden, "Ctrl+I", checkable=True
+        )
+        self.tags_action = self._action("DICOM &tags…", self.show_tags, "T")
+        self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts, "F1")
+
+    def _create_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addActions([self.open_folder_action, self.open_files_action])
+        self.recent_menu = file_menu.addMenu("&Recent folders")
+        self._rebuild_recent_menu()
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        self.view_menu = self.menuBar().addMenu("&View")
+        self.view_menu.addActions(
+            [
+                self.fit_action,
+                self.one_to_one_action,
+                self.zoom_in_action,
+                self.zoom_out_action,
+                self.reset_view_action,
+                self.ruler_action,
+                self.hide_identifiers_action,
+                self.tags_action,
+            ]
+        )
+        self.view_menu.addSeparator()
+        window_menu = self.menuBar().addMenu("&Window/Level")
+        window_menu.addActions([*self.preset_actions.values(), self.stored_window_action])
+        navigate_menu = self.menuBar().addMenu("&Navigate")
+        navigate_menu.addActions(
+            [
+                self.previous_slice_action,
+                self.next_slice_action,
+                self.page_back_action,
+                self.page_forward_action,
+                self.first_slice_action,
+                self.last_slice_action,
+                self.play_action,
+            ]
+        )
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
+
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for folder in self.recent_folders():
+            action = self.recent_menu.addAction(folder)
+            action.triggered.connect(lambda _=False, f=folder: self.open_paths([f]))
+        self.recent_menu.setEnabled(bool(self.recent_menu.actions()))
+
+    def _create_toolbar(self) -> None:
+        toolbar = self.addToolBar("Tools")
+        toolbar.setObjectName("tools")
+        toolbar.setMovable(False)
+        toolbar.addAction(self.open_folder_action)
+        toolbar.addSeparator()
+        toolbar.addActions([*self.preset_actions.values(), self.stored_window_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.fit_action, self.one_to_one_action, self.reset_view_action, self.ruler_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.hide_identifiers_action, self.tags_action])
+        self.toolbar = toolbar
+
+    def _create_central(self) -> None:
+        self.play_button = QToolButton(self)
+        self.play_button.setDefaultAction(self.play_action)
+        self.fps_box = QSpinBox(self)
+        self.fps_box.setRange(1, 60)
+        self.fps_box.setValue(10)
+        self.fps_box.setSuffix(" fps")
+        self.fps_box.setToolTip("Cine frame rate")
+        self.slider.setPageStep(PAGE_STEP)
+        self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys belong to the window's shortcuts
+        controls = QHBoxLayout()
+        controls.addWidget(self.play_button)
+        controls.addWidget(self.fps_box)
+        slider_column = QVBoxLayout()
+        self._strip_layout = QVBoxLayout()
+        self._strip_layout.setContentsMargins(0, 0, 0, 0)
+        slider_column.addLayout(self._strip_layout)
+        slider_column.addWidget(self.slider)
+        controls.addLayout(slider_column, stretch=1)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 4)
+        layout.addWidget(self.view, stretch=1)
+        layout.addLayout(controls)
+        self.setCentralWidget(central)
+
+    def _create_docks(self) -> None:
+        self.series_dock = self.add_panel(self.series_browser, "Series", Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.skipped_dock = self.add_panel(self.skipped_panel, "Skipped files", Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.skipped_dock.hide()
+
+    def _create_status_bar(self) -> None:
+        status = self.statusBar()
+        self.hu_label = QLabel(self)
+        self.hu_label.setMinimumWidth(220)
+        status.addWidget(self.hu_label)
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setMaximumWidth(220)
+        self.progress_bar.setFormat("%p%")
+        self.progress_label = QLabel(self)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.clicked.connect(self.loader.cancel)
+        self.skipped_button = QPushButton(self)
+        self.skipped_button.setFlat(True)
+        self.skipped_button.clicked.connect(self._show_skipped)
+        for widget in (self.progress_label, self.progress_bar, self.cancel_button, self.skipped_button):
+            status.addWidget(widget)
+            widget.hide()
+        self.intended_use_label = QLabel(INTENDED_USE, self)
+        self.intended_use_label.setStyleSheet("font-weight: bold;")
+        status.addPermanentWidget(self.intended_use_label)
+
+    def _connect(self) -> None:
+        self.loader.scanned.connect(self._on_scanned)
+        self.loader.slice_loaded.connect(self._on_slice_loaded)
+        self.loader.slice_failed.connect(self._on_slice_failed)
+        self.loader.progressed.connect(self._on_progressed)
+        self.loader.idle.connect(self._on_loading_idle)
+        self.loader.thumbnail_ready.connect(self.series_browser.set_thumbnail)
+        self.loader.failed.connect(self._on_failed)
+        self.series_browser.series_selected.connect(self.select_series)
+        self.slider.valueChanged.connect(self.set_slice)
+        self.view.slice_step_requested.connect(self.step_slice)
+        self.view.window_changed.connect(self._on_window_changed)
+        self.view.view_changed.connect(self._update_overlay_text)
+        self.view.hovered.connect(self._on_hovered)
+        self.view.measured.connect(self._on_measured)
+        self._cine_timer.timeout.connect(self._on_cine_tick)
+        self.fps_box.valueChanged.connect(self._on_fps_changed)
+
+    # ================================================================ slots
+    @Slot(object)
+    def _on_scanned(self, result: ScanResult) -> None:
+        self._scan = result
+        self.skipped_panel.set_skipped(result.skipped)
+        self.skipped_button.setText(f"{len(result.skipped)} file(s) skipped — show")
+        self.skipped_button.setVisible(bool(result.skipped))
+        self.series_browser.set_series(result.series)
+        self.scan_finished.emit(result)
+        if not result.series:
+            self._series = None
+            self._displayed_index = self._displayed_image = None
+            self.view.set_image(None)
+            self.view.set_edge_labels({})
+            for corner in ("top_left", "top_right", "bottom_left"):
+                self.view.set_corner_text(corner, [])
+            self.view.set_message("No images found in what was opened.\nSee the list of skipped files.")
+            self.skipped_dock.setVisible(bool(result.skipped))
+            self._update_enabled()
+            return
+        if len(result.series) > 1:
+            self.loader.request_thumbnails(result.series)
+        self.select_series(0)
+
+    @Slot(int, object)
+    def _on_slice_loaded(self, index: int, image: np.ndarray) -> None:
+        if index == self._index:
+            self._display(index, image)
+
+    @Slot(int, str)
+    def _on_slice_failed(self, index: int, reason: str) -> None:
+        if index != self._index:
+            return
+        self._displayed_index = index
+        self._displayed_image = None
+        self.view.set_image(None)
+        self.view.set_message(f"Slice {index + 1} could not be decoded:\n{reason}")
+        self._update_overlay_text()
+
+    @Slot(str, int, int)
+    def _on_progressed(self, what: str, done: int, total: int) -> None:
+        self.progress_label.setText(what)
+        self.progress_bar.setRange(0, total)
+        self.progress_bar.setValue(done)
+        for widget in (self.progress_label, self.progress_bar, self.cancel_button):
+            widget.show()
+
+    @Slot()
+    def _on_loading_idle(self) -> None:
+        for widget in (self.progress_label, self.progress_bar, self.cancel_button):
+            widget.hide()
+        self.loading_finished.emit()
+
+    @Slot(str, object)
+    def _on_failed(self, sentence: str, error: Exception) -> None:
+        show_error(sentence, error, self)
+
+    @Slot(object)
+    def _on_window_changed(self, window: Window) -> None:
+        for name, action in self.preset_actions.items():
+            action.setChecked(PRESETS[name] == window)
+        stored = self._series.stored_window if self._series is not None else None
+        self.stored_window_action.setChecked(stored is not None and stored == window)
+        self._update_overlay_text()
+
+    @Slot(int, int)
+    def _on_hovered(self, row: int, col: int) -> None:
+        image = self.current_image()
+        if image is None or row < 0:
+            self.hu_label.setText("")
+            return
+        value = float(image[row, col])
+        if self._series is not None and self._series.has_hu:
+            self.hu_label.setText(f"HU {value:.0f}   (x {col}, y {row})")
+        else:
+            self.hu_label.setText(f"no HU · grey {value:.0f}   (x {col}, y {row})")
+
+    @Slot(float)
+    def _on_measured(self, length: float) -> None:
+        unit = "mm" if self._series and self._series.slices[self._index].pixel_spacing else "px"
+        self.statusBar().showMessage(f"Ruler: {length:.1f} {unit}", 10000)
+
+    def _show_identifiers_hidden(self, hidden: bool) -> None:
+        self.hide_identifiers_action.setChecked(hidden)
+        self._settings.setValue("hide_identifiers", hidden)
+        self._update_overlay_text()
+
+    def _show_skipped(self) -> None:
+        self.skipped_dock.show()
+        self.skipped_dock.raise_()
+
+    def _reset_view(self) -> None:
+        self.view.reset_view()
+        if self._series is not None:
+            self.set_window(default_window(self._series))
+
+    def show_tags(self) -> None:
+        """Open the searchable DICOM tags of the current slice."""
+        if self._series is None:
+            return
+        try:
+            tags = read_header(self._series.slices[self._index])
+        except Exception as error:  # noqa: BLE001 - shown to the user by the one error path
+            show_error("LungView could not read the tags of this slice.", error, self)
+            return
+        self.tag_dialog = TagDialog(f"DICOM tags — slice {self._index + 1}", tags, self)
+        self.tag_dialog.show()
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(shortcut_rows(self._shortcut_actions), self).exec()
+
+    def _update_overlay_text(self) -> None:
+        series = self._series
+        self.view.set_corner_text("bottom_right", [f"LungView {__version__}"])
+        if series is None:
+            return
+        self.view.set_corner_text("top_left", overlays.identity_lines(series.patient, self.identifiers_hidden()))
+        index = self._displayed_index if self._displayed_index is not None else self._index
+        self.view.set_corner_text("top_right", overlays.series_lines(series) + overlays.slice_lines(series, index))
+        self.view.set_corner_text(
+            "bottom_left", overlays.view_lines(self.view.window, self.view.zoom_percent(), series.has_hu)
+        )
+
+    def _update_enabled(self) -> None:
+        has_series = self._series is not None
+        for action in (
+            self.tags_action,
+            self.play_action,
+            self.fit_action,
+            self.one_to_one_action,
+            self.reset_view_action,
+            self.ruler_action,
+            *self.preset_actions.values(),
+        ):
+            action.setEnabled(has_series)
+        self.slider.setEnabled(has_series)
+        if not has_series:
+            self.stored_window_action.setEnabled(False)
+
+    # ================================================================ Qt
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls() and any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        """Stop the cine and every worker thread before the window goes."""
+        self._stop_cine()
+        self.loader.shutdown()
+        for runner in self._runners:
+            runner.shutdown()
+        self._settings.sync()
+        super().closeEvent(event)

@@ -1,0 +1,66 @@
+"""The series browser: one entry per series with a thumbnail, description, modality, slice count and spacing."""
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+
+from lungview.volume import Series
+
+THUMBNAIL_SIZE = 64
+
+
+def series_summary(series: Series) -> str:
+    """Two lines describing ``series`` for the browser."""
+    spacing = "spacing unknown"
+    if series.spacing:
+        z, y, x = series.spacing
+        spacing = f"{x:.2f} x {y:.2f} x {z:.2f} mm"
+    return f"{series.description or '(no description)'}\n{series.modality} · {len(series)} slices · {spacing}"
+
+
+class SeriesBrowser(QListWidget):
+    """List of series; ``series_selected(index)`` when the user picks one."""
+
+    series_selected = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setIconSize(QSize(THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+        self.setWordWrap(True)
+        self.setUniformItemSizes(False)
+        self._series_uids: list[str] = []
+        self.currentRowChanged.connect(self._on_current_row_changed)
+
+    def set_series(self, series: tuple[Series, ...]) -> None:
+        """Replace the entries (thumbnails come later through :meth:`set_thumbnail`)."""
+        self.blockSignals(True)
+        self.clear()
+        self._series_uids = [entry.series_uid for entry in series]
+        for entry in series:
+            item = QListWidgetItem(series_summary(entry))
+            item.setToolTip(series_summary(entry))
+            self.addItem(item)
+        self.blockSignals(False)
+
+    def set_current(self, index: int) -> None:
+        """Highlight entry ``index`` without emitting ``series_selected``."""
+        self.blockSignals(True)
+        self.setCurrentRow(index)
+        self.blockSignals(False)
+
+    def set_thumbnail(self, series_uid: str, grey: np.ndarray) -> None:
+        """Show the uint8 image ``grey`` as the thumbnail of the series ``series_uid``."""
+        if series_uid not in self._series_uids:
+            return
+        grey = np.ascontiguousarray(grey, dtype=np.uint8)
+        rows, cols = grey.shape
+        image = QImage(grey.data, cols, rows, cols, QImage.Format.Format_Grayscale8).copy()
+        pixmap = QPixmap.fromImage(image).scaled(
+            THUMBNAIL_SIZE, THUMBNAIL_SIZE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+        self.item(self._series_uids.index(series_uid)).setIcon(QIcon(pixmap))
+
+    def _on_current_row_changed(self, row: int) -> None:
+        if row >= 0:
+            self.series_selected.emit(row)

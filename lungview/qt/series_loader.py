@@ -1,0 +1,204 @@
+"""Background loading for the viewer: scan the paths, decode the shown slice first, then prefetch the rest.
+
+Three :class:`~lungview.qt.runner.Runner` threads, each where the latest request wins: ``scan`` (headers of every
+file), ``slice`` (the one slice the user is looking at, so fast scrolling only decodes where it stops) and
+``prefetch`` (every other slice, nearest first, with progress and Cancel).
+"""
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from lungview.dicom import DecodeError, SliceStore, read_slice, scan_paths
+from lungview.qt.runner import Runner
+from lungview.volume import ScanResult, Series
+from lungview.windowing import GREY_8BIT, PRESETS, apply_window
+
+
+def nearest_first(count: int, start: int) -> list[int]:
+    """Slice indices ordered by distance from ``start``: the order to prefetch in while the user looks at it."""
+    return sorted(range(count), key=lambda index: (abs(index - start), index))
+
+
+def load_slice(store: SliceStore, index: int) -> tuple[int, object, str]:
+    """Job: decode slice ``index`` (or take it from the cache): (index, image or None, reason it failed)."""
+    try:
+        return index, store.load(index), ""
+    except DecodeError as error:
+        return index, None, str(error)
+
+
+def prefetch_slices(store: SliceStore, order: list[int], progress, cancelled) -> int:
+    """Job: decode ``order`` into ``store``; progress counts decoded slices. Returns how many were decoded."""
+    decoded = [0]
+
+    def on_decoded(_index: int) -> None:
+        decoded[0] += 1  # list.__iadd__ under the GIL; the count only drives a progress bar
+        progress(decoded[0], len(order))
+
+    store.prefetch(order, on_decoded=on_decoded, cancelled=cancelled)
+    return decoded[0]
+
+
+def make_thumbnails(series: tuple[Series, ...], progress, cancelled) -> list[tuple[str, object]]:
+    """Job: the middle slice of each series through its default window, as (series_uid, uint8 image)."""
+    thumbnails = []
+    for done, entry in enumerate(series):
+        if cancelled():
+            break
+        try:
+            image = read_slice(entry, len(entry) // 2)
+        except DecodeError:
+            continue
+        thumbnails.append((entry.series_uid, apply_window(image, default_window(entry))))
+        progress(done + 1, len(series))
+    return thumbnails
+
+
+def default_window(series: Series):
+    """Lung window for HU series (LungView is a chest-CT viewer), the full grey range otherwise."""
+    return PRESETS["lung"] if series.has_hu else GREY_8BIT
+
+
+class SeriesLoader(QObject):
+    """Open paths and deliver slices of the chosen series to the GUI thread.
+
+    Signals
+    -------
+    scanned(object)
+        The :class:`~lungview.volume.ScanResult` of the opened paths.
+    slice_loaded(int, object)
+        Slice ``index`` of the current series decoded (a float32 array).
+    slice_failed(int, str)
+        Slice ``index`` could not be decoded; the reason.
+    progressed(str, int, int)
+        What is being done, how far, out of how many (0 of 0: busy without a count).
+    idle()
+        Nothing is loading any more (done, cancelled or failed).
+    thumbnail_ready(str, object)
+        A uint8 thumbnail image for the series with that UID.
+    failed(str, object)
+        A job failed unexpectedly: a plain sentence and the exception.
+    """
+
+    scanned = Signal(object)
+    slice_loaded = Signal(int, object)
+    slice_failed = Signal(int, str)
+    progressed = Signal(str, int, int)
+    idle = Signal()
+    thumbnail_ready = Signal(str, object)
+    failed = Signal(str, object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._scan_runner = Runner("scan", self)
+        self._slice_runner = Runner("slice", self)
+        self._prefetch_runner = Runner("prefetch", self)
+        self._thumbnail_runner = Runner("thumbnails", self)
+        self._store: SliceStore | None = None
+        self._prefetch_pending_from: int | None = None
+        self._scan_runner.finished.connect(self._on_scan_finished)
+        self._scan_runner.failed.connect(self._on_scan_failed)
+        self._scan_runner.progressed.connect(self._on_scan_progressed)
+        self._slice_runner.finished.connect(self._on_slice_finished)
+        self._slice_runner.failed.connect(self._on_slice_failed)
+        self._prefetch_runner.finished.connect(self._on_prefetch_finished)
+        self._prefetch_runner.failed.connect(self._on_prefetch_failed)
+        self._prefetch_runner.progressed.connect(self._on_prefetch_progressed)
+        self._thumbnail_runner.finished.connect(self._on_thumbnails_finished)
+
+    @property
+    def store(self) -> SliceStore | None:
+        """The slice cache of the current series."""
+        return self._store
+
+    def is_loading(self) -> bool:
+        return self._scan_runner.is_busy() or self._prefetch_runner.is_busy() or self._prefetch_pending_from is not None
+
+    def open(self, paths: list[str]) -> None:
+        """Scan ``paths`` in the background; ``scanned`` follows."""
+        self.cancel()
+        self.progressed.emit("Scanning", 0, 0)
+        self._scan_runner.submit(scan_paths, list(paths), with_progress=True)
+
+    def select_series(self, series: Series, first_index: int) -> SliceStore:
+        """Make ``series`` current: decode ``first_index`` first, then prefetch the rest nearest first."""
+        self._prefetch_runner.cancel()
+        self._store = SliceStore(series)
+        self._prefetch_pending_from = first_index
+        self.progressed.emit("Loading slices", 0, len(series))
+        self.request_slice(first_index)
+        return self._store
+
+    def request_slice(self, index: int) -> None:
+        """Decode slice ``index`` of the current series; supersedes an earlier request still waiting."""
+        if self._store is not None:
+            self._slice_runner.submit(load_slice, self._store, index)
+
+    def request_thumbnails(self, series: tuple[Series, ...]) -> None:
+        self._thumbnail_runner.submit(make_thumbnails, series, with_progress=True)
+
+    def cancel(self) -> None:
+        """Stop scanning and prefetching; slices the user asks for still load one by one."""
+        was_loading = self.is_loading()
+        self._scan_runner.cancel()
+        self._prefetch_runner.cancel()
+        self._thumbnail_runner.cancel()
+        self._prefetch_pending_from = None
+        if was_loading:
+            self.idle.emit()
+
+    def shutdown(self) -> None:
+        """Cancel everything and end every worker thread."""
+        for runner in (self._scan_runner, self._slice_runner, self._prefetch_runner, self._thumbnail_runner):
+            runner.shutdown()
+
+    def _start_prefetch(self, start: int) -> None:
+        self._prefetch_pending_from = None
+        order = nearest_first(len(self._store.series), start)
+        self._prefetch_runner.submit(prefetch_slices, self._store, order, with_progress=True)
+
+    @Slot(int, object)
+    def _on_scan_finished(self, _generation: int, result: ScanResult) -> None:
+        self.scanned.emit(result)
+        if not result.series:
+            self.idle.emit()
+
+    @Slot(int, object)
+    def _on_scan_failed(self, _generation: int, error: Exception) -> None:
+        self.failed.emit("LungView could not read the files you opened.", error)
+        self.idle.emit()
+
+    @Slot(int, int, int)
+    def _on_scan_progressed(self, _generation: int, done: int, total: int) -> None:
+        self.progressed.emit("Scanning", done, total)
+
+    @Slot(int, object)
+    def _on_slice_finished(self, _generation: int, result: tuple[int, object, str]) -> None:
+        index, image, reason = result
+        if image is None:
+            self.slice_failed.emit(index, reason)
+        else:
+            self.slice_loaded.emit(index, image)
+        if self._prefetch_pending_from is not None:
+            self._start_prefetch(self._prefetch_pending_from)
+
+    @Slot(int, object)
+    def _on_slice_failed(self, _generation: int, error: Exception) -> None:
+        self.failed.emit("LungView could not show this slice.", error)
+
+    @Slot(int, int, int)
+    def _on_prefetch_progressed(self, _generation: int, done: int, total: int) -> None:
+        self.progressed.emit("Loading slices", done, total)
+
+    @Slot(int, object)
+    def _on_prefetch_finished(self, _generation: int, _decoded: int) -> None:
+        self.idle.emit()
+
+    @Slot(int, object)
+    def _on_prefetch_failed(self, _generation: int, error: Exception) -> None:
+        self.failed.emit("LungView could not load this series.", error)
+        self.idle.emit()
+
+    @Slot(int, object)
+    def _on_thumbnails_finished(self, _generation: int, thumbnails: list[tuple[str, object]]) -> None:
+        for series_uid, image in thumbnails:
+            self.thumbnail_ready.emit(series_uid, image)

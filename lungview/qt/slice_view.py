@@ -1,0 +1,433 @@
+"""The slice view: one 2-D slice with zoom, pan, window drag, a ruler, corner text and a registered overlay.
+
+Geometry: a slice pixel ``(row, col)`` covers ``[col, col + 1) x [row, row + 1)`` in continuous image
+coordinates. The view draws that rectangle at ``origin + (col * scale, row * scale * aspect)`` logical pixels,
+where ``aspect = row spacing / column spacing`` so non-square pixels keep their true shape. Everything drawn on the
+slice (the image, an overlay such as a Grad-CAM map, the ruler) goes through :meth:`SliceView.image_to_view`, so
+it stays registered at every zoom and pan. Rows and columns are shown as stored: for a standard axial CT the
+patient's right is on the image's left and anterior is up.
+"""
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from lungview.windowing import Window, apply_window
+
+CORNERS = ("top_left", "top_right", "bottom_left", "bottom_right")
+ZOOM_STEP = 1.15
+MIN_SCALE, MAX_SCALE = 0.05, 64.0
+WINDOW_DRAG_PIXELS = 256
+"""A right-drag across this many pixels changes the window by its own width (scale-free, works for HU and grey)."""
+
+
+def _grey_qimage(grey: np.ndarray) -> QImage:
+    grey = np.ascontiguousarray(grey)
+    rows, cols = grey.shape
+    return QImage(grey.data, cols, rows, cols, QImage.Format.Format_Grayscale8).copy()
+
+
+def _rgba_qimage(rgba: np.ndarray) -> QImage:
+    rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
+    rows, cols, _ = rgba.shape
+    return QImage(rgba.data, cols, rows, cols * 4, QImage.Format.Format_RGBA8888).copy()
+
+
+class SliceView(QWidget):
+    """Shows one slice. ``set_*`` methods in; signals out.
+
+    Signals
+    -------
+    slice_step_requested(int)
+        The wheel asked for the next (+1) or previous (-1) slice.
+    window_changed(object)
+        A right-drag changed the display :class:`~lungview.windowing.Window`.
+    view_changed()
+        Zoom or pan changed.
+    hovered(int, int)
+        The slice pixel (row, col) under the cursor; (-1, -1) off the image.
+    measured(float)
+        A ruler was drawn; its length in mm (in pixels where the spacing is unknown).
+    """
+
+    slice_step_requested = Signal(int)
+    window_changed = Signal(object)
+    view_changed = Signal()
+    hovered = Signal(int, int)
+    measured = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(200, 200)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAcceptDrops(False)  # the main window takes drops
+        self._image: np.ndarray | None = None
+        self._pixel_spacing: tuple[float, float] | None = None
+        self._window = Window(-600, 1500)
+        self._qimage: QImage | None = None
+        self._overlay: QImage | None = None
+        self._corner_text: dict[str, list[str]] = {corner: [] for corner in CORNERS}
+        self._edge_labels: dict[str, str] = {}
+        self._message = ""
+        self._scale = 1.0
+        self._origin = QPointF(0, 0)
+        self._fit_mode = True
+        self._ruler_enabled = False
+        self._ruler: tuple[QPointF, QPointF] | None = None  # in image coordinates
+        self._drag_button: Qt.MouseButton | None = None
+        self._drag_kind = ""
+        self._drag_last = QPointF()
+        self._space_held = False
+        self._wheel_remainder = 0
+
+    # ----------------------------------------------------------------- inputs
+    def set_image(self, image: np.ndarray | None, pixel_spacing: tuple[float, float] | None = None) -> None:
+        """Show ``image`` (2-D, HU or grey); a new shape or spacing refits the view."""
+        old_shape = None if self._image is None else self._image.shape
+        self._image = image
+        spacing_changed = pixel_spacing != self._pixel_spacing
+        self._pixel_spacing = pixel_spacing
+        self._render()
+        if image is not None and (image.shape != old_shape or spacing_changed):
+            self._fit_mode = True
+            self._ruler = None
+            self._fit()
+        self.update()
+
+    def set_window(self, window: Window) -> None:
+        """Display the slice through ``window``."""
+        if window == self._window:
+            return
+        self._window = window
+        self._render()
+        self.update()
+
+    def set_overlay(self, rgba: np.ndarray | None) -> None:
+        """Draw ``rgba`` (H x W x 4 uint8, any resolution) stretched over the slice's extent; None removes it."""
+        self._overlay = None if rgba is None else _rgba_qimage(rgba)
+        self.update()
+
+    def set_corner_text(self, corner: str, lines: list[str]) -> None:
+        """Text lines for one of :data:`CORNERS`."""
+        self._corner_text[corner] = list(lines)
+        self.update()
+
+    def set_edge_labels(self, labels: dict[str, str]) -> None:
+        """Patient-direction letters for the ``left``, ``right``, ``top`` and ``bottom`` edges of the image."""
+        self._edge_labels = dict(labels)
+        self.update()
+
+    def set_message(self, text: str) -> None:
+        """A centred message (loading, a decode failure); empty hides it."""
+        self._message = text
+        self.update()
+
+    def set_ruler_enabled(self, enabled: bool) -> None:
+        """While enabled, a left-drag draws a ruler."""
+        self._ruler_enabled = enabled
+        self.setCursor(Qt.CursorShape.CrossCursor if enabled else Qt.CursorShape.ArrowCursor)
+
+    def clear_ruler(self) -> None:
+        self._ruler = None
+        self.update()
+
+    # ------------------------------------------------------------------ state
+    @property
+    def window(self) -> Window:
+        return self._window
+
+    def has_image(self) -> bool:
+        return self._image is not None
+
+    def zoom_percent(self) -> float:
+        """Zoom where 100 % puts one slice column on one physical screen pixel."""
+        return self._scale * self.devicePixelRatioF() * 100.0
+
+    def image_to_view(self, row: float, col: float) -> QPointF:
+        """Logical widget position of the continuous image point (``row``, ``col``)."""
+        return QPointF(self._origin.x() + col * self._scale, self._origin.y() + row * self._scale * self._aspect())
+
+    def view_to_image(self, point: QPointF) -> tuple[float, float]:
+        """Continuous image coordinates (row, col) of a logical widget position."""
+        col = (point.x() - self._origin.x()) / self._scale
+        row = (point.y() - self._origin.y()) / (self._scale * self._aspect())
+        return row, col
+
+    def image_rect(self) -> QRectF:
+        """The slice's extent in logical widget coordinates."""
+        if self._image is None:
+            return QRectF()
+        rows, cols = self._image.shape
+        return QRectF(self.image_to_view(0, 0), self.image_to_view(rows, cols))
+
+    # ---------------------------------------------------------------- actions
+    def fit(self) -> None:
+        """Fit the whole slice into the widget (and keep fitting on resize)."""
+        self._fit_mode = True
+        self._fit()
+        self.update()
+
+    def one_to_one(self) -> None:
+        """One slice column per physical screen pixel, centred."""
+        self._fit_mode = False
+        self._set_scale_centred(1.0 / self.devicePixelRatioF())
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Zoom by ``factor`` keeping the image point under ``anchor`` (default: the centre) in place."""
+        anchor = QPointF(self.width() / 2, self.height() / 2) if anchor is None else anchor
+        row, col = self.view_to_image(anchor)
+        self._fit_mode = False
+        self._scale = min(max(self._scale * factor, MIN_SCALE), MAX_SCALE)
+        moved = self.image_to_view(row, col)
+        self._origin += anchor - moved
+        self._view_moved()
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        self._fit_mode = False
+        self._origin += QPointF(dx, dy)
+        self._view_moved()
+
+    def reset_view(self) -> None:
+        """Fit, and drop the ruler."""
+        self._ruler = None
+        self.fit()
+
+    # --------------------------------------------------------------- geometry
+    def _aspect(self) -> float:
+        if not self._pixel_spacing:
+            return 1.0
+        row_spacing, col_spacing = self._pixel_spacing
+        return row_spacing / col_spacing if row_spacing > 0 and col_spacing > 0 else 1.0
+
+    def _fit(self) -> None:
+        if self._image is None:
+            return
+        rows, cols = self._image.shape
+        scale = min(self.width() / cols, self.height() / (rows * self._aspect()))
+        self._set_scale_centred(scale)
+
+    def _set_scale_centred(self, scale: float) -> None:
+        if self._image is None:
+            return
+        rows, cols = self._image.shape
+        self._scale = min(max(scale, MIN_SCALE), MAX_SCALE)
+        width, height = cols * self._scale, rows * self._scale * self._aspect()
+        self._origin = QPointF((self.width() - width) / 2, (self.height() - height) / 2)
+        self._view_moved()
+
+    def _view_moved(self) -> None:
+        self.update()
+        self.view_changed.emit()
+
+    def _render(self) -> None:
+        self._qimage = None if self._image is None else _grey_qimage(apply_window(self._image, self._window))
+
+    # ------------------------------------------------------------------ paint
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), Qt.GlobalColor.black)
+        if self._qimage is not None:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._scale < 2.0)
+            target = self.image_rect()
+            painter.drawImage(target, self._qimage)
+            if self._overlay is not None:
+                painter.drawImage(target, self._overlay)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        self._paint_ruler(painter)
+        self._paint_corner_text(painter)
+        self._paint_edge_labels(painter)
+        if self._message:
+            self._paint_outlined(painter, QRectF(self.rect()), Qt.AlignmentFlag.AlignCenter, self._message)
+        painter.end()
+
+    def _overlay_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(max(self.font().pointSizeF(), 10.0))
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        return font
+
+    def _paint_outlined(self, painter: QPainter, rect: QRectF, flags: Qt.AlignmentFlag, text: str) -> None:
+        """White text with a dark outline: readable on lung (dark) and bone (bright) alike."""
+        painter.setPen(QColor(0, 0, 0, 220))
+        for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+            painter.drawText(rect.translated(dx, dy), flags, text)
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(rect, flags, text)
+
+    def _paint_corner_text(self, painter: QPainter) -> None:
+        painter.setFont(self._overlay_font())
+        margin = 8
+        area = QRectF(self.rect()).adjusted(margin, margin, -margin, -margin)
+        align = Qt.AlignmentFlag
+        flags = {
+            "top_left": align.AlignTop | align.AlignLeft,
+            "top_right": align.AlignTop | align.AlignRight,
+            "bottom_left": align.AlignBottom | align.AlignLeft,
+            "bottom_right": align.AlignBottom | align.AlignRight,
+        }
+        for corner, lines in self._corner_text.items():
+            if lines:
+                self._paint_outlined(painter, area, flags[corner], "\n".join(lines))
+
+    def _paint_edge_labels(self, painter: QPainter) -> None:
+        if self._qimage is None or not self._edge_labels:
+            return
+        font = self._overlay_font()
+        font.setBold(True)
+        painter.setFont(font)
+        size = QFontMetricsF(font).height() * 1.5
+        area = self.image_rect().intersected(QRectF(self.rect()))
+        centre = area.center()
+        boxes = {
+            "left": QRectF(area.left(), centre.y() - size / 2, size, size),
+            "right": QRectF(area.right() - size, centre.y() - size / 2, size, size),
+            "top": QRectF(centre.x() - size / 2, area.top(), size, size),
+            "bottom": QRectF(centre.x() - size / 2, area.bottom() - size, size, size),
+        }
+        for edge, label in self._edge_labels.items():
+            if label and edge in boxes:
+                self._paint_outlined(painter, boxes[edge], Qt.AlignmentFlag.AlignCenter, label)
+
+    def _paint_ruler(self, painter: QPainter) -> None:
+        if self._ruler is None:
+            return
+        start = self.image_to_view(self._ruler[0].y(), self._ruler[0].x())
+        end = self.image_to_view(self._ruler[1].y(), self._ruler[1].x())
+        painter.setPen(QPen(QColor(255, 210, 0), 1.5))
+        painter.drawLine(start, end)
+        for point in (start, end):
+            painter.drawEllipse(point, 3, 3)
+        painter.setFont(self._overlay_font())
+        label_rect = QRectF(end + QPointF(8, -10), end + QPointF(160, 14))
+        self._paint_outlined(painter, label_rect, Qt.AlignmentFlag.AlignLeft, self._ruler_label())
+
+    def ruler_length(self) -> float | None:
+        """Length of the ruler in mm (pixels where the spacing is unknown); None without a ruler."""
+        if self._ruler is None:
+            return None
+        d_col = self._ruler[1].x() - self._ruler[0].x()
+        d_row = self._ruler[1].y() - self._ruler[0].y()
+        row_spacing, col_spacing = self._pixel_spacing or (1.0, 1.0)
+        return math.hypot(d_row * row_spacing, d_col * col_spacing)
+
+    def _ruler_label(self) -> str:
+        length = self.ruler_length() or 0.0
+        return f"{length:.1f} mm" if self._pixel_spacing else f"{length:.1f} px"
+
+    # ------------------------------------------------------------------ input
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if self._fit_mode:
+            self._fit()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+        delta = event.angleDelta().y()
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            if delta:
+                self.zoom_by(ZOOM_STEP ** (delta / 120), event.position())
+            event.accept()
+            return
+        # Wheel down (away from the user) goes to the next slice, as in RadiAnt and Weasis.
+        self._wheel_remainder += delta
+        steps = int(self._wheel_remainder / 120)
+        if steps:
+            self._wheel_remainder -= steps * 120
+            self.slice_step_requested.emit(-steps)
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_held = True
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_held = False
+            self.set_ruler_enabled(self._ruler_enabled)
+            event.accept()
+            return
+        super().keyReleaseEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        button = event.button()
+        if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and self._space_held):
+            self._drag_kind = "pan"
+        elif button == Qt.MouseButton.RightButton:
+            self._drag_kind = "window"
+        elif button == Qt.MouseButton.LeftButton and self._ruler_enabled and self._image is not None:
+            self._drag_kind = "ruler"
+            row, col = self.view_to_image(event.position())
+            self._ruler = (QPointF(col, row), QPointF(col, row))
+        else:
+            super().mousePressEvent(event)
+            return
+        self._drag_button = button
+        self._drag_last = event.position()
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        position = event.position()
+        self._emit_hovered(position)
+        if self._drag_button is None:
+            return
+        delta = position - self._drag_last
+        self._drag_last = position
+        if self._drag_kind == "pan":
+            self.pan_by(delta.x(), delta.y())
+        elif self._drag_kind == "window":
+            self._drag_window(delta.x(), delta.y())
+        elif self._drag_kind == "ruler" and self._ruler is not None:
+            row, col = self.view_to_image(position)
+            self._ruler = (self._ruler[0], QPointF(col, row))
+            self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if event.button() != self._drag_button:
+            super().mouseReleaseEvent(event)
+            return
+        if self._drag_kind == "ruler" and self._ruler is not None:
+            self.measured.emit(self.ruler_length() or 0.0)
+        self._drag_button = None
+        self._drag_kind = ""
+        event.accept()
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.hovered.emit(-1, -1)
+        super().leaveEvent(event)
+
+    def _emit_hovered(self, position: QPointF) -> None:
+        if self._image is None:
+            return
+        row, col = (math.floor(v) for v in self.view_to_image(position))
+        rows, cols = self._image.shape
+        inside = 0 <= row < rows and 0 <= col < cols
+        self.hovered.emit(row if inside else -1, col if inside else -1)
+
+    def _drag_window(self, dx: float, dy: float) -> None:
+        """Right-drag: horizontal changes the width, vertical the level (down makes the image darker)."""
+        step = max(self._window.width, 2.0) / WINDOW_DRAG_PIXELS
+        width = max(1.0, self._window.width + dx * step)
+        center = self._window.center + dy * step
+        self.set_window(Window(center, width))
+        self.window_changed.emit(self._window)
