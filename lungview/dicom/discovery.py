@@ -1,0 +1,70 @@
+"""Find the files to scan under the paths a user opened: folders (recursively), DICOMDIRs and single files."""
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from lungview.volume import SkippedFile
+
+
+def collect_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[SkippedFile]]:
+    """Every candidate file under ``paths``, each once, in a stable order, plus paths that could not be opened.
+
+    Folders are searched recursively (hidden files and folders are ignored); a file named DICOMDIR given
+    directly is replaced by the files its records list.
+    """
+    files: list[Path] = []
+    skipped: list[SkippedFile] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(_walk(path))
+        elif path.is_file() and path.name.upper() == "DICOMDIR":
+            referenced, problems = dicomdir_files(path)
+            files.extend(referenced)
+            skipped.extend(problems)
+        elif path.is_file():
+            files.append(path)
+        else:
+            skipped.append(SkippedFile(str(path), "no such file or folder"))
+    return _unique(files), skipped
+
+
+def dicomdir_files(dicomdir: Path) -> tuple[list[Path], list[SkippedFile]]:
+    """Files listed by the records of ``dicomdir``; its folder is searched instead when it cannot be read."""
+    from pydicom import dcmread
+    from pydicom.fileset import FileSet
+
+    try:
+        instances = list(FileSet(dcmread(dicomdir)))
+    except Exception as error:  # a broken index must not stop the images it points to
+        note = SkippedFile(
+            str(dicomdir), f"the DICOMDIR cannot be read ({type(error).__name__}); its folder was searched instead"
+        )
+        return [p for p in _walk(dicomdir.parent) if p != dicomdir], [note]
+    files, missing = [], []
+    for instance in instances:
+        path = Path(instance.path)
+        if path.is_file():
+            files.append(path)
+        else:
+            missing.append(SkippedFile(str(path), "listed in the DICOMDIR but missing from the disc or folder"))
+    return files, missing
+
+
+def _walk(folder: Path) -> list[Path]:
+    found = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(root) / name for name in sorted(names) if not name.startswith("."))
+    return found
+
+
+def _unique(files: list[Path]) -> list[Path]:
+    seen, unique = set(), []
+    for path in files:
+        key = os.path.normcase(os.path.abspath(path))
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique

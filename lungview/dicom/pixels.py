@@ -1,0 +1,100 @@
+"""Decode one slice to float32: Hounsfield units through the modality LUT, or grey 0..255 without HU."""
+
+import numpy as np
+from pydicom.dataset import Dataset
+from pydicom.pixels import apply_color_lut, apply_modality_lut, pixel_array
+
+from lungview.dicom.errors import DecodeError, describe_decode_failure
+from lungview.dicom.headers import UnusableFile, frame_rescale, read_dataset
+from lungview.dicom.plain_images import is_plain_image, read_plain_image
+from lungview.volume import Series
+
+#: Functional groups that hold an enhanced multi-frame object's per-frame rescale (PS3.3 C.7.6.16.2.9).
+_FUNCTIONAL_GROUP_TAGS = [0x52009229, 0x52009230]
+#: ITU-R BT.601 luma weights, as PIL's "L" conversion uses for PNG/JPG.
+_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+def read_slice(series: Series, index: int) -> np.ndarray:
+    """Decode slice ``index`` of ``series`` to a float32 (rows, columns) array.
+
+    Hounsfield units where ``series.has_hu`` (equal to pydicom's ``apply_modality_lut``, DICOM PS3.3 C.11.1),
+    otherwise grey levels 0..255 (colour converted to luma, MONOCHROME1 inverted).
+
+    Raises
+    ------
+    DecodeError
+        With a plain reason when the pixels cannot be decoded.
+    """
+    ref = series.slices[index]
+    if is_plain_image(ref.path) and not ref.sop_instance_uid:
+        image = read_plain_image(ref.path)
+    else:
+        stored, ds = _decode_dicom(ref.path, ref.frame)
+        image = stored_to_hu(stored, frame_rescale(ds, ref.frame)) if series.has_hu else stored_to_grey(stored, ds)
+    if image.shape != (series.rows, series.columns):
+        raise DecodeError(
+            f"the image is {image.shape[0]}×{image.shape[1]} pixels, not {series.rows}×{series.columns} as its header says"
+        )
+    return image
+
+
+def _decode_dicom(path: str, frame: int | None) -> tuple[np.ndarray, Dataset]:
+    """Stored pixel values of one frame and the dataset describing them (image pixel module, file meta)."""
+    ds = Dataset()
+    try:
+        try:
+            # Reads only the image pixel module and the one frame: faster than dcmread + pixel_array.
+            stored = pixel_array(path, ds_out=ds, index=frame, specific_tags=_FUNCTIONAL_GROUP_TAGS)
+        except FileNotFoundError:
+            raise
+        except Exception:
+            # Files without a preamble or transfer syntax need the lenient full read.
+            ds = read_dataset(path)
+            stored = pixel_array(ds, index=frame)
+    except UnusableFile as unusable:
+        raise DecodeError(unusable.reason) from None
+    except Exception as error:  # pydicom and its plugins raise many types for broken data
+        transfer_syntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
+        raise DecodeError(describe_decode_failure(error, transfer_syntax)) from None
+    if str(ds.get("PhotometricInterpretation", "")) == "PALETTE COLOR":
+        stored = apply_color_lut(stored, ds)
+    return stored, ds
+
+
+def stored_to_hu(stored: np.ndarray, rescale: Dataset) -> np.ndarray:
+    """Hounsfield units (float32) of stored values through the Modality LUT (DICOM PS3.3 C.11.1).
+
+    Equals ``pydicom.pixels.apply_modality_lut(stored, rescale)`` cast to float32; the common case of slope 1 and
+    an integer intercept is computed in float32 directly, which is exact for stored values below 2**24.
+    """
+    slope = rescale.get("RescaleSlope")
+    intercept = rescale.get("RescaleIntercept")
+    is_plain_offset = (
+        not rescale.get("ModalityLUTSequence")
+        and slope is not None
+        and intercept is not None
+        and float(slope) == 1.0
+        and float(intercept).is_integer()
+        and stored.dtype.itemsize <= 2
+    )
+    if is_plain_offset:
+        hu = stored.astype(np.float32)
+        hu += np.float32(intercept)
+        return hu
+    return np.asarray(apply_modality_lut(stored, rescale), dtype=np.float32)
+
+
+def stored_to_grey(stored: np.ndarray, ds: Dataset) -> np.ndarray:
+    """Grey levels 0..255 (float32) for images without HU: colour to luma, else the value range stretched."""
+    if stored.ndim == 3:
+        maximum = float(2 ** int(ds.get("BitsStored", 8) or 8) - 1)
+        return (stored.astype(np.float32) @ _LUMA) * np.float32(255.0 / maximum)
+    values = np.asarray(apply_modality_lut(stored, ds), dtype=np.float32)
+    if str(ds.get("PhotometricInterpretation", "")) == "MONOCHROME1":
+        values = values.max() - values
+    is_byte_image = int(ds.get("BitsStored", 16) or 16) <= 8 and values.min() >= 0 and values.max() <= 255
+    if is_byte_image:
+        return values
+    low, high = float(values.min()), float(values.max())
+    return (values - np.float32(low)) * np.float32(255.0 / (high - low) if high > low else 0.0)

@@ -1,0 +1,45 @@
+"""``scan_paths``: read headers only, build geometrically sorted series, and list every unusable file."""
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from lungview.dicom.discovery import collect_files
+from lungview.dicom.geometry import build_series
+from lungview.dicom.headers import FrameHeader, UnusableFile, read_frame_headers
+from lungview.dicom.plain_images import is_plain_image, plain_series, read_plain_size
+from lungview.volume import ScanResult, SkippedFile
+
+log = logging.getLogger(__name__)
+
+
+def scan_paths(
+    paths: Sequence[str | Path],
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ScanResult:
+    """Scan folders (recursively), DICOMDIRs, DICOM files and PNG/JPG pictures into series, reading headers only.
+
+    ``progress(done, total)`` is called after each file; when ``cancelled()`` becomes true the scan stops and
+    returns what it found so far. One bad file never stops the others: it is listed in ``skipped`` with a reason.
+    """
+    files, skipped = collect_files(paths)
+    frames: list[FrameHeader] = []
+    pictures: list[tuple[Path, tuple[int, int]]] = []
+    for done, path in enumerate(files, start=1):
+        if cancelled is not None and cancelled():
+            break
+        try:
+            if is_plain_image(path):
+                pictures.append((path, read_plain_size(path)))
+            else:
+                frames.extend(read_frame_headers(path))
+        except (UnusableFile, ValueError) as problem:
+            skipped.append(SkippedFile(str(path), getattr(problem, "reason", str(problem))))
+        except Exception as error:  # pydicom raises many types on corrupt headers; one file never stops the rest
+            log.debug("unreadable header in %s", path, exc_info=True)
+            skipped.append(SkippedFile(str(path), f"the file is corrupt: its header cannot be read ({type(error).__name__})"))
+        if progress is not None:
+            progress(done, len(files))
+    series = build_series(frames) + plain_series(pictures)
+    return ScanResult(series=tuple(series), skipped=tuple(skipped))
