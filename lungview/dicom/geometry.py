@@ -5,15 +5,20 @@ Sorting follows 3D Slicer ``DICOMUtils.getSortedImageFiles``: ImagePositionPatie
 InstanceNumber alone are never trusted for the order.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import math
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lungview.dicom.headers import FrameHeader
-from lungview.volume import Series
+from lungview.volume import Series, SkippedFile
+
+if TYPE_CHECKING:  # headers.py uses slice_normal from here
+    from lungview.dicom.headers import FrameHeader
 
 #: Two positions closer than this (mm) along the normal are the same position.
 SAME_POSITION_MM = 0.01
@@ -26,8 +31,12 @@ TILT_DEGREES = 0.5
 _MAX_LISTED = 3
 
 
-def build_series(frames: Iterable[FrameHeader]) -> list[Series]:
-    """Turn frame headers into geometrically sorted series, one per stack, each with its warnings."""
+def build_series(frames: Iterable[FrameHeader]) -> tuple[list[Series], list[SkippedFile]]:
+    """Turn frame headers into geometrically sorted series, one per stack, each with its warnings.
+
+    A second file holding an image already seen (same SOP Instance UID and frame) is returned as skipped.
+    """
+    frames, duplicates = drop_duplicate_images(frames)
     by_series: dict[tuple[str, str], list[FrameHeader]] = defaultdict(list)
     for frame in frames:
         # Files without a SeriesInstanceUID cannot be matched with others: each stays on its own.
@@ -42,7 +51,21 @@ def build_series(frames: Iterable[FrameHeader]) -> list[Series]:
             part = f" (part {number} of {len(stacks)})" if len(stacks) > 1 else ""
             ordered.append((order, number, _sorted_series(stack, part, [split_note] if split_note else [])))
     ordered.sort(key=lambda item: item[:2])
-    return [series for _, _, series in ordered]
+    return [series for _, _, series in ordered], duplicates
+
+
+def drop_duplicate_images(frames: Iterable[FrameHeader]) -> tuple[list[FrameHeader], list[SkippedFile]]:
+    """Keep the first file of each image (SOP Instance UID); later copies of it are skipped with a reason."""
+    first_path: dict[str, str] = {}
+    kept, duplicates = [], []
+    for frame in frames:
+        uid = frame.ref.sop_instance_uid
+        seen = first_path.setdefault(uid, frame.ref.path) if uid else frame.ref.path
+        if seen == frame.ref.path:
+            kept.append(frame)
+        elif frame.ref.frame in (None, 0):
+            duplicates.append(SkippedFile(frame.ref.path, f"the same image (SOP Instance UID) as {seen}: a duplicate copy"))
+    return kept, duplicates
 
 
 def split_stacks(frames: list[FrameHeader]) -> list[tuple[list[FrameHeader], str | None]]:

@@ -19,6 +19,7 @@ from pydicom.uid import (
 )
 
 from lungview.dicom.errors import unsupported_transfer_syntax
+from lungview.dicom.geometry import slice_normal
 from lungview.volume import PatientIdentity, SliceRef
 from lungview.windowing import Window
 
@@ -239,12 +240,14 @@ def _frame_headers(path: str, ds: Dataset) -> list[FrameHeader]:
     instance_number = _int_or_none(ds.get("InstanceNumber"))
     shared = _first_item(ds.get("SharedFunctionalGroupsSequence"))
     per_frame = ds.get("PerFrameFunctionalGroupsSequence") or []
+    frame_offsets = _frame_offsets(ds, frames)
     headers = []
     for frame in range(frames):
         groups = [g for g in (_item(per_frame, frame), shared) if g is not None]
         measures = _group_item(groups, "PixelMeasuresSequence") or ds
-        plane = _group_item(groups, "PlanePositionSequence") or ds
+        plane = _group_item(groups, "PlanePositionSequence")
         orientation_item = _group_item(groups, "PlaneOrientationSequence") or ds
+        orientation = _orientation(orientation_item.get("ImageOrientationPatient"))
         rescale = _group_item(groups, "PixelValueTransformationSequence") or ds
         voi = _group_item(groups, "FrameVOILUTSequence") or ds
         ref = SliceRef(
@@ -259,14 +262,41 @@ def _frame_headers(path: str, ds: Dataset) -> list[FrameHeader]:
         headers.append(
             FrameHeader(
                 ref=ref,
-                orientation=_orientation(orientation_item.get("ImageOrientationPatient")),
-                position=_floats(plane.get("ImagePositionPatient"), 3),
+                orientation=orientation,
+                position=_frame_position(ds, plane, orientation, frame_offsets, frame),
                 stored_window=_window(voi),
                 has_hu=common["modality"] == "CT" and has_modality_lut(rescale, ds),
                 **common,
             )
         )
     return headers
+
+
+def _frame_offsets(ds: Dataset, frames: int) -> tuple[float, ...] | None:
+    """Frame offsets along the normal of a legacy multi-frame object (RT Dose GridFrameOffsetVector)."""
+    return _floats(ds.get("GridFrameOffsetVector"), frames) if frames > 1 else None
+
+
+def _frame_position(
+    ds: Dataset,
+    plane: Dataset | None,
+    orientation: tuple[float, ...] | None,
+    frame_offsets: tuple[float, ...] | None,
+    frame: int,
+) -> tuple[float, float, float] | None:
+    """ImagePositionPatient of one frame: per-frame group, else the file's position (shifted by a grid offset).
+
+    A multi-frame file with one position and no offsets (cine, NM) gives no position per frame.
+    """
+    if plane is not None:
+        return _floats(plane.get("ImagePositionPatient"), 3)
+    origin = _floats(ds.get("ImagePositionPatient"), 3)
+    if origin is None or _number_of_frames(ds) == 1:
+        return origin
+    if frame_offsets is None or orientation is None:
+        return None
+    normal = slice_normal(orientation)
+    return tuple(float(o + frame_offsets[frame] * n) for o, n in zip(origin, normal))
 
 
 def has_modality_lut(rescale_source: Dataset, ds: Dataset) -> bool:

@@ -41,5 +41,5 @@ def scan_paths(
             skipped.append(SkippedFile(str(path), f"the file is corrupt: its header cannot be read ({type(error).__name__})"))
         if progress is not None:
             progress(done, len(files))
-    series = build_series(frames) + plain_series(pictures)
-    return ScanResult(series=tuple(series), skipped=tuple(skipped))
+    series, duplicates = build_series(frames)
+    return ScanResult(series=tuple(series + plain_series(pictures)), skipped=tuple(skipped + duplicates))
