@@ -15,6 +15,8 @@ from lungview import __version__
 #: Subcommand name -> module under ``lungview.commands`` (a module name cannot contain "-").
 COMMANDS: dict[str, str] = {
     "view": "view",
+    "scan": "scan",
+    "smoke-test": "smoke",
 }
 
 DEFAULT_COMMAND = "view"
