@@ -16,7 +16,6 @@ from lungview import __version__
 COMMANDS: dict[str, str] = {
     "view": "view",
     "scan": "scan",
-    "smoke-test": "smoke",
 }
 
 DEFAULT_COMMAND = "view"
