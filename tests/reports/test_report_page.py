@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from lungview import INTENDED_USE
+from lungview.reports import OVERLAY_LABEL, save_report
+from lungview.reports.overlay import blend_heatmap
+from report_fixtures import ATTENTION_PEAK, PATIENT, identifying_strings
+
+
+def pdf_text(path) -> str:
+    reader = PdfReader(path)
+    assert len(reader.pages) == 1
+    return " ".join(reader.pages[0].extract_text().split())
+
+
+def panel_pixel(png: np.ndarray, box, shape, row: int, column: int) -> np.ndarray:
+    """The PNG pixel showing slice pixel (row, column) inside a panel box (left, top, right, bottom)."""
+    left, top, right, bottom = box
+    x = left + (column + 0.5) / shape[1] * (right - left)
+    y = top + (row + 0.5) / shape[0] * (bottom - top)
+    return png[int(y), int(x)].astype(int)
+
+
+def test_pdf_parses_and_holds_every_part_of_the_report(make_report, tmp_path):
+    rendered = save_report(make_report(), tmp_path / "report.pdf")
+    text = pdf_text(rendered.path)
+    for expected in (INTENDED_USE, OVERLAY_LABEL, "Patient: Doe Jane", PATIENT.patient_id, "1945-03-17",
+                     "W/L: width 1500, level -600", "fake-3 version 0.9.1", "adenocarcinoma", "0.700",
+                     "Cancer probability: 0.80", "threshold 0.50", "Tests only.", "Not trained."):
+        assert expected in text
+
+
+def test_png_shows_the_slice_plain_and_with_the_overlay_on_the_attention_peak(make_report, tmp_path):
+    report = make_report()
+    rendered = save_report(report, tmp_path / "report.png")
+    png = np.asarray(Image.open(rendered.path).convert("RGB"))
+    assert set(rendered.panels) == {"slice", "overlay"}
+    plain = panel_pixel(png, rendered.panels["slice"], report.image.shape, *ATTENTION_PEAK)
+    overlaid = panel_pixel(png, rendered.panels["overlay"], report.image.shape, *ATTENTION_PEAK)
+    assert plain.max() - plain.min() <= 2  # grey
+    expected = blend_heatmap(report.image, report.heatmap)[ATTENTION_PEAK].astype(int)
+    assert np.abs(overlaid - expected).max() <= 6
+    assert overlaid[0] - overlaid[2] > 40  # red-ish: high attention in the jet colour map
+    assert f"Overlay: {OVERLAY_LABEL}" in rendered.texts
+
+
+def test_report_without_heatmap_has_one_plain_panel(make_report, tmp_path):
+    rendered = save_report(make_report(with_cam=False), tmp_path / "report.png")
+    assert set(rendered.panels) == {"slice"}
+    assert not any(OVERLAY_LABEL in text for text in rendered.texts)
+
+
+def test_hidden_identifiers_are_drawn_nowhere(make_report, tmp_path):
+    rendered = save_report(make_report(hide_identifiers=True), tmp_path / "report.pdf")
+    drawn = " ".join(rendered.texts) + " " + pdf_text(rendered.path)
+    assert "Patient identifiers hidden" in drawn
+    for identifier in identifying_strings(PATIENT):
+        assert identifier not in drawn
+
+
+def test_unknown_extension_is_refused(make_report, tmp_path):
+    with pytest.raises(ValueError, match=r"\.pdf or \.png"):
+        save_report(make_report(), tmp_path / "report.jpg")
