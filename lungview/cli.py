@@ -16,6 +16,7 @@ from lungview import __version__
 COMMANDS: dict[str, str] = {
     "view": "view",
     "scan": "scan",
+    "smoke-test": "smoke",
 }
 
 DEFAULT_COMMAND = "view"
