@@ -4,6 +4,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from lungview.dicom.headers import MEDIA_STORAGE_DIRECTORY
 from lungview.volume import SkippedFile
 
 
@@ -11,7 +12,7 @@ def collect_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Skipped
     """Every candidate file under ``paths``, each once, in a stable order, plus paths that could not be opened.
 
     Folders are searched recursively (hidden files and folders are ignored); a file named DICOMDIR given
-    directly is replaced by the files its records list.
+    directly (recognised by its file meta) is replaced by the files its records list.
     """
     files: list[Path] = []
     skipped: list[SkippedFile] = []
@@ -19,7 +20,7 @@ def collect_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Skipped
         path = Path(raw)
         if path.is_dir():
             files.extend(_walk(path))
-        elif path.is_file() and path.name.upper() == "DICOMDIR":
+        elif path.is_file() and is_dicomdir(path):
             referenced, problems = dicomdir_files(path)
             files.extend(referenced)
             skipped.extend(problems)
@@ -28,6 +29,16 @@ def collect_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Skipped
         else:
             skipped.append(SkippedFile(str(path), "no such file or folder"))
     return _unique(files), skipped
+
+
+def is_dicomdir(path: Path) -> bool:
+    """True when the file meta of ``path`` says Media Storage Directory (a DICOMDIR), whatever its name."""
+    from pydicom.filereader import read_file_meta_info
+
+    try:
+        return read_file_meta_info(path).get("MediaStorageSOPClassUID") == MEDIA_STORAGE_DIRECTORY
+    except Exception:  # not DICOM, or no readable file meta: not a DICOMDIR
+        return False
 
 
 def dicomdir_files(dicomdir: Path) -> tuple[list[Path], list[SkippedFile]]:
@@ -42,6 +53,8 @@ def dicomdir_files(dicomdir: Path) -> tuple[list[Path], list[SkippedFile]]:
             str(dicomdir), f"the DICOMDIR cannot be read ({type(error).__name__}); its folder was searched instead"
         )
         return [p for p in _walk(dicomdir.parent) if p != dicomdir], [note]
+    if not instances:
+        return [], [SkippedFile(str(dicomdir), "the DICOMDIR lists no images")]
     files, missing = [], []
     for instance in instances:
         path = Path(instance.path)

@@ -34,8 +34,10 @@ _REQUIRED_IMAGE_TAGS = (
     "SamplesPerPixel",
     "PhotometricInterpretation",
 )
+_INTEGER_PIXEL_DATA = 0x7FE00010
+#: Float and Double Float Pixel Data have no Bits Stored or Pixel Representation (PS3.3 C.7.6.3).
+_REQUIRED_FLOAT_IMAGE_TAGS = tuple(t for t in _REQUIRED_IMAGE_TAGS if t not in ("BitsStored", "PixelRepresentation"))
 _LONG_LENGTH_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT", b"SV", b"UV"}
-_SEQUENCE_DELIMITER = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
 _UNDEFINED_LENGTH = 0xFFFFFFFF
 
 
@@ -72,8 +74,9 @@ class FrameHeader:
 
 @dataclass(frozen=True)
 class _PixelElement:
-    """Where the pixel data element starts and how long it says it is (None: undefined length)."""
+    """The pixel data element: its tag and the length it declares (None: undefined length)."""
 
+    tag: int
     length: int | None
     available: int
     """Bytes left in the file after the element's header."""
@@ -131,7 +134,7 @@ def _peek_pixel_element(fp: BinaryIO, ds: Dataset, size: int) -> _PixelElement |
     transfer_syntax = ds.file_meta.TransferSyntaxUID
     if transfer_syntax == DeflatedExplicitVRLittleEndian:
         # The deflated body was read from a decompressed copy: the file position says nothing.
-        return _PixelElement(length=None, available=size) if "Rows" in ds else None
+        return _PixelElement(tag=0x7FE00010, length=None, available=size) if "Rows" in ds else None
     start = fp.tell()
     head = fp.read(12)
     if len(head) < 8:
@@ -146,16 +149,28 @@ def _peek_pixel_element(fp: BinaryIO, ds: Dataset, size: int) -> _PixelElement |
         header_size = 8
     else:
         if len(head) < 12:
-            return _PixelElement(length=0, available=0)
+            return _PixelElement(tag=group << 16 | element, length=0, available=0)
         (length,) = struct.unpack(f"{endian}L", head[8:12])
         header_size = 12
     available = size - start - header_size
+    tag = group << 16 | element
     if length == _UNDEFINED_LENGTH:
-        fp.seek(max(size - 64, start))
-        if _SEQUENCE_DELIMITER not in fp.read():
-            raise UnusableFile("the compressed pixel data is truncated: the file ends before the end of the image")
-        return _PixelElement(length=None, available=available)
-    return _PixelElement(length=length, available=available)
+        _check_fragments(fp, start + header_size, size)
+        return _PixelElement(tag=tag, length=None, available=available)
+    return _PixelElement(tag=tag, length=length, available=available)
+
+
+def _check_fragments(fp: BinaryIO, offset: int, size: int) -> None:
+    """Walk the items of encapsulated pixel data (PS3.5 A.4) without reading them; raise if cut short."""
+    while offset + 8 <= size:
+        fp.seek(offset)
+        group, element, length = struct.unpack("<HHL", fp.read(8))
+        if (group, element) == (0xFFFE, 0xE0DD):
+            return
+        if (group, element) != (0xFFFE, 0xE000) or length == _UNDEFINED_LENGTH:
+            raise UnusableFile("the compressed pixel data is corrupt: its fragments are malformed")
+        offset += 8 + length
+    raise UnusableFile("the compressed pixel data is truncated: the file ends before the end of the image")
 
 
 def _check_is_usable_image(ds: Dataset, pixel_element: _PixelElement | None) -> None:
@@ -168,16 +183,17 @@ def _check_is_usable_image(ds: Dataset, pixel_element: _PixelElement | None) -> 
         if "Image" in kind:
             raise UnusableFile(f"no pixel data: the file holds only the header of an image ({kind})")
         raise UnusableFile(f"not an image ({kind})")
-    missing = [_spaced(keyword) for keyword in _REQUIRED_IMAGE_TAGS if ds.get(keyword) in (None, "")]
+    required = _REQUIRED_IMAGE_TAGS if pixel_element.tag == _INTEGER_PIXEL_DATA else _REQUIRED_FLOAT_IMAGE_TAGS
+    missing = [_spaced(keyword) for keyword in required if ds.get(keyword) in (None, "")]
     if missing:
-        raise UnusableFile(f"missing image tags: {', '.join(missing)}")
+        raise UnusableFile(f"the header lacks tags needed to show the image: {', '.join(missing)}")
     frames = _number_of_frames(ds)
     if int(ds.Rows) <= 0 or int(ds.Columns) <= 0 or frames <= 0:
         raise UnusableFile(f"the image size is invalid ({ds.Rows} x {ds.Columns}, {frames} frames)")
     problem = unsupported_transfer_syntax(ds.file_meta.TransferSyntaxUID)
     if problem:
         raise UnusableFile(problem)
-    if pixel_element.length is not None:
+    if pixel_element.length is not None and not UID(ds.file_meta.TransferSyntaxUID).is_compressed:
         expected = _expected_pixel_bytes(ds, frames)
         declared = min(pixel_element.length, pixel_element.available)
         if declared < expected:
