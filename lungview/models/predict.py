@@ -60,14 +60,17 @@ class LoadedModel:
             for row in probabilities
         ]
 
+    def logits(self, images: Sequence[np.ndarray], has_hu: bool) -> torch.Tensor:
+        """Uncalibrated network outputs ``[N, classes]`` for 2-D slices."""
+        batch, _ = self._batch(images, has_hu)
+        with self._lock, torch.inference_mode():
+            return self.network(batch)
+
     def predict(self, images: Sequence[np.ndarray], has_hu: bool) -> list[Prediction]:
         """Calibrated predictions for 2-D slices (HU when ``has_hu``, else grey 0..255), one per image."""
         if len(images) == 0:
             return []
-        batch, _ = self._batch(images, has_hu)
-        with self._lock, torch.inference_mode():
-            logits = self.network(batch)
-        return self.probabilities_from_logits(logits)
+        return self.probabilities_from_logits(self.logits(images, has_hu))
 
     def cam(self, image: np.ndarray, has_hu: bool, class_name: str | None = None, method: str = "gradcam") -> np.ndarray:
         """Heatmap in [0, 1] with the shape of ``image`` showing where the network looked for ``class_name``.

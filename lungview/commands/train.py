@@ -1,0 +1,58 @@
+"""``lungview train``: audit a data set, train a classifier in two stages, calibrate it and ship it with a report."""
+
+import argparse
+from pathlib import Path
+
+HELP = "train, calibrate and ship a slice classifier (writes weights/<id>/ with card and report)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dataset", choices=["chest-ct-4class", "iqothnccd"], help="which data set layout")
+    parser.add_argument("data_root", type=Path, help="the data set folder (e.g. ../shared/data/chest-ct-4class)")
+    parser.add_argument("--model-id", required=True, help="folder name under the weights folder, e.g. ct-subtype-4")
+    parser.add_argument("--weights-dir", type=Path, default=None, help="where to write (default: the app's weights/)")
+    parser.add_argument("--architecture", default="efficientnet-lite0", help="efficientnet-lite0 (default), mobilenet_v2, resnet18, resnet50, tiny-cnn")
+    parser.add_argument("--size", type=int, default=224, help="network input side in pixels")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="stage-1 seeds (best on validation is kept)")
+    parser.add_argument("--views", type=int, default=6, help="cached views per training image (1 plain + augmented)")
+    parser.add_argument("--no-stage2", action="store_true", help="skip fine-tuning the top blocks")
+    parser.add_argument("--stage2-epochs", type=int, default=30)
+    parser.add_argument("--max-images", type=int, default=None, help="cut every split to N images (smoke runs)")
+    parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the 95 %% intervals")
+
+
+def run(args: argparse.Namespace) -> int:
+    import dataclasses
+    import logging
+
+    from tqdm import tqdm
+
+    from lungview import paths
+    from lungview.training.fit import StageSettings
+    from lungview.training.pipeline import TrainConfig, train_model
+    from lungview.training.report import write_report
+
+    if not args.data_root.is_dir():
+        print(f"lungview train: no data set folder at {args.data_root}")
+        return 2
+    logging.getLogger("lungview").setLevel(logging.INFO)
+    defaults = TrainConfig(dataset=args.dataset, data_root=args.data_root, model_id=args.model_id, output_dir=Path("."))
+    config = dataclasses.replace(
+        defaults,
+        output_dir=args.weights_dir or paths.weights_dir(),
+        architecture=args.architecture,
+        size=args.size,
+        seeds=tuple(args.seeds),
+        views=args.views,
+        stage2=None if args.no_stage2 else StageSettings(epochs=args.stage2_epochs, learning_rate=1e-4, patience=8),
+        max_images=args.max_images,
+    )
+    try:
+        result = train_model(config, progress=lambda items: tqdm(items, leave=False, mininterval=5))
+    except ValueError as error:
+        print(f"lungview train: {error}")
+        return 2
+    folder = config.output_dir / config.model_id
+    write_report(folder, args.data_root, result.split, result.audit, training=result, resamples=args.bootstrap)
+    print(f"saved {folder} (sha256 {result.card.sha256[:12]}…); report in {folder / 'report'}")
+    return 0

@@ -1,0 +1,1 @@
+"""Training and honest evaluation of the shipped classifiers: audit, splits, training, calibration, report."""

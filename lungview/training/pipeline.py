@@ -1,0 +1,200 @@
+"""``train_model``: audit -> leak-free split -> cached features -> two stages x seeds -> calibration -> shipped model.
+
+The evaluation that follows reads the *shipped* fp16 model back through :func:`lungview.models.load_model`, so
+every reported number comes from the file the app loads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lungview import INTENDED_USE
+from lungview.models.backbones import backbone_spec, build_classifier
+from lungview.models.card import ModelCard
+from lungview.models.preprocess import PreprocessParams
+from lungview.models.registry import save_model
+from lungview.training.audit import AuditResult, audit_dataset, write_manifest
+from lungview.training.calibration import fit_temperature, softmax, threshold_for_sensitivity
+from lungview.training.dataset import cache_trunk, load_squares
+from lungview.training.fit import StageSettings, fit_head, fit_top, pooled_features, top_logits
+from lungview.training.splits import DataSplit, block_split, official_split
+from lungview.windowing import PRESETS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A data set's classes, how cancer probability is formed, and how it is split."""
+
+    layout: str
+    classes: tuple[str, ...]
+    cancer_classes: tuple[str, ...]
+    cancer_rule: str
+    split: Callable[[AuditResult], DataSplit]
+    description: str
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    "chest-ct-4class": DatasetSpec(
+        "chest-ct-4class",
+        ("adenocarcinoma", "large.cell.carcinoma", "squamous.cell.carcinoma", "normal"),
+        ("adenocarcinoma", "large.cell.carcinoma", "squamous.cell.carcinoma"),
+        "1 - P(normal)",
+        official_split,
+        "Kaggle Chest CT-Scan images (Mohamed Hany), 1000 pre-windowed 2-D PNG/JPG slices, official 613/72/315 split",
+    ),
+    "iqothnccd": DatasetSpec(
+        "iqothnccd",
+        ("benign", "malignant", "normal"),
+        ("malignant",),
+        "P(malignant)",
+        block_split,
+        "IQ-OTH/NCCD (Alyasriy & AL-Huseiny, Mendeley Data bhmdr45bh2, CC BY 4.0), staged subset of 609 of 1097 JPEG slices",
+    ),
+}
+
+LIMITS = (
+    "Trained on pre-windowed 2-D PNG/JPG slices, not on HU DICOM; a HU slice is first mapped through the lung window "
+    "(W1500/L-600) stored in this card, which only approximates how the training images were windowed.",
+    "One slice at a time: no 3-D context, no nodule detection, no size measurement, no Lung-RADS category.",
+    "Scanners, protocols and patient populations of the source images are undocumented (chest-ct-4class) or one "
+    "Iraqi hospital's Siemens scanner (iqothnccd); performance elsewhere is unknown.",
+    "Small training sets (a few hundred distinct images, few normal images); the normal class differs from the "
+    "cancer classes in source and display window, which the body crop and grey conversion reduce but cannot remove.",
+    "The Grad-CAM heatmap shows model attention, not lesion location.",
+)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What to train and where to write it."""
+
+    dataset: str
+    data_root: Path
+    model_id: str
+    output_dir: Path
+    architecture: str = "efficientnet-lite0"
+    size: int = 224
+    seeds: tuple[int, ...] = (0, 1, 2)
+    views: int = 6
+    stage1: StageSettings = field(default_factory=lambda: StageSettings(epochs=300, learning_rate=1e-3, patience=40))
+    stage2: StageSettings | None = field(default_factory=lambda: StageSettings(epochs=30, learning_rate=1e-4, patience=8))
+    pretrained: bool = True
+    version: str = "1.0"
+    max_images: int | None = None
+
+
+@dataclass
+class TrainResult:
+    """The saved card, the split, the audit and everything the report needs from training."""
+
+    card: ModelCard
+    split: DataSplit
+    audit: AuditResult
+    histories: dict[str, dict]
+    seed_scores: dict[int, float]
+    valid_logits: np.ndarray
+    valid_labels: np.ndarray
+    timings: dict[str, float]
+
+
+def _labels(records, classes) -> np.ndarray:
+    return np.array([classes.index(r.label) for r in records], dtype=np.int64)
+
+
+def _limited(split: DataSplit, limit: int | None) -> DataSplit:
+    """A smaller split for smoke runs and tests (every role cut to ``limit`` images)."""
+    if limit is None:
+        return split
+    return dataclasses.replace(
+        split, train=split.train[:limit], valid=split.valid[:limit], test=split.test[:limit], test_dedup=split.test_dedup[:limit]
+    )
+
+
+def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = iter) -> TrainResult:
+    """Train, calibrate and save one model as ``config.output_dir/config.model_id``; returns what the report needs."""
+    torch.set_num_threads(2)
+    dataset = DATASETS[config.dataset]
+    spec = backbone_spec(config.architecture)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+
+    audit = audit_dataset(config.data_root, dataset.layout, progress)
+    split = _limited(dataset.split(audit), config.max_images)
+    timings["audit_s"] = time.perf_counter() - started
+    params = PreprocessParams(size=config.size, channels=(PRESETS["lung"],) * 3, normalisation=spec.normalisation)
+    train_labels = _labels(split.train, dataset.classes)
+    valid_labels = _labels(split.valid, dataset.classes)
+
+    network, pretrained_source = build_classifier(config.architecture, len(dataset.classes), config.size, config.pretrained)
+    train_squares = load_squares(split.train, config.data_root, params, progress)
+    valid_squares = load_squares(split.valid, config.data_root, params, progress)
+    train_trunk = cache_trunk(network, spec.top_start, train_squares, params, config.views, seed=0, progress=progress)
+    valid_trunk = cache_trunk(network, spec.top_start, valid_squares, params, 1, seed=0, progress=progress)
+    timings["feature_cache_s"] = time.perf_counter() - started - timings["audit_s"]
+
+    train_features = pooled_features(network, spec.top_start, train_trunk)
+    valid_features = pooled_features(network, spec.top_start, valid_trunk)
+    seed_scores, head_states, histories = {}, {}, {}
+    for seed in config.seeds:
+        history = fit_head(network, train_features, train_labels, valid_features, valid_labels, config.stage1, seed, progress)
+        seed_scores[seed] = history.valid_macro_f1[history.best_epoch]
+        head_states[seed] = {k: v.clone() for k, v in network.head.state_dict().items()}
+        histories[f"stage1_seed{seed}"] = history.to_dict()
+        log.info("stage 1 seed %d: best validation macro-F1 %.3f at epoch %d", seed, seed_scores[seed], history.best_epoch)
+    best_seed = max(seed_scores, key=lambda s: seed_scores[s])
+    network.head.load_state_dict(head_states[best_seed])
+    timings["stage1_s"] = time.perf_counter() - started - sum(timings.values())
+
+    if config.stage2 is not None and spec.top_start < len(network.features):
+        history = fit_top(network, spec.top_start, train_trunk, train_labels, valid_trunk, valid_labels, config.stage2, best_seed, progress)
+        histories["stage2"] = history.to_dict()
+        timings["stage2_s"] = time.perf_counter() - started - sum(timings.values())
+
+    valid_logits = top_logits(network, spec.top_start, valid_trunk[:, 0]).numpy()
+    temperature = fit_temperature(valid_logits, valid_labels)
+    cancer_columns = [dataset.classes.index(name) for name in dataset.cancer_classes]
+    valid_cancer = softmax(valid_logits, temperature)[:, cancer_columns].sum(axis=1)
+    threshold = threshold_for_sensitivity(valid_cancer, np.isin(valid_labels, cancer_columns), 0.98)
+
+    card = ModelCard(
+        id=config.model_id,
+        version=config.version,
+        architecture=config.architecture,
+        classes=dataset.classes,
+        cancer_classes=dataset.cancer_classes,
+        cancer_rule=dataset.cancer_rule,
+        threshold=threshold,
+        temperature=temperature,
+        preprocessing=params,
+        sha256="",
+        pretrained_source=pretrained_source,
+        hu_input="A HU slice is windowed with each channel's window (lung W1500/L-600) before the grey pipeline; "
+        "grey PNG/JPG input (0..255) is used as is.",
+        data={"dataset": dataset.description, "split_method": split.method, "counts": split.counts(dataset.classes), "audit": audit.summary()},
+        training={
+            "stage1": {**dataclasses.asdict(config.stage1), "trained": "dropout + linear head on frozen pooled features"},
+            "stage2": None if config.stage2 is None else {**dataclasses.asdict(config.stage2), "trained": f"features[{spec.top_start}:] + head, batch-norm frozen"},
+            "seeds": list(config.seeds),
+            "validation_macro_f1_per_seed": {str(k): v for k, v in seed_scores.items()},
+            "chosen_seed": best_seed,
+            "augmented_views_per_image": config.views - 1,
+            "loss": "class-weighted cross-entropy (inverse frequency)",
+            "threshold_rule": "highest cancer-probability threshold with >= 98 % sensitivity on validation",
+            "timings_s": timings,
+        },
+        intended_use=INTENDED_USE,
+        limits=LIMITS,
+    )
+    card = save_model(config.output_dir / config.model_id, network, card)
+    timings["total_s"] = time.perf_counter() - started
+    return TrainResult(card, split, audit, histories, seed_scores, valid_logits, valid_labels, timings)
