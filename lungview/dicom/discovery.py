@@ -42,26 +42,29 @@ def is_dicomdir(path: Path) -> bool:
 
 
 def dicomdir_files(dicomdir: Path) -> tuple[list[Path], list[SkippedFile]]:
-    """Files listed by the records of ``dicomdir``; its folder is searched instead when it cannot be read."""
+    """Files named by the records of ``dicomdir`` (Referenced File ID, PS3.10 8.5); its folder when unreadable."""
     from pydicom import dcmread
-    from pydicom.fileset import FileSet
 
     try:
-        instances = list(FileSet(dcmread(dicomdir)))
+        records = dcmread(dicomdir).DirectoryRecordSequence
+        file_ids = [record.get("ReferencedFileID") for record in records]
     except Exception as error:  # a broken index must not stop the images it points to
         note = SkippedFile(
             str(dicomdir), f"the DICOMDIR cannot be read ({type(error).__name__}); its folder was searched instead"
         )
         return [p for p in _walk(dicomdir.parent) if p != dicomdir], [note]
-    if not instances:
-        return [], [SkippedFile(str(dicomdir), "the DICOMDIR lists no images")]
     files, missing = [], []
-    for instance in instances:
-        path = Path(instance.path)
+    for file_id in file_ids:
+        if not file_id:
+            continue  # patient, study and series records name no file
+        parts = [file_id] if isinstance(file_id, str) else list(file_id)
+        path = dicomdir.parent.joinpath(*parts)
         if path.is_file():
             files.append(path)
         else:
             missing.append(SkippedFile(str(path), "listed in the DICOMDIR but missing from the disc or folder"))
+    if not files and not missing:
+        return [], [SkippedFile(str(dicomdir), "the DICOMDIR lists no images")]
     return files, missing
 
 
