@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "view": "view",
     "scan": "scan",
     "smoke-test": "smoke",
+    "report": "report",
 }
 
 DEFAULT_COMMAND = "view"

@@ -35,7 +35,8 @@ def test_pdf_parses_and_holds_every_part_of_the_report(make_report, tmp_path):
 def test_png_shows_the_slice_plain_and_with_the_overlay_on_the_attention_peak(make_report, tmp_path):
     report = make_report()
     rendered = save_report(report, tmp_path / "report.png")
-    png = np.asarray(Image.open(rendered.path).convert("RGB"))
+    with Image.open(rendered.path) as image:
+        png = np.asarray(image.convert("RGB"))
     assert set(rendered.panels) == {"slice", "overlay"}
     plain = panel_pixel(png, rendered.panels["slice"], report.image.shape, *ATTENTION_PEAK)
     overlaid = panel_pixel(png, rendered.panels["overlay"], report.image.shape, *ATTENTION_PEAK)
