@@ -56,6 +56,8 @@ def describe_decode_failure(error: BaseException, transfer_syntax: str | None) -
         return "the file cannot be read (permission denied)"
     if "less than expected" in message or "truncated" in message.lower():
         return "the pixel data is truncated or corrupt"
+    if "has no 'Pixel Data'" in message:
+        return "the file has no pixel data (any more): it is truncated or was changed after the scan"
     if transfer_syntax:
         missing = unsupported_transfer_syntax(transfer_syntax)
         if missing:
