@@ -14,9 +14,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--architecture", default="efficientnet-lite0", help="efficientnet-lite0 (default), mobilenet_v2, resnet18, resnet50, tiny-cnn")
     parser.add_argument("--size", type=int, default=224, help="network input side in pixels")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="stage-1 seeds (best on validation is kept)")
-    parser.add_argument("--views", type=int, default=6, help="cached views per training image (1 plain + augmented)")
+    parser.add_argument("--views", type=int, default=4, help="cached views per training image (1 plain + augmented)")
     parser.add_argument("--no-stage2", action="store_true", help="skip fine-tuning the top blocks")
-    parser.add_argument("--stage2-epochs", type=int, default=30)
+    parser.add_argument("--stage2-epochs", type=int, default=12, help="most stage-2 epochs (early stopping, patience 4)")
     parser.add_argument("--max-images", type=int, default=None, help="cut every split to N images (smoke runs)")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the 95 %% intervals")
 
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         size=args.size,
         seeds=tuple(args.seeds),
         views=args.views,
-        stage2=None if args.no_stage2 else StageSettings(epochs=args.stage2_epochs, learning_rate=1e-4, patience=8),
+        stage2=None if args.no_stage2 else dataclasses.replace(defaults.stage2, epochs=args.stage2_epochs),
         max_images=args.max_images,
     )
     try:

@@ -122,7 +122,7 @@ def _tiny_cnn(size: int) -> tuple[nn.Sequential, str]:
 BACKBONES: dict[str, BackboneSpec] = {
     spec.name: spec
     for spec in (
-        BackboneSpec("efficientnet-lite0", "minus_one_to_one", 1280, top_start=13),
+        BackboneSpec("efficientnet-lite0", "minus_one_to_one", 1280, top_start=16),
         BackboneSpec("mobilenet_v2", "imagenet", 1280, top_start=15),
         BackboneSpec("resnet18", "imagenet", 512, top_start=4),
         BackboneSpec("resnet50", "imagenet", 2048, top_start=4),

@@ -50,7 +50,11 @@ def bootstrap_intervals(
     for _ in range(resamples):
         for name, value in metric(rng.integers(0, count, count)).items():
             draws.setdefault(name, []).append(value)
-    return {name: [float(np.nanpercentile(v, 2.5)), float(np.nanpercentile(v, 97.5))] for name, v in draws.items()}
+    intervals = {}
+    for name, values in draws.items():
+        finite = np.asarray(values)[np.isfinite(values)]  # a draw without both classes has no AUC
+        intervals[name] = [float(np.percentile(finite, 2.5)), float(np.percentile(finite, 97.5))] if finite.size else [float("nan")] * 2
+    return intervals
 
 
 def evaluate_predictions(

@@ -85,9 +85,9 @@ class TrainConfig:
     architecture: str = "efficientnet-lite0"
     size: int = 224
     seeds: tuple[int, ...] = (0, 1, 2)
-    views: int = 6
+    views: int = 4
     stage1: StageSettings = field(default_factory=lambda: StageSettings(epochs=300, learning_rate=1e-3, patience=40))
-    stage2: StageSettings | None = field(default_factory=lambda: StageSettings(epochs=30, learning_rate=1e-4, patience=8))
+    stage2: StageSettings | None = field(default_factory=lambda: StageSettings(epochs=12, learning_rate=1e-4, patience=4))
     pretrained: bool = True
     version: str = "1.0"
     max_images: int | None = None
