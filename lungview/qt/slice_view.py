@@ -153,6 +153,13 @@ class SliceView(QWidget):
     def window(self) -> Window:
         return self._window
 
+    def corner_text(self, corner: str) -> list[str]:
+        """The lines shown in ``corner``."""
+        return list(self._corner_text[corner])
+
+    def message(self) -> str:
+        return self._message
+
     def has_image(self) -> bool:
         return self._image is not None
 
