@@ -1,7 +1,7 @@
 """``lungview smoke-test --out DIR``: the whole app once, offscreen and offline, for packaging checks.
 
 It starts the real main window offscreen, opens the bundled sample series, classifies the slice on screen with
-Grad-CAM in a background thread (the model loads there while the window opens, as in the viewer), saves a
+Grad-CAM in a background thread (torch and the model load there once the first image is up), saves a
 screenshot, and exits 0; any failure exits 1 with a sentence saying what failed. Python-level networking is
 blocked throughout and every attempt fails the test. ``DIR`` receives:
 
@@ -18,7 +18,7 @@ import socket
 import sys
 import time
 import traceback
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HELP = "check LungView end to end, offscreen and offline: open the sample, classify with Grad-CAM, save a screenshot"
@@ -125,7 +125,6 @@ def _smoke(args: argparse.Namespace, report: dict) -> None:
     report["version"] = __version__
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smoke-model")
     try:
-        model_future = worker.submit(_load_model, args.model, args.weights_dir)
         from lungview.qt.app import application
         from lungview.qt.main_window import MainWindow
 
@@ -138,7 +137,7 @@ def _smoke(args: argparse.Namespace, report: dict) -> None:
             _wait(lambda: window.current_image() is not None, args.timeout, "the first slice was not displayed")
             image, series = window.current_image(), window.current_series()
             report["slice_index"] = window.current_index()
-            result_future = worker.submit(_classify, model_future, image, series.has_hu)
+            result_future = worker.submit(_classify, args.model, args.weights_dir, image, series.has_hu)
             _wait(result_future.done, args.timeout, "the slice was not classified")
             report["result"] = result_future.result()
             report["first_result_at"] = time.time()
@@ -165,13 +164,13 @@ def _load_model(model_id: str | None, weights_dir: Path | None):
         raise SmokeFailure(f"the model could not be loaded: {error}") from None
 
 
-def _classify(model_future: Future, image, has_hu: bool) -> dict:
-    """Probabilities and the Grad-CAM peak (row, column in the slice's pixels) for ``image``."""
+def _classify(model_id: str | None, weights_dir: Path | None, image, has_hu: bool) -> dict:
+    """Load the model, then the probabilities and Grad-CAM peak (row, column in the slice's pixels) for ``image``."""
     import numpy as np
 
     from lungview.models import ModelError
 
-    model = model_future.result()
+    model = _load_model(model_id, weights_dir)
     try:
         prediction = model.predict([image], has_hu)[0]
         heatmap = model.cam(image, has_hu)
