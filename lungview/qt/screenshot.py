@@ -1,0 +1,93 @@
+"""Render the real main window offscreen on a series and save it as a PNG (``lungview screenshot``)."""
+
+import logging
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QSettings, QSize, QTimer, SignalInstance
+
+from lungview.qt.app import application
+from lungview.qt.main_window import MainWindow
+from lungview.windowing import PRESETS
+
+log = logging.getLogger(__name__)
+
+WAIT_MS = 120_000
+
+
+class ScreenshotError(Exception):
+    """The screenshot could not be made; the message says why in a sentence."""
+
+
+def _wait_for(signal: SignalInstance, what: str) -> list:
+    """Run the event loop until ``signal`` fires; return its arguments."""
+    loop = QEventLoop()
+    received: list = []
+
+    def on_signal(*args) -> None:
+        received.append(args)
+        loop.quit()
+
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(loop.quit)
+    signal.connect(on_signal)
+    timer.start(WAIT_MS)
+    loop.exec()
+    signal.disconnect(on_signal)
+    if not received:
+        raise ScreenshotError(f"gave up waiting for {what} after {WAIT_MS // 1000} s")
+    return list(received[0])
+
+
+def save_screenshot(
+    paths: list[str],
+    out: str,
+    slice_number: int | None = None,
+    window_name: str | None = None,
+    hide_identifiers: bool = False,
+    size: QSize = QSize(1200, 800),
+) -> None:
+    """Open ``paths`` in a :class:`MainWindow`, go to ``slice_number`` (1-based), window it, save ``out``.
+
+    Raises
+    ------
+    ScreenshotError
+        When no series is found, the slice number is out of range, or the PNG cannot be written.
+    """
+    application()
+    scratch = tempfile.TemporaryDirectory(prefix="lungview-screenshot-")
+    # Throw-away settings: a screenshot neither reads nor changes the user's recent folders or toggles.
+    settings = QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings)
+    try:
+        window.resize(size)
+        window.show()
+        window.hide_identifiers_action.setChecked(hide_identifiers)
+        window.open_paths(list(paths))
+        (result,) = _wait_for(window.scan_finished, "the scan")
+        if not result.series:
+            raise ScreenshotError(f"no series found in {', '.join(paths)} ({len(result.skipped)} file(s) skipped)")
+        if window.loader.is_loading():
+            _wait_for(window.loading_finished, "the series to load")
+        series = window.current_series()
+        if slice_number is not None:
+            if not 1 <= slice_number <= len(series):
+                raise ScreenshotError(f"--slice must be between 1 and {len(series)} for this series")
+            window.set_slice(slice_number - 1)
+        if window.current_image() is None:
+            _wait_for(window.slice_displayed, "the slice to be decoded")
+        if window_name == "stored":
+            if series.stored_window is None:
+                raise ScreenshotError("this series has no stored window")
+            window.apply_stored_window()
+        elif window_name is not None:
+            window.set_window(PRESETS[window_name])
+        application().processEvents()
+        if not window.grab().save(out, "PNG"):
+            raise ScreenshotError(f"could not write {out}")
+    finally:
+        window.close()
+        window.deleteLater()
+        del settings
+        scratch.cleanup()
