@@ -15,9 +15,13 @@ from lungview import __version__
 #: Subcommand name -> module under ``lungview.commands`` (a module name cannot contain "-").
 COMMANDS: dict[str, str] = {
     "view": "view",
+    "screenshot": "screenshot",
     "scan": "scan",
     "smoke-test": "smoke",
     "report": "report",
+    "train": "train",
+    "evaluate": "evaluate",
+    "export-onnx": "export_onnx",
 }
 
 DEFAULT_COMMAND = "view"
