@@ -20,8 +20,6 @@ COMMANDS: dict[str, str] = {
     "smoke-test": "smoke",
     "report": "report",
     "train": "train",
-    "evaluate": "evaluate",
-    "export-onnx": "export_onnx",
 }
 
 DEFAULT_COMMAND = "view"
