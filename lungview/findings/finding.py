@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from lungview.volume import Series
+
 DECISIONS: tuple[str, ...] = ("agree", "disagree", "unsure")
 """The reviewer's answer to the AI result."""
 
@@ -61,3 +63,22 @@ def validate_decision(decision: str) -> str:
     if canonical not in DECISIONS:
         raise ValueError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
     return canonical
+
+
+def reviewed_slice(
+    series: Series, index: int, model_id: str, model_version: str, weights_sha256: str,
+    probabilities: dict[str, float],
+) -> ReviewedSlice:
+    """The :class:`ReviewedSlice` for slice ``index`` of ``series`` judged against a model's probabilities."""
+    slice_ref = series.slices[index]
+    return ReviewedSlice(
+        study_uid=series.study_uid,
+        series_uid=series.series_uid,
+        sop_instance_uid=slice_ref.sop_instance_uid,
+        slice_index=index,
+        model_id=model_id,
+        model_version=model_version,
+        weights_sha256=weights_sha256,
+        probabilities={name: float(value) for name, value in probabilities.items()},
+        source_path=slice_ref.path,
+    )

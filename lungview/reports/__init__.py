@@ -1,7 +1,7 @@
 """Reports of one slice: the PDF/PNG page, the DICOM Secondary Capture, and the text both draw. No Qt here."""
 
 from lungview.reports.build import build_slice_report
-from lungview.reports.content import AiResult, ModelSummary, SliceReport
+from lungview.reports.content import AiResult, AiSnapshot, ModelSummary, SliceReport
 from lungview.reports.page import REPORT_FORMATS, RenderedReport, render_report_png, save_report
 from lungview.reports.secondary_capture import (
     SecondaryCaptureError,
@@ -12,6 +12,7 @@ from lungview.reports.text import OVERLAY_LABEL
 
 __all__ = [
     "AiResult",
+    "AiSnapshot",
     "ModelSummary",
     "OVERLAY_LABEL",
     "REPORT_FORMATS",

@@ -77,3 +77,13 @@ class SliceReport:
     def slice_ref(self) -> SliceRef:
         """Identity and geometry of the reported slice."""
         return self.series.slices[self.slice_index]
+
+
+@dataclass(frozen=True, eq=False)
+class AiSnapshot:
+    """The AI result on screen for the current slice: what a report or a finding records about it."""
+
+    model: ModelSummary
+    result: AiResult
+    heatmap: np.ndarray | None = None
+    """The attention heatmap when the overlay is shown, else None."""

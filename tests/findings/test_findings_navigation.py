@@ -1,4 +1,4 @@
-from lungview.findings import FindingLocation, locate_finding
+from lungview.findings import FindingLocation, locate_finding, reviewed_slice
 from lungview.volume import Series, SliceRef
 
 
@@ -16,3 +16,10 @@ def test_finding_is_found_by_sop_instance_uid_not_position():
 def test_finding_of_a_series_not_loaded_is_not_found():
     assert locate_finding(FindingLocation("1", "9", "9.0", 0, ""), [series("7", 3)]) is None
     assert locate_finding(FindingLocation("1", "7", "7.99", 0, ""), [series("7", 3)]) is None
+
+
+def test_reviewed_slice_takes_identity_from_the_series():
+    reviewed = reviewed_slice(series("7", 3), 2, "m", "1.0", "ff", {"cancer": 0.25})
+    assert (reviewed.study_uid, reviewed.series_uid, reviewed.sop_instance_uid, reviewed.slice_index) == (
+        "1", "7", "7.2", 2)
+    assert reviewed.source_path == "2.dcm" and reviewed.probabilities == {"cancer": 0.25}

@@ -1,0 +1,85 @@
+"""The Findings dock: save from the form, filter, export CSV, reopen a finding's slice in the real window."""
+
+import csv
+
+import pytest
+from PySide6.QtCore import Qt
+
+from lungview.findings import FindingsLog, ReviewedSlice, reviewed_slice
+from lungview.qt.findings_panel import FindingsPanel, install_findings_panel
+
+
+def reviewed(index: int = 4, model_id: str = "ct-malignancy-3") -> ReviewedSlice:
+    return ReviewedSlice("1.2", "1.2.3", f"1.2.3.{index}", index, model_id, "1.0", "ee" * 32, {"cancer": 0.9})
+
+
+@pytest.fixture
+def findings_log(tmp_path):
+    with FindingsLog(tmp_path / "findings.sqlite") as log:
+        yield log
+
+
+@pytest.fixture
+def panel(qtbot, findings_log):
+    state = {"reviewed": reviewed()}
+    widget = FindingsPanel(findings_log, lambda: state["reviewed"])
+    widget.state = state
+    qtbot.addWidget(widget)
+    return widget
+
+
+def test_form_saves_a_finding_with_category_modifier_and_note(qtbot, panel, findings_log):
+    assert not panel.save_button.isEnabled()  # no decision ticked yet
+    panel.set_decision("disagree")
+    panel.category_box.setCurrentText("4B")
+    panel.significant_box.setChecked(True)
+    panel.note_edit.setPlainText("  emphysema  ")
+    with qtbot.waitSignal(panel.finding_saved) as saved:
+        qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    finding = findings_log.find()[0]
+    assert saved.args == [finding]
+    assert (finding.decision, finding.lung_rads, finding.note) == ("disagree", "4BS", "emphysema")
+    assert finding.reviewed == reviewed()
+    assert panel.table.rowCount() == 1 and panel.chosen_decision() is None  # listed; form cleared
+
+
+def test_nothing_to_save_without_an_ai_result(panel):
+    panel.state["reviewed"] = None
+    panel.refresh_current()
+    panel.set_decision("agree")
+    assert not panel.save_button.isEnabled()
+    assert "No AI result" in panel.subject_label.text()
+
+
+def test_filters_and_csv_export_of_what_is_listed(panel, findings_log, tmp_path):
+    findings_log.save(reviewed(1), "agree")
+    findings_log.save(reviewed(2, "ct-subtype-4"), "unsure")
+    findings_log.save(reviewed(3), "agree")
+    panel.reload()
+    panel.decision_filter.setCurrentText("agree")
+    assert [f.reviewed.slice_index for f in panel.shown_findings()] == [3, 1]
+    panel.decision_filter.setCurrentText("All")
+    panel.model_filter.setCurrentText("ct-subtype-4")
+    assert [f.reviewed.slice_index for f in panel.shown_findings()] == [2]
+    panel.model_filter.setCurrentText("All")
+    assert panel.export_csv(tmp_path / "f.csv") == 3
+    with open(tmp_path / "f.csv", newline="", encoding="utf-8") as stream:
+        assert [int(row["slice_index"]) for row in csv.DictReader(stream)] == [3, 2, 1]
+
+
+def test_reopening_a_finding_goes_back_to_its_slice(qtbot, sample_window, findings_log):
+    window = sample_window
+    panel = install_findings_panel(
+        window,
+        lambda: reviewed_slice(window.current_series(), window.current_index(), "m", "1", "00", {"cancer": 0.5}),
+        findings_log,
+    )
+    window.set_slice(5)
+    panel.set_decision("unsure")
+    saved = panel.save_current()
+    assert saved.reviewed.slice_index == 5
+    window.set_slice(20)
+    panel.table.selectRow(0)
+    qtbot.mouseClick(panel.reopen_button, Qt.MouseButton.LeftButton)
+    assert window.current_index() == 5
+    assert window.current_series().series_uid == saved.reviewed.series_uid

@@ -1,0 +1,61 @@
+"""Report actions on the real window: the report of what is on screen, exports, printing to PDF, clipboard copy."""
+
+import numpy as np
+import pydicom
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtPrintSupport import QPrinter
+from pypdf import PdfReader
+
+from lungview import INTENDED_USE
+from lungview.reports import AiResult, AiSnapshot, ModelSummary
+from lungview.qt.report_actions import current_slice_report, install_report_actions, print_image
+from lungview.windowing import PRESETS
+
+
+def snapshot(shape) -> AiSnapshot:
+    model = ModelSummary("m-2", "1.0", "aa" * 32, ("normal", "cancer"), 0.5)
+    heatmap = np.zeros(shape, np.float32)
+    heatmap[100:150, 300:350] = 1.0
+    return AiSnapshot(model, AiResult({"normal": 0.3, "cancer": 0.7}, 0.7, "cancer"), heatmap)
+
+
+def test_report_of_what_is_on_screen(sample_window):
+    window = sample_window
+    window.apply_preset("mediastinum")
+    window.hide_identifiers_action.setChecked(True)
+    report = current_slice_report(window, snapshot(window.current_image().shape))
+    assert report.slice_index == window.current_index() and report.window == PRESETS["mediastinum"]
+    assert report.hide_identifiers and report.result.predicted == "cancer"
+    assert report.image.dtype == np.uint8 and report.image.shape == window.current_image().shape
+
+
+def test_actions_are_in_the_file_menu_and_export(sample_window, tmp_path):
+    window = sample_window
+    actions = install_report_actions(window, lambda: snapshot(window.current_image().shape))
+    assert all(action in window.menuBar().actions()[0].menu().actions() for action in actions.actions())
+    report = current_slice_report(window, snapshot(window.current_image().shape))
+    actions.export_report(report, tmp_path / "r.pdf")
+    assert INTENDED_USE in PdfReader(tmp_path / "r.pdf").pages[0].extract_text()
+    actions.export_dicom(report, tmp_path / "r.dcm")
+    export = pydicom.dcmread(tmp_path / "r.dcm")
+    assert export.SourceImageSequence[0].ReferencedSOPInstanceUID == report.slice_ref.sop_instance_uid
+
+
+def test_printing_the_report_page_to_a_pdf_printer(sample_window, tmp_path):
+    window = sample_window
+    actions = install_report_actions(window)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    print_image(printer, actions.report_image(current_slice_report(window, None), dpi=72))
+    assert len(PdfReader(tmp_path / "printed.pdf").pages) == 1
+
+
+def test_copy_view_puts_the_view_on_the_clipboard(sample_window):
+    window = sample_window
+    actions = install_report_actions(window)
+    actions.copy_view_action.trigger()
+    image = QGuiApplication.clipboard().image()
+    assert not image.isNull()
+    assert (image.width(), image.height()) == (window.view.width() * window.view.devicePixelRatio(),
+                                               window.view.height() * window.view.devicePixelRatio())
