@@ -12,6 +12,7 @@ Pattern from ndv ``_array_viewer.py::_request_data`` and napari ``_layer_slicer.
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL_S = 0.05
+"""Progress reaches the GUI at most this often (and always at the end): a scan of 1000 files is 20 updates, not 1000."""
 
 
 @dataclass(frozen=True)
@@ -113,10 +117,7 @@ class Runner(QObject):
         generation = request.generation
         kwargs = {}
         if request.with_progress:
-            kwargs = {
-                "progress": lambda done, total: self._job_progressed.emit(generation, done, total),
-                "cancelled": lambda: self._is_cancelled(generation),
-            }
+            kwargs = {"progress": self._throttled_progress(generation), "cancelled": lambda: self._is_cancelled(generation)}
         try:
             result = request.job(*request.args, **kwargs)
         except Exception as error:  # noqa: BLE001 - every failure goes to the one error path in the GUI
@@ -125,6 +126,20 @@ class Runner(QObject):
             self._job_failed.emit(generation, error)
         else:
             self._job_finished.emit(generation, result)
+
+    def _throttled_progress(self, generation: int) -> Callable[[int, int], None]:
+        last_sent = [0.0]
+        lock = threading.Lock()  # a job may report from several threads (parallel decoding)
+
+        def progress(done: int, total: int) -> None:
+            now = time.monotonic()
+            with lock:
+                if done < total and now - last_sent[0] < PROGRESS_INTERVAL_S:
+                    return
+                last_sent[0] = now
+            self._job_progressed.emit(generation, done, total)
+
+        return progress
 
     @Slot(int, object)
     def _on_job_finished(self, generation: int, result: object) -> None:

@@ -75,7 +75,9 @@ def test_progress_and_failure_are_delivered(qtbot, runner):
     with qtbot.waitSignal(runner.failed) as blocker:
         runner.submit(job, with_progress=True)
     assert isinstance(blocker.args[1], ValueError)
-    assert progress_seen == [(1, 3), (2, 3), (3, 3)]
+    # Throttled: the first and the final step always arrive, steps in between only if 50 ms apart.
+    assert progress_seen[0] == (1, 3)
+    assert progress_seen[-1] == (3, 3)
 
 
 def test_shutdown_ends_the_thread(qtbot):
