@@ -1,5 +1,6 @@
 """``lungview report`` end to end on the sample series, with a tiny real model saved through the real registry."""
 
+import numpy as np
 import pydicom
 import pytest
 import torch
@@ -91,3 +92,10 @@ def test_shipped_models_make_a_report(sample_series_dir, tmp_path):
                      "--out", str(out)]) == 0
     with Image.open(out) as image:
         assert image.size == (1240, 1753)
+
+
+def test_secondary_capture_of_a_png_slice_exits_2(tmp_path, tiny_shipped_model, capsys):
+    Image.fromarray(np.full((64, 64), 90, np.uint8)).save(tmp_path / "slice.png")
+    assert cli.main(["report", str(tmp_path / "slice.png"), "--slice", "0", "--out", str(tmp_path / "x.dcm")]) == 2
+    assert "needs a DICOM source" in capsys.readouterr().err
+    assert cli.main(["report", str(tmp_path / "slice.png"), "--slice", "0", "--out", str(tmp_path / "x.png")]) == 0
