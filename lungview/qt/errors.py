@@ -14,6 +14,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 log = logging.getLogger(__name__)
 
+_open_dialogs: list[QMessageBox] = []
+"""Dialogs without a parent are owned by Python: keep them referenced until the user closes them."""
+
 
 def show_error(sentence: str, error: BaseException | None = None, parent: QWidget | None = None) -> QMessageBox | None:
     """Log ``error`` and show ``sentence`` in a dialog, with the traceback under "Show Details"; return the dialog."""
@@ -25,6 +28,8 @@ def show_error(sentence: str, error: BaseException | None = None, parent: QWidge
     if details:
         box.setDetailedText(details)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    _open_dialogs.append(box)
+    box.finished.connect(lambda _result: _open_dialogs.remove(box))
     box.show()  # not exec(): an error must not stop the event loop (or a test) behind a modal loop
     return box
 
@@ -33,7 +38,7 @@ def _excepthook(kind: type[BaseException], error: BaseException, trace: Tracebac
     if issubclass(kind, KeyboardInterrupt):
         sys.__excepthook__(kind, error, trace)
         return
-    show_error("Something went wrong inside LungView. The viewer goes on; details are below.", error)
+    show_error("Something went wrong inside LungView. The viewer goes on; details are below.", error, QApplication.activeWindow())
 
 
 def install_excepthook() -> None:

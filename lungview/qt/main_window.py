@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self._displayed_image: np.ndarray | None = None
         self._runners: list[Runner] = []
         self.tag_dialog: TagDialog | None = None
+        self.shortcuts_dialog: ShortcutsDialog | None = None
 
         self.loader = SeriesLoader(self)
         self.view = SliceView(self)
@@ -562,7 +563,9 @@ class MainWindow(QMainWindow):
         self.tag_dialog.show()
 
     def show_shortcuts(self) -> None:
-        ShortcutsDialog(shortcut_rows(self._shortcut_actions), self).exec()
+        """Help → Keyboard shortcuts, built from the actions themselves so it never goes out of date."""
+        self.shortcuts_dialog = ShortcutsDialog(shortcut_rows(self._shortcut_actions), self)
+        self.shortcuts_dialog.show()
 
     def _update_overlay_text(self) -> None:
         series = self._series

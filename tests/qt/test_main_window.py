@@ -3,9 +3,9 @@
 import shutil
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QPointF, QThreadPool, Qt
-from PySide6.QtGui import QMouseEvent, QWheelEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QThreadPool, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QMouseEvent, QWheelEvent
+from PySide6.QtWidgets import QApplication, QTableWidget
 
 from lungview import INTENDED_USE
 from lungview.windowing import PRESETS
@@ -193,3 +193,23 @@ def test_cine_advances_and_stops(qtbot, sample_window):
     qtbot.waitUntil(lambda: sample_window.current_index() != start)
     sample_window.play_action.trigger()
     assert not sample_window.play_action.isChecked()
+
+
+def test_dropping_a_folder_opens_it(qtbot, main_window, sample_series_dir):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(sample_series_dir))])
+    position = QPointF(100, 100)
+    drop = QDropEvent(position, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(main_window.scan_finished, timeout=30_000):
+        main_window.dropEvent(drop)
+    assert len(main_window.current_series()) == 30
+
+
+def test_help_lists_the_keyboard_shortcuts(main_window):
+    main_window.shortcuts_action.trigger()
+    table = main_window.shortcuts_dialog.findChild(QTableWidget)
+    rows = {table.item(row, 1).text(): table.item(row, 0).text() for row in range(table.rowCount())}
+    assert rows["Next slice"] == "Down"
+    assert rows["Lung"] == "1"
+    assert "Pan" in rows
+    main_window.shortcuts_dialog.close()
