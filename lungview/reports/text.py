@@ -73,8 +73,11 @@ def _scalar_metrics(metrics: dict) -> list[str]:
     return [f"{name} {value:.3g}" for name, value in scalars[:MAX_METRICS]]
 
 
-def model_lines(model: ModelSummary, width: int = 110) -> list[str]:
-    """Model card summary: id, version, weights hash, intended use, limits, headline metrics; wrapped to ``width``."""
+def model_lines(model: ModelSummary, width: int = 110, max_lines: int = 16) -> list[str]:
+    """Model card summary: id, version, weights hash, intended use, limits, headline metrics.
+
+    Wrapped to ``width`` characters and cut to ``max_lines`` lines (the last one then says the card has more).
+    """
     paragraphs = [f"Model: {model.model_id} version {model.version}, weights SHA-256 {model.sha256[:16]}…"]
     if model.intended_use:
         paragraphs.append(f"Model's intended use: {model.intended_use}")
@@ -82,7 +85,10 @@ def model_lines(model: ModelSummary, width: int = 110) -> list[str]:
     metrics = _scalar_metrics(model.metrics)
     if metrics:
         paragraphs.append("Test metrics: " + ", ".join(metrics))
-    return [line for paragraph in paragraphs for line in textwrap.wrap(paragraph, width)]
+    lines = [line for paragraph in paragraphs for line in textwrap.wrap(paragraph, width)]
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], "… more in the full model card."]
+    return lines
 
 
 def burned_in_lines(report: SliceReport) -> list[str]:
