@@ -87,10 +87,13 @@ def _pseudonym(study_uid: str) -> str:
     return "LV-" + hashlib.sha256(study_uid.encode("ascii")).hexdigest()[:12].upper()
 
 
-def _image_reference(source: Dataset) -> Sequence:
+def _image_reference(source: Dataset, frame: int | None) -> Sequence:
+    """One-item reference to the source image; with the frame number (from 1) for a frame of a multi-frame file."""
     item = Dataset()
     item.ReferencedSOPClassUID = source.SOPClassUID
     item.ReferencedSOPInstanceUID = source.SOPInstanceUID
+    if frame is not None:
+        item.ReferencedFrameNumber = frame + 1
     return Sequence([item])
 
 
@@ -145,8 +148,8 @@ def build_secondary_capture(report: SliceReport, deidentify: bool = False) -> tu
     dataset.ImageType = ["DERIVED", "SECONDARY"]
     dataset.BurnedInAnnotation = "NO"  # the text band holds no identifiers
     dataset.DerivationDescription = _derivation_description(report)
-    dataset.SourceImageSequence = _image_reference(source)
-    dataset.ReferencedImageSequence = _image_reference(source)
+    dataset.SourceImageSequence = _image_reference(source, report.slice_ref.frame)
+    dataset.ReferencedImageSequence = _image_reference(source, report.slice_ref.frame)
     dataset.set_pixel_data(pixels, "RGB", 8)
 
     dataset.file_meta = FileMetaDataset()

@@ -91,3 +91,11 @@ def test_a_plain_image_source_cannot_become_a_secondary_capture(make_report, tmp
     plain_report = replace(report, series=replace(report.series, slices=(plain_slice,)))
     with pytest.raises(SecondaryCaptureError, match="needs a DICOM source"):
         build_secondary_capture(plain_report)
+
+
+def test_a_frame_of_a_multi_frame_source_is_referenced_by_number(make_report):
+    report = make_report()
+    framed = replace(report, series=replace(report.series, slices=(replace(report.slice_ref, frame=4),)))
+    dataset, _ = build_secondary_capture(framed)
+    assert dataset.SourceImageSequence[0].ReferencedFrameNumber == 5
+    assert "ReferencedFrameNumber" not in build_secondary_capture(report)[0].SourceImageSequence[0]
