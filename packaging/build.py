@@ -78,7 +78,7 @@ def check_import_graph(modules: list[str], backend: str) -> None:
 def run_pyinstaller(backend: str, app_modules: Path, work_dir: Path, dist_dir: Path) -> None:
     """Run PyInstaller on the spec; BuildError with the end of its log when it fails."""
     command = [
-        sys.executable, "-m", "PyInstaller", str(SPEC_FILE), "--noconfirm", "--clean",
+        sys.executable, "-m", "PyInstaller", str(SPEC_FILE), "--noconfirm",
         "--workpath", str(work_dir), "--distpath", str(dist_dir),
         "--", "--backend", backend, "--app-modules", str(app_modules),
     ]  # fmt: skip
