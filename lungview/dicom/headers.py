@@ -281,7 +281,7 @@ def _frame_headers(path: str, ds: Dataset) -> list[FrameHeader]:
                 orientation=orientation,
                 position=_frame_position(ds, plane, orientation, frame_offsets, frame),
                 stored_window=_window(voi),
-                has_hu=common["modality"] == "CT" and has_modality_lut(rescale, ds),
+                has_hu=has_modality_lut(rescale, ds) and common["modality"] == "CT",
                 **common,
             )
         )
@@ -316,9 +316,18 @@ def _frame_position(
 
 
 def has_modality_lut(rescale_source: Dataset, ds: Dataset) -> bool:
-    """True when a rescale (slope/intercept) or a Modality LUT Sequence maps stored values to output units."""
-    has_rescale = rescale_source.get("RescaleSlope") is not None and rescale_source.get("RescaleIntercept") is not None
-    return has_rescale or bool(ds.get("ModalityLUTSequence"))
+    """True when a rescale (slope/intercept) or a Modality LUT Sequence maps stored values to output units.
+
+    Raises
+    ------
+    UnusableFile
+        When the slope or intercept is present but not a finite number.
+    """
+    slope, intercept = rescale_source.get("RescaleSlope"), rescale_source.get("RescaleIntercept")
+    for name, value in (("Rescale Slope", slope), ("Rescale Intercept", intercept)):
+        if value not in (None, "") and _float_or_none(value) is None:
+            raise UnusableFile(f"the {name} is not a number ({value!r}): pixel values cannot be converted")
+    return (slope is not None and intercept is not None) or bool(ds.get("ModalityLUTSequence"))
 
 
 def frame_rescale(ds: Dataset, frame: int | None) -> Dataset:

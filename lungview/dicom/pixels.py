@@ -31,7 +31,11 @@ def read_slice(series: Series, index: int) -> np.ndarray:
         image = read_plain_image(ref.path)
     else:
         stored, ds = _decode_dicom(ref.path, ref.frame)
-        image = stored_to_hu(stored, frame_rescale(ds, ref.frame)) if series.has_hu else stored_to_grey(stored, ds)
+        try:
+            image = stored_to_hu(stored, frame_rescale(ds, ref.frame)) if series.has_hu else stored_to_grey(stored, ds)
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError) as error:
+            # A header changed or damaged since the scan: its value mapping no longer makes sense.
+            raise DecodeError(f"the pixel values cannot be converted: the header is damaged ({error})") from None
     if image.shape != (series.rows, series.columns):
         raise DecodeError(
             f"the image is {image.shape[0]}×{image.shape[1]} pixels, not {series.rows}×{series.columns} as its header says"
@@ -46,7 +50,7 @@ def _decode_dicom(path: str, frame: int | None) -> tuple[np.ndarray, Dataset]:
         try:
             # Reads only the image pixel module and the one frame: faster than dcmread + pixel_array.
             stored = pixel_array(path, ds_out=ds, index=frame, specific_tags=_FUNCTIONAL_GROUP_TAGS)
-        except FileNotFoundError:
+        except (FileNotFoundError, PermissionError):
             raise
         except Exception:
             # Files without a preamble or transfer syntax need the lenient full read.
@@ -54,7 +58,9 @@ def _decode_dicom(path: str, frame: int | None) -> tuple[np.ndarray, Dataset]:
             stored = pixel_array(ds, index=frame)
     except UnusableFile as unusable:
         raise DecodeError(unusable.reason) from None
-    except Exception as error:  # pydicom and its plugins raise many types for broken data
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # noqa: BLE001 - broken data raises many types; Rust plugins raise pyo3's PanicException
         transfer_syntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
         raise DecodeError(describe_decode_failure(error, transfer_syntax)) from None
     if str(ds.get("PhotometricInterpretation", "")) == "PALETTE COLOR":
@@ -90,11 +96,12 @@ def stored_to_grey(stored: np.ndarray, ds: Dataset) -> np.ndarray:
     if stored.ndim == 3:
         maximum = float(2 ** int(ds.get("BitsStored", 8) or 8) - 1)
         return (stored.astype(np.float32) @ _LUMA) * np.float32(255.0 / maximum)
-    values = np.asarray(apply_modality_lut(stored, ds), dtype=np.float32)
+    values = np.asarray(apply_modality_lut(stored, ds), dtype=np.float64)
+    values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)  # float pixel data may hold NaN or inf
     if str(ds.get("PhotometricInterpretation", "")) == "MONOCHROME1":
         values = values.max() - values
-    is_byte_image = int(ds.get("BitsStored", 16) or 16) <= 8 and values.min() >= 0 and values.max() <= 255
-    if is_byte_image:
-        return values
     low, high = float(values.min()), float(values.max())
-    return (values - np.float32(low)) * np.float32(255.0 / (high - low) if high > low else 0.0)
+    is_byte_image = int(ds.get("BitsStored", 16) or 16) <= 8 and low >= 0 and high <= 255
+    if not is_byte_image:
+        values = (values - low) * (255.0 / (high - low) if high > low else 0.0)
+    return values.astype(np.float32)

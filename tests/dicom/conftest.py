@@ -69,19 +69,19 @@ def write_stack(folder: Path, z_positions, **kwargs) -> list[Path]:
     ]
 
 
-@pytest.fixture(name="make_ct")
+@pytest.fixture(name="make_ct", scope="session")
 def make_ct_fixture():
     """:func:`make_ct`: a minimal CT dataset (keyword arguments set geometry, rescale, pixels)."""
     return make_ct
 
 
-@pytest.fixture(name="write")
+@pytest.fixture(name="write", scope="session")
 def write_fixture():
     """:func:`write`: save a dataset as a DICOM file."""
     return write
 
 
-@pytest.fixture(name="write_stack")
+@pytest.fixture(name="write_stack", scope="session")
 def write_stack_fixture():
     """:func:`write_stack`: one CT file per z position in a folder."""
     return write_stack

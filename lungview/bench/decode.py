@@ -1,0 +1,151 @@
+"""Decode benchmark: a 300-slice 512×512 CT series built from the real A0001 slices.
+
+``python -m lungview.bench.decode`` prints the time to the first decoded slice, the full decode rate as a ratio to
+plain ``pydicom.dcmread(...).pixel_array`` of the same files in the same run, and the peak memory as a ratio to the
+HU array. :func:`run_decode_benchmark` returns the figures as a dict for ``lungview bench``.
+"""
+
+import argparse
+import os
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+from lungview.paths import app_root, sample_series_dir
+
+#: The whole real series when ../shared/data is beside the checkout; else the bundled 30-slice sample.
+SHARED_SERIES = Path("..", "shared", "data", "dicom", "lung-pet-ct-dx-A0001")
+
+
+def default_source() -> Path:
+    """The real A0001 series in ../shared/data if present, else the bundled sample series."""
+    shared = (app_root() / SHARED_SERIES).resolve()
+    return shared if shared.is_dir() else sample_series_dir()
+
+
+def make_benchmark_series(source: Path, folder: Path, count: int = 300) -> list[Path]:
+    """Write ``count`` copies of the slices under ``source`` as one new series with new positions and UIDs.
+
+    The copies keep the real pixels and transfer syntax; file names are random so that nothing can sort by them.
+    """
+    import pydicom
+    from pydicom.uid import generate_uid
+
+    sources = sorted(p for p in source.rglob("*.dcm"))
+    if not sources:
+        raise FileNotFoundError(f"no .dcm files under {source}")
+    series_uid = generate_uid()
+    written = []
+    for index in range(count):
+        ds = pydicom.dcmread(sources[index % len(sources)])
+        ds.SeriesInstanceUID = series_uid
+        ds.SOPInstanceUID = generate_uid()
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        ds.InstanceNumber = index + 1
+        x, y, _ = (float(v) for v in ds.ImagePositionPatient)
+        ds.ImagePositionPatient = [x, y, -index * 1.25]
+        path = folder / f"{os.urandom(6).hex()}.dcm"
+        ds.save_as(path)
+        written.append(path)
+    return written
+
+
+def run_decode_benchmark(slices: int = 300, workers: int = 2, source: Path | None = None) -> dict[str, float]:
+    """Build the series in a temporary folder, time scanning and decoding, measure peak memory; return figures."""
+    import pydicom
+
+    from lungview.dicom import SliceStore, read_slice, scan_paths
+
+    source = source or default_source()
+    with tempfile.TemporaryDirectory(prefix="lungview-bench-") as folder:
+        files = make_benchmark_series(source, Path(folder), slices)
+
+        started = time.perf_counter()
+        series = scan_paths([folder]).series[0]
+        scanned = time.perf_counter()
+        SliceStore(series).load(len(series) // 2)
+        first_slice = time.perf_counter()
+
+        def plain_pydicom() -> None:
+            for path in files:
+                pydicom.dcmread(path).pixel_array
+
+        def engine_one_thread() -> None:
+            for index in range(len(series)):
+                read_slice(series, index)
+
+        def engine_parallel() -> None:
+            SliceStore(series, workers=workers).prefetch(range(len(series)))
+
+        timings = {name: _best_of(2, run) for name, run in
+                   [("plain", plain_pydicom), ("one", engine_one_thread), ("parallel", engine_parallel)]}
+
+        hu_bytes = len(series) * series.rows * series.columns * 4
+        tracemalloc.start()
+        store = SliceStore(series, workers=workers)
+        store.prefetch(range(len(series)))
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        del store
+
+    return {
+        "slices": float(len(series)),
+        "scan_s": scanned - started,
+        "first_slice_after_scan_s": first_slice - scanned,
+        "scan_and_first_slice_s": first_slice - started,
+        "plain_pydicom_slices_per_s": len(files) / timings["plain"],
+        "engine_one_thread_slices_per_s": len(series) / timings["one"],
+        "engine_parallel_slices_per_s": len(series) / timings["parallel"],
+        "one_thread_ratio": timings["plain"] / timings["one"],
+        "parallel_ratio": timings["plain"] / timings["parallel"],
+        "workers": float(workers),
+        "hu_array_mb": hu_bytes / 1e6,
+        "peak_memory_mb": peak / 1e6,
+        "peak_memory_ratio": peak / hu_bytes,
+    }
+
+
+def _best_of(repeats: int, run) -> float:
+    """Shortest wall time of ``repeats`` runs (the machine may be shared)."""
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def format_figures(figures: dict[str, float]) -> str:
+    """The figures as lines with their targets."""
+    return "\n".join(
+        [
+            f"series: {figures['slices']:.0f} slices of 512×512, HU array {figures['hu_array_mb']:.0f} MB",
+            f"scan (headers only):          {figures['scan_s']:.3f} s",
+            f"first decoded slice:          {figures['first_slice_after_scan_s']:.3f} s after the scan "
+            f"({figures['scan_and_first_slice_s']:.3f} s from opening the folder)   target <= 0.3 s",
+            f"plain pydicom dcmread+pixel_array: {figures['plain_pydicom_slices_per_s']:.0f} slices/s",
+            f"engine, one thread:           {figures['engine_one_thread_slices_per_s']:.0f} slices/s "
+            f"= {figures['one_thread_ratio']:.2f}x plain pydicom   target >= 0.9x",
+            f"engine, {figures['workers']:.0f} workers:            {figures['engine_parallel_slices_per_s']:.0f} slices/s "
+            f"= {figures['parallel_ratio']:.2f}x plain pydicom",
+            f"peak traced memory:           {figures['peak_memory_mb']:.0f} MB "
+            f"= {figures['peak_memory_ratio']:.2f}x the HU array   target <= 1.3x",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lungview.bench.decode", description=__doc__.splitlines()[0])
+    parser.add_argument("--slices", type=int, default=300, help="slices in the made-up series (default 300)")
+    parser.add_argument("--workers", type=int, default=2, help="decode threads (default 2)")
+    parser.add_argument("--source", type=Path, default=None, help="folder of real slices to copy")
+    args = parser.parse_args(argv)
+    source = args.source or default_source()
+    print(f"source slices: {source}")
+    print(format_figures(run_decode_benchmark(args.slices, args.workers, source)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
