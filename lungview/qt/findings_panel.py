@@ -2,7 +2,8 @@
 slice on screen, list and filter saved findings, reopen one, export the log as CSV.
 
 The panel reads the slice under review through a callable (``current_reviewed``) when the user saves, so a result
-the user has already left is never recorded against the wrong slice. :func:`install_findings_panel` docks it in
+the user has already left is never recorded against the wrong slice (an AI snapshot naming another slice counts as
+no result). :func:`install_findings_panel` docks it in
 the main window and navigates there when a finding is reopened.
 """
 
@@ -40,8 +41,10 @@ from lungview.findings import (
     ReviewedSlice,
     export_findings_csv,
     locate_finding,
+    reviewed_slice,
 )
 from lungview.qt.errors import show_error
+from lungview.reports import AiSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -287,13 +290,25 @@ class FindingsPanel(QWidget):
         self.export_button.setEnabled(bool(self._shown))
 
 
-def install_findings_panel(window, current_reviewed: Callable[[], ReviewedSlice | None],
+def current_reviewed_slice(window, snapshot: AiSnapshot | None) -> ReviewedSlice | None:
+    """The slice on ``window`` (a MainWindow) with ``snapshot``'s AI result, or None without a result for it."""
+    series = window.current_series()
+    if series is None or snapshot is None:
+        return None
+    index = window.current_index()
+    if not snapshot.belongs_to(series.slices[index]):
+        return None
+    model = snapshot.model
+    return reviewed_slice(series, index, model.model_id, model.version, model.sha256, snapshot.result.probabilities)
+
+
+def install_findings_panel(window, current_snapshot: Callable[[], AiSnapshot | None],
                            findings_log: FindingsLog | None = None) -> FindingsPanel | None:
     """Dock a :class:`FindingsPanel` in ``window`` (a :class:`~lungview.qt.main_window.MainWindow`) and wire it.
 
-    ``current_reviewed`` returns the slice on screen with its AI result, or None while there is none (the AI panel
-    knows). The panel refreshes on every slice change; call ``panel.refresh_current()`` when a result arrives.
-    Returns None, after telling the user, when the findings log cannot be opened.
+    ``current_snapshot`` returns the AI result on screen (the AI panel knows), or None while there is none. The
+    panel refreshes on every slice change; call ``panel.refresh_current()`` when a result arrives. Returns None,
+    after telling the user, when the findings log cannot be opened.
     """
     if findings_log is None:
         try:
@@ -302,7 +317,7 @@ def install_findings_panel(window, current_reviewed: Callable[[], ReviewedSlice 
             show_error("The findings log cannot be opened; findings cannot be saved in this session.", error, window)
             return None
         window.destroyed.connect(lambda *_: findings_log.close())
-    panel = FindingsPanel(findings_log, current_reviewed, window)
+    panel = FindingsPanel(findings_log, lambda: current_reviewed_slice(window, current_snapshot()), window)
     window.add_panel(panel, "Findings")
     window.slice_changed.connect(lambda _index: panel.refresh_current())
     window.series_changed.connect(lambda series: panel.set_current_series(series.series_uid))

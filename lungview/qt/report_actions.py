@@ -21,14 +21,20 @@ PRINT_DPI = 200
 
 
 def current_slice_report(window, snapshot: AiSnapshot | None) -> SliceReport | None:
-    """A report of the slice on ``window`` (a MainWindow) as displayed, with ``snapshot``'s AI result if any."""
+    """A report of the slice on ``window`` (a MainWindow) as displayed, with ``snapshot``'s AI result if any.
+
+    A snapshot of another slice than the one on screen is left out, never reported against the wrong slice.
+    """
     series, image = window.current_series(), window.current_image()
     if series is None or image is None:
         return None
+    index = window.current_index()
+    if snapshot is not None and not snapshot.belongs_to(series.slices[index]):
+        snapshot = None
     display_window = window.view.window
     return SliceReport(
         series=series,
-        slice_index=window.current_index(),
+        slice_index=index,
         image=apply_window(image, display_window),
         window=display_window,
         heatmap=snapshot.heatmap if snapshot else None,

@@ -87,3 +87,9 @@ class AiSnapshot:
     result: AiResult
     heatmap: np.ndarray | None = None
     """The attention heatmap when the overlay is shown, else None."""
+    sop_instance_uid: str | None = None
+    """The slice the result belongs to; a snapshot of another slice is ignored. None: trust the caller."""
+
+    def belongs_to(self, slice_ref: SliceRef) -> bool:
+        """True unless the snapshot names a different slice than ``slice_ref``."""
+        return self.sop_instance_uid is None or self.sop_instance_uid == slice_ref.sop_instance_uid

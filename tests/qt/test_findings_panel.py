@@ -5,8 +5,9 @@ import csv
 import pytest
 from PySide6.QtCore import Qt
 
-from lungview.findings import FindingsLog, ReviewedSlice, reviewed_slice
+from lungview.findings import FindingsLog, ReviewedSlice
 from lungview.qt.findings_panel import FindingsPanel, install_findings_panel
+from lungview.reports import AiResult, AiSnapshot, ModelSummary
 
 
 def reviewed(index: int = 4, model_id: str = "ct-malignancy-3") -> ReviewedSlice:
@@ -67,19 +68,33 @@ def test_filters_and_csv_export_of_what_is_listed(panel, findings_log, tmp_path)
         assert [int(row["slice_index"]) for row in csv.DictReader(stream)] == [3, 2, 1]
 
 
+def snapshot_of(window, sop_instance_uid=None) -> AiSnapshot:
+    model = ModelSummary("m-2", "1.0", "aa" * 32, ("normal", "cancer"), 0.5)
+    return AiSnapshot(model, AiResult({"normal": 0.4, "cancer": 0.6}, 0.6, "cancer"), None, sop_instance_uid)
+
+
 def test_reopening_a_finding_goes_back_to_its_slice(qtbot, sample_window, findings_log):
     window = sample_window
-    panel = install_findings_panel(
-        window,
-        lambda: reviewed_slice(window.current_series(), window.current_index(), "m", "1", "00", {"cancer": 0.5}),
-        findings_log,
-    )
+    panel = install_findings_panel(window, lambda: snapshot_of(window), findings_log)
     window.set_slice(5)
     panel.set_decision("unsure")
     saved = panel.save_current()
-    assert saved.reviewed.slice_index == 5
+    assert saved.reviewed.slice_index == 5 and saved.reviewed.model_id == "m-2"
+    assert saved.reviewed.sop_instance_uid == window.current_series().slices[5].sop_instance_uid
     window.set_slice(20)
     panel.table.selectRow(0)
     qtbot.mouseClick(panel.reopen_button, Qt.MouseButton.LeftButton)
     assert window.current_index() == 5
     assert window.current_series().series_uid == saved.reviewed.series_uid
+
+
+def test_a_result_of_another_slice_is_never_recorded(sample_window, findings_log):
+    window = sample_window
+    window.set_slice(3)
+    stale = snapshot_of(window, window.current_series().slices[3].sop_instance_uid)
+    panel = install_findings_panel(window, lambda: stale, findings_log)
+    panel.set_decision("agree")
+    assert panel.save_button.isEnabled()
+    window.set_slice(4)  # the user moved on; the snapshot still names slice 3
+    assert not panel.save_button.isEnabled()
+    assert panel.save_current() is None and findings_log.find() == []

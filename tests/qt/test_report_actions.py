@@ -1,5 +1,7 @@
 """Report actions on the real window: the report of what is on screen, exports, printing to PDF, clipboard copy."""
 
+from dataclasses import replace
+
 import numpy as np
 import pydicom
 from PySide6.QtGui import QGuiApplication
@@ -59,3 +61,11 @@ def test_copy_view_puts_the_view_on_the_clipboard(sample_window):
     assert not image.isNull()
     assert (image.width(), image.height()) == (window.view.width() * window.view.devicePixelRatio(),
                                                window.view.height() * window.view.devicePixelRatio())
+
+
+def test_a_snapshot_of_another_slice_is_left_out_of_the_report(sample_window):
+    window = sample_window
+    other = window.current_series().slices[window.current_index() - 1].sop_instance_uid
+    stale = replace(snapshot(window.current_image().shape), sop_instance_uid=other)
+    report = current_slice_report(window, stale)
+    assert report.result is None and report.heatmap is None
