@@ -305,8 +305,9 @@ class MainWindow(QMainWindow):
         self.preset_actions: dict[str, QAction] = {}
         for number, (name, label) in enumerate(PRESET_LABELS.items(), start=1):
             window = PRESETS[name]
-            action = self._action(label, lambda _=False, n=name: self.apply_preset(n), str(number))
-            action.setToolTip(f"{label} window W{window.width:g} / L{window.center:g} ({number})")
+            text = f"{label} window (W {window.width:g} / L {window.center:g})"
+            action = self._action(text, lambda _=False, n=name: self.apply_preset(n), str(number))
+            action.setIconText(label)
             action.setCheckable(True)
             self.preset_group.addAction(action)
             self.preset_actions[name] = action
@@ -325,6 +326,16 @@ class MainWindow(QMainWindow):
         )
         self.tags_action = self._action("DICOM &tags…", self.show_tags, "T")
         self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts, "F1")
+        toolbar_labels = {
+            self.open_folder_action: "Open",
+            self.stored_window_action: "Stored",
+            self.fit_action: "Fit",
+            self.one_to_one_action: "1:1",
+            self.reset_view_action: "Reset",
+            self.tags_action: "Tags",
+        }
+        for action, label in toolbar_labels.items():
+            action.setIconText(label)
 
     def _create_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -414,6 +425,7 @@ class MainWindow(QMainWindow):
         self.series_dock = self.add_panel(self.series_browser, "Series", Qt.DockWidgetArea.LeftDockWidgetArea)
         self.skipped_dock = self.add_panel(self.skipped_panel, "Skipped files", Qt.DockWidgetArea.BottomDockWidgetArea)
         self.skipped_dock.hide()
+        self.resizeDocks([self.series_dock], [210], Qt.Orientation.Horizontal)
 
     def _create_status_bar(self) -> None:
         status = self.statusBar()
@@ -495,11 +507,14 @@ class MainWindow(QMainWindow):
 
     @Slot(str, int, int)
     def _on_progressed(self, what: str, done: int, total: int) -> None:
-        self.progress_label.setText(what)
-        self.progress_bar.setRange(0, total)
+        if self.progress_label.text() != what:
+            self.progress_label.setText(what)
+        if self.progress_bar.maximum() != total:
+            self.progress_bar.setRange(0, total)
         self.progress_bar.setValue(done)
-        for widget in (self.progress_label, self.progress_bar, self.cancel_button):
-            widget.show()
+        if self.cancel_button.isHidden():
+            for widget in (self.progress_label, self.progress_bar, self.cancel_button):
+                widget.show()
 
     @Slot()
     def _on_loading_idle(self) -> None:

@@ -122,7 +122,9 @@ class SeriesLoader(QObject):
     def select_series(self, series: Series, first_index: int) -> SliceStore:
         """Make ``series`` current: decode ``first_index`` first, then prefetch the rest nearest first."""
         self._prefetch_runner.cancel()
-        self._store = SliceStore(series)
+        # One prefetch thread: the slice runner is a second decoder for the slice on screen, and on two cores
+        # a third GIL-hungry thread measurably lengthens the GUI thread's longest stall (lungview.bench.gui).
+        self._store = SliceStore(series, workers=1)
         self._prefetch_pending_from = first_index
         self.progressed.emit("Loading slices", 0, len(series))
         self.request_slice(first_index)

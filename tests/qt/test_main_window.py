@@ -210,6 +210,6 @@ def test_help_lists_the_keyboard_shortcuts(main_window):
     table = main_window.shortcuts_dialog.findChild(QTableWidget)
     rows = {table.item(row, 1).text(): table.item(row, 0).text() for row in range(table.rowCount())}
     assert rows["Next slice"] == "Down"
-    assert rows["Lung"] == "1"
+    assert rows["Lung window (W 1500 / L -600)"] == "1"
     assert "Pan" in rows
     main_window.shortcuts_dialog.close()
