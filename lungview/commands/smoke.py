@@ -125,11 +125,15 @@ def _smoke(args: argparse.Namespace, report: dict) -> None:
     report["version"] = __version__
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smoke-model")
     try:
+        from PySide6.QtCore import QSettings
+
         from lungview.qt.app import application
         from lungview.qt.main_window import MainWindow
 
         application()
-        window = MainWindow()
+        # Throw-away settings: a smoke test neither reads nor changes the user's recent folders or toggles.
+        settings = QSettings(str(args.out / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(settings)
         window.slice_displayed.connect(lambda _index: report.setdefault("first_image_at", time.time()))
         try:
             window.show()
