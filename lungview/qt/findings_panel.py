@@ -49,8 +49,9 @@ from lungview.reports import AiSnapshot
 log = logging.getLogger(__name__)
 
 NO_CATEGORY = "none"
-ALL = "All"
-TABLE_COLUMNS = ("Saved (UTC)", "Slice", "Model", "Decision", "Lung-RADS", "Note", "Series")
+ALL_DECISIONS = "All decisions"
+ALL_MODELS = "All models"
+TABLE_COLUMNS = ("Slice", "Decision", "Lung-RADS", "Note", "Model", "Saved (UTC)", "Series")
 
 
 class FindingsPanel(QWidget):
@@ -98,14 +99,15 @@ class FindingsPanel(QWidget):
         self.series_filter = QComboBox(self)
         self.series_filter.addItems(["All series", "This series"])
         self.decision_filter = QComboBox(self)
-        self.decision_filter.addItems([ALL, *DECISIONS])
+        self.decision_filter.addItems([ALL_DECISIONS, *DECISIONS])
         self.model_filter = QComboBox(self)
-        self.model_filter.addItem(ALL)
+        self.model_filter.addItem(ALL_MODELS)
         self.table = QTableWidget(0, len(TABLE_COLUMNS), self)
         self.table.setHorizontalHeaderLabels(TABLE_COLUMNS)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.reopen_button = QPushButton("Open slice", self)
         self.export_button = QPushButton("Export CSV…", self)
@@ -227,15 +229,15 @@ class FindingsPanel(QWidget):
         this_series = self.series_filter.currentIndex() == 1
         return {
             "series_uid": (self._current_series_uid or "") if this_series else None,
-            "decision": None if decision == ALL else decision,
-            "model_id": None if model == ALL else model,
+            "decision": None if decision == ALL_DECISIONS else decision,
+            "model_id": None if model == ALL_MODELS else model,
         }
 
     def _refresh_model_filter(self) -> None:
         current = self.model_filter.currentText()
         self.model_filter.blockSignals(True)
         self.model_filter.clear()
-        self.model_filter.addItems([ALL, *self._log.model_ids()])
+        self.model_filter.addItems([ALL_MODELS, *self._log.model_ids()])
         self.model_filter.setCurrentText(current)
         self.model_filter.blockSignals(False)
 
@@ -253,9 +255,9 @@ class FindingsPanel(QWidget):
         for row, finding in enumerate(self._shown):
             reviewed = finding.reviewed
             values = (
-                finding.recorded_at[:19].replace("T", " "), str(reviewed.slice_index + 1),
-                f"{reviewed.model_id} {reviewed.model_version}", finding.decision, finding.lung_rads or "",
-                finding.note, reviewed.series_uid,
+                str(reviewed.slice_index + 1), finding.decision, finding.lung_rads or "", finding.note,
+                f"{reviewed.model_id} {reviewed.model_version}", finding.recorded_at[:16].replace("T", " "),
+                reviewed.series_uid,
             )
             for column, value in enumerate(values):
                 self.table.setItem(row, column, QTableWidgetItem(value))

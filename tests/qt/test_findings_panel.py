@@ -59,10 +59,10 @@ def test_filters_and_csv_export_of_what_is_listed(panel, findings_log, tmp_path)
     panel.reload()
     panel.decision_filter.setCurrentText("agree")
     assert [f.reviewed.slice_index for f in panel.shown_findings()] == [3, 1]
-    panel.decision_filter.setCurrentText("All")
+    panel.decision_filter.setCurrentText("All decisions")
     panel.model_filter.setCurrentText("ct-subtype-4")
     assert [f.reviewed.slice_index for f in panel.shown_findings()] == [2]
-    panel.model_filter.setCurrentText("All")
+    panel.model_filter.setCurrentText("All models")
     assert panel.export_csv(tmp_path / "f.csv") == 3
     with open(tmp_path / "f.csv", newline="", encoding="utf-8") as stream:
         assert [int(row["slice_index"]) for row in csv.DictReader(stream)] == [3, 2, 1]
