@@ -93,13 +93,29 @@ def read_dataset(source: str | Path | BinaryIO, **kwargs: Any) -> Dataset:
     try:
         ds = pydicom.dcmread(source, **kwargs)
     except InvalidDicomError:
-        if not isinstance(source, (str, Path)):
-            source.seek(0)
+        if not _starts_like_bare_dataset(source):
+            raise UnusableFile("not a DICOM file") from None
         ds = pydicom.dcmread(source, force=True, **kwargs)
         if "SOPClassUID" not in ds and "Rows" not in ds:
             raise UnusableFile("not a DICOM file") from None
     ensure_transfer_syntax(ds)
     return ds
+
+
+def _starts_like_bare_dataset(source: str | Path | BinaryIO) -> bool:
+    """True when a file without the DICOM preamble starts with a group 0002 or 0008 tag, as old files do.
+
+    Only such files are parsed leniently: forcing pydicom through any other file (a zip, a video) could make it
+    read the whole file into memory. Leaves a file object at its start.
+    """
+    if isinstance(source, (str, Path)):
+        with open(source, "rb") as fp:
+            head = fp.read(2)
+    else:
+        source.seek(0)
+        head = source.read(2)
+        source.seek(0)
+    return head in (b"\x02\x00", b"\x08\x00", b"\x00\x02", b"\x00\x08")
 
 
 def ensure_transfer_syntax(ds: Dataset) -> None:
