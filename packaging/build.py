@@ -91,13 +91,13 @@ def run_pyinstaller(backend: str, app_modules: Path, work_dir: Path, dist_dir: P
         raise BuildError(f"PyInstaller failed (exit {status}); log {log_path}:\n{tail}")
 
 
-def smoke_bundle(executable: Path, bundle: Path, out_dir: Path, timeout: float) -> dict:
+def smoke_bundle(executable: Path, bundle: Path, out_dir: Path, timeout: float, extra_args: tuple[str, ...]) -> dict:
     """Timings of the built app: a cold start (``bundle`` evicted from the page cache, where possible), then warm."""
     timings = {}
     for name in ("cold", "warm"):
         if name == "cold" and not run_smoke.evict_from_page_cache(bundle):
             continue
-        outcome = run_smoke.run_smoke([str(executable)], out_dir / name, timeout)
+        outcome = run_smoke.run_smoke([str(executable)], out_dir / name, timeout, extra_args)
         timings[name] = {
             "first_image_s": round(outcome.first_image_s, 2),
             "first_result_s": round(outcome.first_result_s, 2),
@@ -110,10 +110,14 @@ def smoke_bundle(executable: Path, bundle: Path, out_dir: Path, timeout: float) 
 def build(args: argparse.Namespace) -> dict:
     """All steps; the build report. BuildError or run_smoke.SmokeError on failure."""
     report: dict = {"backend": args.backend, "platform": sys.platform}
+    smoke_args = ("--weights-dir", str(args.smoke_weights_dir)) if args.smoke_weights_dir else ()
+    if smoke_args:
+        report["smoke_weights_dir"] = str(args.smoke_weights_dir)
     started = time.monotonic()
     args.work_dir.mkdir(parents=True, exist_ok=True)
     print("1/4 smoke test from the source tree (records the real import graph) ...", flush=True)
-    source = run_smoke.run_smoke([sys.executable, "-m", "lungview"], args.work_dir / "source-smoke", args.timeout)
+    source_command = [sys.executable, "-m", "lungview"]
+    source = run_smoke.run_smoke(source_command, args.work_dir / "source-smoke", args.timeout, smoke_args)
     check_import_graph(source.modules, args.backend)
     app_modules = args.work_dir / "app-modules.txt"
     app_modules.write_text("\n".join(source.modules) + "\n", encoding="utf-8")
@@ -125,7 +129,7 @@ def build(args: argparse.Namespace) -> dict:
 
     executable, bundle = bundle_executable(args.dist_dir), bundle_folder(args.dist_dir)
     print(f"3/4 smoke test of {executable} without network ...", flush=True)
-    report["bundle_smoke"] = smoke_bundle(executable, bundle, args.work_dir / "bundle-smoke", args.timeout)
+    report["bundle_smoke"] = smoke_bundle(executable, bundle, args.work_dir / "bundle-smoke", args.timeout, smoke_args)
 
     print("4/4 size ...", flush=True)
     total = folder_size(bundle)
@@ -144,6 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dist-dir", type=Path, default=DEFAULT_ROOT / "dist", help="where the bundle is written")
     parser.add_argument("--max-size-mb", type=float, help="fail when the bundle is larger (CI: 700 on Windows/macOS)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds allowed per smoke-test step")
+    parser.add_argument(
+        "--smoke-weights-dir",
+        type=Path,
+        help="models folder for the smoke tests instead of the bundled weights/ (only to try the packaging before "
+        "models are shipped; the report says so)",
+    )
     args = parser.parse_args(argv)
     try:
         report = build(args)
