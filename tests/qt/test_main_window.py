@@ -213,3 +213,38 @@ def test_help_lists_the_keyboard_shortcuts(main_window):
     assert rows["Lung window (W 1500 / L -600)"] == "1"
     assert "Pan" in rows
     main_window.shortcuts_dialog.close()
+
+
+def test_cancel_stops_loading_and_slices_still_load_on_demand(qtbot, main_window, sample_series_dir):
+    with qtbot.waitSignal(main_window.scan_finished, timeout=30_000):
+        main_window.open_paths([str(sample_series_dir)])
+    main_window.cancel_button.click()
+    qtbot.waitUntil(lambda: not main_window.loader.is_loading() and main_window.cancel_button.isHidden())
+    with qtbot.waitSignal(main_window.slice_displayed, timeout=30_000):
+        main_window.set_slice(0)
+    assert main_window.current_image() is not None
+
+
+def test_png_slices_show_grey_values_without_hu(qtbot, main_window, tmp_path):
+    from PIL import Image
+
+    for index in range(3):
+        Image.fromarray(np.full((40, 60), 50 * index, np.uint8)).save(tmp_path / f"slice-{index}.png")
+    with qtbot.waitSignal(main_window.loading_finished, timeout=30_000):
+        main_window.open_paths([str(tmp_path)])
+    qtbot.waitUntil(lambda: main_window.current_image() is not None)
+    assert not main_window.current_series().has_hu
+    main_window.view.hovered.emit(5, 5)
+    assert main_window.hu_label.text().startswith("no HU")
+
+
+def test_space_drag_pans(qtbot, sample_window):
+    view = sample_window.view
+    view.setFocus()
+    before = view.image_rect().topLeft()
+    qtbot.keyPress(view, Qt.Key.Key_Space)
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=QPoint(300, 300))
+    qtbot.mouseMove(view, QPoint(310, 290))
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=QPoint(310, 290))
+    qtbot.keyRelease(view, Qt.Key.Key_Space)
+    assert view.image_rect().topLeft() - before == QPointF(10, -10)
