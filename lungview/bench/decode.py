@@ -127,7 +127,8 @@ def format_figures(figures: dict[str, float]) -> str:
             f"plain pydicom dcmread+pixel_array: {figures['plain_pydicom_slices_per_s']:.0f} slices/s",
             f"engine, one thread:           {figures['engine_one_thread_slices_per_s']:.0f} slices/s "
             f"= {figures['one_thread_ratio']:.2f}x plain pydicom   target >= 0.9x",
-            f"engine, {figures['workers']:.0f} workers:            {figures['engine_parallel_slices_per_s']:.0f} slices/s "
+            f"engine, {figures['workers']:.0f} workers:            "
+            f"{figures['engine_parallel_slices_per_s']:.0f} slices/s "
             f"= {figures['parallel_ratio']:.2f}x plain pydicom",
             f"peak traced memory:           {figures['peak_memory_mb']:.0f} MB "
             f"= {figures['peak_memory_ratio']:.2f}x the HU array   target <= 1.3x",

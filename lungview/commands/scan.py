@@ -9,7 +9,9 @@ HELP = "list the series (and the files that cannot be used) in DICOM folders, DI
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="DICOM folder, DICOMDIR, files, or PNG/JPG slices")
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="DICOM folder, DICOMDIR, files, or PNG/JPG slices"
+    )
     parser.add_argument("--json", action="store_true", help='print {"series": [...], "skipped": [...]} as JSON')
 
 
@@ -65,13 +67,16 @@ def scan_result_table(result) -> str:
     """A readable table of series (one line each, warnings indented below) and skipped files."""
     lines = [f"{len(result.series)} series, {len(result.skipped)} file(s) skipped", ""]
     if result.series:
-        lines.append(f"{'#':>3}  {'modality':<8} {'slices':>6}  {'size':>9}  {'spacing z/y/x mm':<20} {'HU':<3} description")
+        lines.append(
+            f"{'#':>3}  {'modality':<8} {'slices':>6}  {'size':>9}  {'spacing z/y/x mm':<20} {'HU':<3} description"
+        )
     for number, series in enumerate(result.series, start=1):
         spacing = "/".join(f"{value:.2f}" for value in series.spacing) if series.spacing else "unknown"
         size = f"{series.rows}×{series.columns}"
         hu = "yes" if series.has_hu else "no"
         lines.append(
-            f"{number:>3}  {series.modality:<8} {len(series):>6}  {size:>9}  {spacing:<20} {hu:<3} {series.description}"
+            f"{number:>3}  {series.modality:<8} {len(series):>6}  {size:>9}  {spacing:<20} {hu:<3} "
+            f"{series.description}"
         )
         lines.extend(f"       ! {warning}" for warning in series.warnings)
     if result.skipped:

@@ -40,7 +40,8 @@ def unsupported_transfer_syntax(uid: str) -> str | None:
     try:
         decoder = get_decoder(uid)
     except NotImplementedError:
-        return f"transfer syntax {transfer_syntax_name(uid)} is not supported: no decoder for it exists in LungView"
+        name = transfer_syntax_name(uid)
+        return f"transfer syntax {name} is not supported: no decoder for it exists in LungView"
     if decoder.is_available:
         return None
     packages = _DECODER_PACKAGES.get(str(uid), "a pydicom decoder plugin for it")
@@ -63,6 +64,7 @@ def describe_decode_failure(error: BaseException, transfer_syntax: str | None) -
         if missing:
             return missing
         if UID(transfer_syntax).is_compressed:
-            return f"the compressed pixel data ({transfer_syntax_name(transfer_syntax)}) is corrupt and cannot be decoded"
+            name = transfer_syntax_name(transfer_syntax)
+            return f"the compressed pixel data ({name}) is corrupt and cannot be decoded"
     first_line = message.strip().splitlines()[0][:160] if message.strip() else type(error).__name__
     return f"the pixel data cannot be decoded ({first_line})"

@@ -64,7 +64,8 @@ def drop_duplicate_images(frames: Iterable[FrameHeader]) -> tuple[list[FrameHead
         if seen == frame.ref.path:
             kept.append(frame)
         elif frame.ref.frame in (None, 0):
-            duplicates.append(SkippedFile(frame.ref.path, f"the same image (SOP Instance UID) as {seen}: a duplicate copy"))
+            reason = f"the same image (SOP Instance UID) as {seen}: a duplicate copy"
+            duplicates.append(SkippedFile(frame.ref.path, reason))
     return kept, duplicates
 
 
@@ -190,7 +191,8 @@ def spacing_warnings(z_values: list[float]) -> list[str]:
     if uneven:
         low, high = min(min(uneven), usual), max(max(uneven), usual)
         warnings.append(
-            f"Slice spacing is not uniform (steps from {low:.2f} to {high:.2f} mm): distances along the stack are approximate."
+            f"Slice spacing is not uniform (steps from {low:.2f} to {high:.2f} mm): "
+            "distances along the stack are approximate."
         )
     return warnings
 

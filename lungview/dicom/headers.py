@@ -36,7 +36,9 @@ _REQUIRED_IMAGE_TAGS = (
 )
 _INTEGER_PIXEL_DATA = 0x7FE00010
 #: Float and Double Float Pixel Data have no Bits Stored or Pixel Representation (PS3.3 C.7.6.3).
-_REQUIRED_FLOAT_IMAGE_TAGS = tuple(t for t in _REQUIRED_IMAGE_TAGS if t not in ("BitsStored", "PixelRepresentation"))
+_REQUIRED_FLOAT_IMAGE_TAGS = tuple(
+    keyword for keyword in _REQUIRED_IMAGE_TAGS if keyword not in ("BitsStored", "PixelRepresentation")
+)
 _LONG_LENGTH_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT", b"SV", b"UV"}
 _UNDEFINED_LENGTH = 0xFFFFFFFF
 
@@ -213,7 +215,9 @@ def _check_is_usable_image(ds: Dataset, pixel_element: _PixelElement | None) -> 
         expected = _expected_pixel_bytes(ds, frames)
         declared = min(pixel_element.length, pixel_element.available)
         if declared < expected:
-            raise UnusableFile(f"the pixel data is truncated ({declared} of {expected} bytes): the file is cut short or corrupt")
+            raise UnusableFile(
+                f"the pixel data is truncated ({declared} of {expected} bytes): the file is cut short or corrupt"
+            )
 
 
 def _expected_pixel_bytes(ds: Dataset, frames: int) -> int:

@@ -32,13 +32,17 @@ def read_slice(series: Series, index: int) -> np.ndarray:
     else:
         stored, ds = _decode_dicom(ref.path, ref.frame)
         try:
-            image = stored_to_hu(stored, frame_rescale(ds, ref.frame)) if series.has_hu else stored_to_grey(stored, ds)
+            if series.has_hu:
+                image = stored_to_hu(stored, frame_rescale(ds, ref.frame))
+            else:
+                image = stored_to_grey(stored, ds)
         except (ValueError, TypeError, IndexError, KeyError, AttributeError) as error:
             # A header changed or damaged since the scan: its value mapping no longer makes sense.
             raise DecodeError(f"the pixel values cannot be converted: the header is damaged ({error})") from None
     if image.shape != (series.rows, series.columns):
         raise DecodeError(
-            f"the image is {image.shape[0]}×{image.shape[1]} pixels, not {series.rows}×{series.columns} as its header says"
+            f"the image is {image.shape[0]}×{image.shape[1]} pixels, "
+            f"not {series.rows}×{series.columns} as its header says"
         )
     return image
 
@@ -56,15 +60,15 @@ def _decode_dicom(path: str, frame: int | None) -> tuple[np.ndarray, Dataset]:
             # Files without a preamble or transfer syntax need the lenient full read.
             ds = read_dataset(path)
             stored = pixel_array(ds, index=frame)
+        if str(ds.get("PhotometricInterpretation", "")) == "PALETTE COLOR":
+            stored = apply_color_lut(stored, ds)
     except UnusableFile as unusable:
         raise DecodeError(unusable.reason) from None
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException as error:  # noqa: BLE001 - broken data raises many types; Rust plugins raise pyo3's PanicException
+    except BaseException as error:  # noqa: BLE001 - broken data raises many types; Rust plugins raise a panic
         transfer_syntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
         raise DecodeError(describe_decode_failure(error, transfer_syntax)) from None
-    if str(ds.get("PhotometricInterpretation", "")) == "PALETTE COLOR":
-        stored = apply_color_lut(stored, ds)
     return stored, ds
 
 

@@ -44,7 +44,14 @@ def plain_series(sized_paths: list[tuple[Path, tuple[int, int]]]) -> list[Series
     for (folder, (rows, columns)), paths in sorted(groups.items(), key=lambda item: str(item[0][0])):
         paths.sort(key=lambda p: _natural_key(p.name))
         slices = tuple(
-            SliceRef(path=str(p), sop_instance_uid="", instance_number=None, z=float(i), pixel_spacing=None, slice_thickness=None)
+            SliceRef(
+                path=str(p),
+                sop_instance_uid="",
+                instance_number=None,
+                z=float(i),
+                pixel_spacing=None,
+                slice_thickness=None,
+            )
             for i, p in enumerate(paths)
         )
         sizes = {size for (f, size) in groups if f == folder}

@@ -38,7 +38,8 @@ def scan_paths(
             skipped.append(SkippedFile(str(path), getattr(problem, "reason", str(problem))))
         except Exception as error:  # pydicom raises many types on corrupt headers; one file never stops the rest
             log.debug("unreadable header in %s", path, exc_info=True)
-            skipped.append(SkippedFile(str(path), f"the file is corrupt: its header cannot be read ({type(error).__name__})"))
+            reason = f"the file is corrupt: its header cannot be read ({type(error).__name__})"
+            skipped.append(SkippedFile(str(path), reason))
         if progress is not None:
             progress(done, len(files))
     series, duplicates = build_series(frames)

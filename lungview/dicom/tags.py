@@ -11,7 +11,7 @@ _MAX_VALUE_CHARS = 200
 
 
 def read_header(slice_ref: SliceRef) -> list[tuple[str, str, str]]:
-    """Rows ``(tag, name, value)`` of the file's meta and data set, e.g. ``("(0010,0010)", "Patient's Name", ...)``.
+    """Rows ``(tag, name, value)`` of the file meta and data set, e.g. ``("(0008,0060)", "Modality", "CT")``.
 
     Sequences are summarised by their item count, binary values by their size. A PNG/JPG gives its size only;
     an unreadable file gives one row saying why.
@@ -21,7 +21,10 @@ def read_header(slice_ref: SliceRef) -> list[tuple[str, str, str]]:
             rows, columns = read_plain_size(slice_ref.path)
         except ValueError as error:
             return [("", "File", str(error))]
-        return [("", "Picture size", f"{columns} × {rows} pixels"), ("", "Hounsfield units", "none (PNG/JPG picture)")]
+        return [
+            ("", "Picture size", f"{columns} × {rows} pixels"),
+            ("", "Hounsfield units", "none (PNG/JPG picture)"),
+        ]
     try:
         ds = read_dataset(slice_ref.path, stop_before_pixels=True)
     except UnusableFile as unusable:

@@ -91,7 +91,8 @@ def test_missing_decoder_names_what_to_install(monkeypatch):
     reason = unsupported_transfer_syntax("1.2.840.10008.1.2.4.80")
 
     assert reason == (
-        "transfer syntax JPEG-LS Lossless Image Compression is not supported: install pylibjpeg and pylibjpeg-libjpeg"
+        "transfer syntax JPEG-LS Lossless Image Compression is not supported: "
+        "install pylibjpeg and pylibjpeg-libjpeg"
     )
 
 
