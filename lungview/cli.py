@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "smoke-test": "smoke",
     "report": "report",
     "train": "train",
+    "evaluate": "evaluate",
+    "export-onnx": "export_onnx",
 }
 
 DEFAULT_COMMAND = "view"

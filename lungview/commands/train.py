@@ -15,6 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int, default=224, help="network input side in pixels")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="stage-1 seeds (best on validation is kept)")
     parser.add_argument("--views", type=int, default=4, help="cached views per training image (1 plain + augmented)")
+    parser.add_argument("--stage1-epochs", type=int, default=300, help="most stage-1 epochs (early stopping, patience 40)")
     parser.add_argument("--no-stage2", action="store_true", help="skip fine-tuning the top blocks")
     parser.add_argument("--stage2-epochs", type=int, default=12, help="most stage-2 epochs (early stopping, patience 4)")
     parser.add_argument("--max-images", type=int, default=None, help="cut every split to N images (smoke runs)")
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         size=args.size,
         seeds=tuple(args.seeds),
         views=args.views,
+        stage1=dataclasses.replace(defaults.stage1, epochs=args.stage1_epochs),
         stage2=None if args.no_stage2 else dataclasses.replace(defaults.stage2, epochs=args.stage2_epochs),
         max_images=args.max_images,
     )

@@ -180,7 +180,7 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
         pretrained_source=pretrained_source,
         hu_input="A HU slice is windowed with each channel's window (lung W1500/L-600) before the grey pipeline; "
         "grey PNG/JPG input (0..255) is used as is.",
-        data={"dataset": dataset.description, "split_method": split.method, "counts": split.counts(dataset.classes), "audit": audit.summary()},
+        data={"layout": dataset.layout, "dataset": dataset.description, "split_method": split.method, "counts": split.counts(dataset.classes), "audit": audit.summary()},
         training={
             "stage1": {**dataclasses.asdict(config.stage1), "trained": "dropout + linear head on frozen pooled features"},
             "stage2": None if config.stage2 is None else {**dataclasses.asdict(config.stage2), "trained": f"features[{spec.top_start}:] + head, batch-norm frozen"},

@@ -1,0 +1,42 @@
+"""Temperature scaling, calibration measures, threshold choice and bootstrap metrics."""
+
+import numpy as np
+import pytest
+
+from lungview.training.calibration import calibration_measures, expected_calibration_error, fit_temperature, softmax, threshold_for_sensitivity
+from lungview.training.metrics import evaluate_predictions
+
+
+def test_temperature_recovers_overconfidence():
+    rng = np.random.default_rng(0)
+    true_logits = rng.normal(0, 1.5, size=(4000, 3))
+    labels = np.array([rng.choice(3, p=p) for p in softmax(true_logits)])
+    temperature = fit_temperature(true_logits * 3.0, labels)
+    assert temperature == pytest.approx(3.0, rel=0.1)
+    before = calibration_measures(softmax(true_logits * 3.0), labels)
+    after = calibration_measures(softmax(true_logits * 3.0, temperature), labels)
+    assert after["ece_15"] < before["ece_15"] and after["nll"] < before["nll"] and after["brier"] <= before["brier"]
+
+
+def test_ece_of_certain_correct_predictions_is_zero():
+    probabilities = np.eye(3)[[0, 1, 2, 1]]
+    assert expected_calibration_error(probabilities, np.array([0, 1, 2, 1])) == pytest.approx(0.0)
+
+
+def test_threshold_keeps_required_sensitivity():
+    scores = np.linspace(0.01, 1.0, 100)
+    is_cancer = np.ones(100, bool)
+    threshold = threshold_for_sensitivity(scores, is_cancer, 0.98)
+    assert (scores[is_cancer] >= threshold).mean() >= 0.98
+    assert threshold == pytest.approx(scores[2])
+
+
+def test_evaluate_predictions_reports_intervals_and_tables():
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 3, 200)
+    probabilities = softmax(np.eye(3)[labels] * 3 + rng.normal(0, 1, (200, 3)))
+    result = evaluate_predictions(probabilities, labels, ("a", "b", "normal"), cancer_columns=[0, 1], threshold=0.5, resamples=100)
+    accuracy = result["metrics"]["accuracy"]
+    assert accuracy["ci95"][0] <= accuracy["value"] <= accuracy["ci95"][1]
+    assert np.array(result["confusion_matrix"]).sum() == 200
+    assert set(result["roc"]) == {"a", "b", "normal"}

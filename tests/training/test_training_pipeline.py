@@ -1,0 +1,46 @@
+"""End to end on a miniature data set: train -> shipped model with card and report -> evaluate -> ONNX."""
+
+import json
+
+import numpy as np
+
+from lungview.cli import main
+from lungview.models import list_model_ids, load_model
+from tests.training.conftest import synthetic_slice
+
+
+def test_train_evaluate_and_export_a_tiny_model(mini_chest_ct, tmp_path, capsys):
+    weights = tmp_path / "weights"
+    common = ["--weights-dir", str(weights)]
+    status = main(
+        ["train", "chest-ct-4class", str(mini_chest_ct), "--model-id", "mini", "--architecture", "tiny-cnn", "--size", "32",
+         "--seeds", "0", "1", "--views", "2", "--stage1-epochs", "40", "--stage2-epochs", "2", "--bootstrap", "20", *common]
+    )
+    assert status == 0
+    assert list_model_ids(weights) == ["mini"]
+    model = load_model("mini", weights)
+    card = model.card
+    assert card.classes[-1] == "normal" and card.cancer_rule == "1 - P(normal)"
+    assert card.data["counts"]["train"]["normal"] == 5  # the train image copied into test is left out
+    assert card.data["counts"]["test_dedup"]["normal"] == 3
+    assert set(card.metrics) >= {"official_test", "dedup_test", "calibration", "targets"}
+    report = weights / "mini" / "report"
+    for name in ("report.md", "report.json", "manifest.csv", "audit.json", "confusion.png", "gradcam_gallery.png", "training_curves.png"):
+        assert (report / name).is_file(), name
+    assert "de-duplicated test" in (report / "report.md").read_text(encoding="utf-8")
+    fp16 = json.loads((report / "training.json").read_text())["fp16_check"]
+    assert fp16["max_abs_probability_difference"] < 1e-2
+
+    (prediction,) = model.predict([synthetic_slice(0, 999).astype(np.float32)], has_hu=False)
+    assert abs(sum(prediction.probabilities.values()) - 1) < 1e-5
+
+    assert main(["evaluate", "mini", str(mini_chest_ct), "--bootstrap", "20", *common]) == 0
+    onnx_path = tmp_path / "mini.onnx"
+    assert main(["export-onnx", "mini", str(mini_chest_ct), "--output", str(onnx_path), *common]) == 0
+    assert json.loads((report / "onnx_check.json").read_text())["passed"]
+    assert "passed" in capsys.readouterr().out
+
+
+def test_train_reports_a_missing_folder(tmp_path, capsys):
+    assert main(["train", "iqothnccd", str(tmp_path / "absent"), "--model-id", "x"]) == 2
+    assert "no data set folder" in capsys.readouterr().out
