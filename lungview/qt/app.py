@@ -32,4 +32,6 @@ def run_viewer(paths: list[str]) -> int:
     window = MainWindow()
     window.show()
     window.open_paths(list(paths) or [str(sample_series_dir())])
-    return app.exec()
+    status = app.exec()
+    window.close()  # joins the worker threads even when the event loop ended some other way
+    return status

@@ -173,6 +173,7 @@ class MainWindow(QMainWindow):
         self._displayed_index = None
         self._displayed_image = None
         self.series_browser.set_current(index)
+        self.view.setFocus()  # Space+drag pans only while the view has the keyboard focus
         self.view.set_image(None)
         self.view.set_overlay(None)
         self.view.set_message("Loading…")
@@ -248,8 +249,8 @@ class MainWindow(QMainWindow):
         self.view.set_image(image, spacing)
         self.view.set_message("")
         self._update_overlay_text()
-        if index == len(self._series) // 2 and self.series_browser.currentRow() >= 0:
-            self.series_browser.set_thumbnail(self._series.series_uid, self._thumbnail_of(image))
+        if index == len(self._series) // 2:
+            self.series_browser.set_thumbnail(self.series_browser.currentRow(), self._thumbnail_of(image))
         self.slice_displayed.emit(index)
 
     def _thumbnail_of(self, image: np.ndarray) -> np.ndarray:

@@ -29,14 +29,12 @@ class SeriesBrowser(QListWidget):
         self.setIconSize(QSize(THUMBNAIL_SIZE, THUMBNAIL_SIZE))
         self.setWordWrap(True)
         self.setUniformItemSizes(False)
-        self._series_uids: list[str] = []
         self.currentRowChanged.connect(self._on_current_row_changed)
 
     def set_series(self, series: tuple[Series, ...]) -> None:
         """Replace the entries (thumbnails come later through :meth:`set_thumbnail`)."""
         self.blockSignals(True)
         self.clear()
-        self._series_uids = [entry.series_uid for entry in series]
         for entry in series:
             item = QListWidgetItem(series_summary(entry))
             item.setToolTip(series_summary(entry))
@@ -49,9 +47,10 @@ class SeriesBrowser(QListWidget):
         self.setCurrentRow(index)
         self.blockSignals(False)
 
-    def set_thumbnail(self, series_uid: str, grey: np.ndarray) -> None:
-        """Show the uint8 image ``grey`` as the thumbnail of the series ``series_uid``."""
-        if series_uid not in self._series_uids:
+    def set_thumbnail(self, row: int, grey: np.ndarray) -> None:
+        """Show the uint8 image ``grey`` as the thumbnail of entry ``row``."""
+        item = self.item(row)
+        if item is None:
             return
         grey = np.ascontiguousarray(grey, dtype=np.uint8)
         rows, cols = grey.shape
@@ -59,7 +58,7 @@ class SeriesBrowser(QListWidget):
         pixmap = QPixmap.fromImage(image).scaled(
             THUMBNAIL_SIZE, THUMBNAIL_SIZE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
-        self.item(self._series_uids.index(series_uid)).setIcon(QIcon(pixmap))
+        item.setIcon(QIcon(pixmap))
 
     def _on_current_row_changed(self, row: int) -> None:
         if row >= 0:

@@ -38,18 +38,18 @@ def prefetch_slices(store: SliceStore, order: list[int], progress, cancelled) ->
     return decoded[0]
 
 
-def make_thumbnails(series: tuple[Series, ...], progress, cancelled) -> list[tuple[str, object]]:
-    """Job: the middle slice of each series through its default window, as (series_uid, uint8 image)."""
+def make_thumbnails(series: tuple[Series, ...], progress, cancelled) -> list[tuple[int, object]]:
+    """Job: the middle slice of each series through its default window, as (position in ``series``, uint8 image)."""
     thumbnails = []
-    for done, entry in enumerate(series):
+    for position, entry in enumerate(series):
         if cancelled():
             break
         try:
             image = read_slice(entry, len(entry) // 2)
         except DecodeError:
             continue
-        thumbnails.append((entry.series_uid, apply_window(image, default_window(entry))))
-        progress(done + 1, len(series))
+        thumbnails.append((position, apply_window(image, default_window(entry))))
+        progress(position + 1, len(series))
     return thumbnails
 
 
@@ -73,8 +73,8 @@ class SeriesLoader(QObject):
         What is being done, how far, out of how many (0 of 0: busy without a count).
     idle()
         Nothing is loading any more (done, cancelled or failed).
-    thumbnail_ready(str, object)
-        A uint8 thumbnail image for the series with that UID.
+    thumbnail_ready(int, object)
+        A uint8 thumbnail image for the series at that position in the scan result.
     failed(str, object)
         A job failed unexpectedly: a plain sentence and the exception.
     """
@@ -84,7 +84,7 @@ class SeriesLoader(QObject):
     slice_failed = Signal(int, str)
     progressed = Signal(str, int, int)
     idle = Signal()
-    thumbnail_ready = Signal(str, object)
+    thumbnail_ready = Signal(int, object)
     failed = Signal(str, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -201,6 +201,6 @@ class SeriesLoader(QObject):
         self.idle.emit()
 
     @Slot(int, object)
-    def _on_thumbnails_finished(self, _generation: int, thumbnails: list[tuple[str, object]]) -> None:
-        for series_uid, image in thumbnails:
-            self.thumbnail_ready.emit(series_uid, image)
+    def _on_thumbnails_finished(self, _generation: int, thumbnails: list[tuple[int, object]]) -> None:
+        for position, image in thumbnails:
+            self.thumbnail_ready.emit(position, image)
