@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "scan": "scan",
     "smoke-test": "smoke",
     "report": "report",
+    "predict": "predict",
     "train": "train",
     "evaluate": "evaluate",
     "export-onnx": "export_onnx",

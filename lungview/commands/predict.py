@@ -1,0 +1,170 @@
+"""``lungview predict PATH [--model ID] [--slices all|i,j,...] [--cam] [--json | --csv]``: classify slices.
+
+A public interface (README "AI second reader and ``lungview predict``"): the JSON keys and CSV columns stay stable.
+"""
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+
+HELP = "classify slices of a DICOM series, DICOM files or PNG/JPG pictures; JSON (default) or CSV on stdout"
+CSV_COLUMNS = (
+    "path", "series_uid", "index", "instance_number", "sop_instance_uid", "z", "predicted", "cancer_probability",
+    "probabilities", "out_of_scope", "out_of_scope_reasons", "ood_score", "cam_peak_row", "cam_peak_col",
+)
+
+
+class PredictInputError(ValueError):
+    """Bad input to ``lungview predict``: the message says what to change."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="DICOM folder, DICOMDIR, files, or a folder of PNG/JPG")
+    parser.add_argument("--model", metavar="ID", help="model id (default: ct-subtype-4 when shipped, else the first)")
+    parser.add_argument(
+        "--slices", default=None, metavar="all|i,j,...",
+        help="slice indices from 0 in each sorted series, or 'all' (default: the middle slice of a DICOM series, "
+        "every picture of a PNG/JPG folder)",
+    )
+    parser.add_argument("--cam", action="store_true", help="add cam_peak: [row, col] of the Grad-CAM maximum")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="one JSON document (the default)")
+    output.add_argument("--csv", action="store_true", help="one CSV row per slice; skipped inputs go to stderr")
+    parser.add_argument("--weights-dir", type=Path, metavar="DIR", help="models folder (default: the shipped weights/)")
+
+
+def parse_slices(text: str | None) -> list[int] | str | None:
+    """``None`` (the default choice), ``"all"`` or a list of indices from ``--slices``."""
+    if text is None or text.strip().lower() == "all":
+        return None if text is None else "all"
+    try:
+        indices = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise PredictInputError(f"--slices must be 'all' or indices such as 0,5,12 (got {text!r})") from None
+    if not indices or min(indices) < 0:
+        raise PredictInputError(f"--slices must list indices from 0 (got {text!r})")
+    return indices
+
+
+def chosen_indices(series, choice: list[int] | str | None) -> tuple[list[int], list[int]]:
+    """Indices to classify in ``series`` and the requested ones that lie outside it."""
+    count = len(series)
+    if choice == "all":
+        return list(range(count)), []
+    if choice is None:
+        is_picture_folder = not series.has_hu and not any(s.sop_instance_uid for s in series.slices)
+        return (list(range(count)) if is_picture_folder else [count // 2]), []
+    return [i for i in choice if i < count], [i for i in choice if i >= count]
+
+
+def _load_classifier(model_id: str | None, weights_dir: Path | None):
+    from lungview.inference import load_classifier
+    from lungview.inference.model_choice import default_classifier_id
+    from lungview.models import ModelError, list_model_ids
+
+    available = list_model_ids(weights_dir)
+    model_id = model_id or default_classifier_id(available)
+    if model_id is None:
+        raise PredictInputError("no shipped model was found in the weights folder")
+    try:
+        return load_classifier(model_id, weights_dir)
+    except ModelError as error:
+        hint = f" (available: {', '.join(available)})" if available else ""
+        raise PredictInputError(f"{error}{hint}") from None
+
+
+def _record(series, analysis, peak) -> dict:
+    slice_ref = series.slices[analysis.index]
+    prediction = analysis.classification.prediction
+    record = {
+        "path": slice_ref.path,
+        "series_uid": series.series_uid,
+        "index": analysis.index,
+        "instance_number": slice_ref.instance_number,
+        "sop_instance_uid": slice_ref.sop_instance_uid,
+        "z": slice_ref.z,
+        "probabilities": prediction.probabilities,
+        "cancer_probability": prediction.cancer_probability,
+        "predicted": prediction.predicted,
+        "out_of_scope": {
+            "flagged": bool(analysis.out_of_scope),
+            "reasons": list(analysis.out_of_scope),
+            "ood_score": analysis.classification.ood_score,
+        },
+    }
+    if peak is not None:
+        record["cam_peak"] = list(peak)
+    return record
+
+
+def predict(args: argparse.Namespace) -> dict:
+    """Scan, classify (and explain) the slices the arguments ask for; the JSON-ready document."""
+    from lungview.dicom import DecodeError, SliceStore, scan_paths
+    from lungview.inference import cam_for_slice, classify_slices
+
+    choice = parse_slices(args.slices)
+    scan = scan_paths(args.paths)
+    skipped = [{"path": s.path, "reason": s.reason} for s in scan.skipped]
+    if not scan.series:
+        raise PredictInputError(f"nothing could be read under {', '.join(args.paths)} ({len(skipped)} file(s) skipped)")
+    classifier = _load_classifier(args.model, args.weights_dir)
+    results = []
+    for series in scan.series:
+        indices, outside = chosen_indices(series, choice)
+        folder = str(Path(series.slices[0].path).parent)
+        skipped += [{"path": folder, "reason": f"slice {i} is outside this series (0..{len(series) - 1})"} for i in outside]
+        store = SliceStore(series, max_bytes=256 * 1024**2)
+        batch = classify_slices(classifier, store, indices)
+        skipped += [{"path": series.slices[i].path, "reason": reason} for i, reason in sorted(batch.failures.items())]
+        for index in indices:
+            analysis = batch.analyses.get(index)
+            if analysis is None:
+                continue
+            peak = None
+            if args.cam:
+                try:
+                    peak = cam_for_slice(classifier, series, index, store.load(index), analysis.classification.prediction.predicted).peak
+                except DecodeError as error:
+                    skipped.append({"path": series.slices[index].path, "reason": error.reason})
+                    continue
+            results.append(_record(series, analysis, peak))
+    if not results:
+        raise PredictInputError(f"no slice could be classified under {', '.join(args.paths)} ({len(skipped)} skipped)")
+    card = classifier.card
+    return {"model": {"id": card.id, "version": card.version, "sha256": card.sha256}, "results": results, "skipped": skipped}
+
+
+def write_csv(document: dict, stream) -> None:
+    """One row per result (see :data:`CSV_COLUMNS`); probabilities as compact JSON."""
+    writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for record in document["results"]:
+        peak = record.get("cam_peak") or ["", ""]
+        scope = record["out_of_scope"]
+        writer.writerow({
+            **{key: record[key] for key in CSV_COLUMNS[:8]},
+            "probabilities": json.dumps(record["probabilities"], separators=(",", ":")),
+            "out_of_scope": int(scope["flagged"]),
+            "out_of_scope_reasons": "; ".join(scope["reasons"]),
+            "ood_score": "" if scope["ood_score"] is None else scope["ood_score"],
+            "cam_peak_row": peak[0],
+            "cam_peak_col": peak[1],
+        })
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        document = predict(args)
+    except PredictInputError as error:
+        print(f"lungview predict: {error}", file=sys.stderr)
+        return 2
+    if args.csv:
+        write_csv(document, sys.stdout)
+        for entry in document["skipped"]:
+            print(f"lungview predict: skipped {entry['path']}: {entry['reason']}", file=sys.stderr)
+    else:
+        json.dump(document, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    return 0

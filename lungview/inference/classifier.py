@@ -1,0 +1,142 @@
+"""A slice classifier ready for the viewer and the command line: a verified model, its fast path and OOD reference.
+
+:func:`load_classifier` is the slow part (torch, weights, ONNX export, the Grad-CAM package); run it in the
+background. :class:`SliceClassifier` then gives calibrated predictions with an out-of-distribution score in one
+batched pass, and Grad-CAM heatmaps on the original slice grid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lungview import paths
+from lungview.models import LoadedModel, ModelCard, ModelError, Prediction, load_model
+from lungview.models.backbones import cam_target_layer
+from lungview.models.ood import REFERENCE_FILE, FeatureReference
+from lungview.models.preprocess import prepare_input
+
+from lungview.inference.fast_path import OnnxFastPath, build_fast_path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """One slice's calibrated prediction and its out-of-distribution score (None without a reference)."""
+
+    prediction: Prediction
+    ood_score: float | None
+
+
+class SliceClassifier:
+    """Batched predictions (ONNX Runtime when available, else PyTorch) and PyTorch Grad-CAM for one model.
+
+    Safe to share between worker threads: the fast path is re-entrant and the PyTorch network is used under a lock.
+    """
+
+    def __init__(self, model: LoadedModel, fast_path: OnnxFastPath | None = None, reference: FeatureReference | None = None):
+        self.model = model
+        self.card: ModelCard = model.card
+        self.fast_path = fast_path
+        self.reference = reference
+        self._torch_lock = threading.Lock()
+
+    @property
+    def backend(self) -> str:
+        """``"onnxruntime"`` or ``"torch"``: what computes the probabilities."""
+        return "onnxruntime" if self.fast_path is not None else "torch"
+
+    @property
+    def ood_threshold(self) -> float | None:
+        """Scores above this are out of distribution; None without a reference."""
+        return None if self.reference is None else self.reference.threshold
+
+    def prepare(self, images: Sequence[np.ndarray], has_hu: bool) -> np.ndarray:
+        """The preprocessed batch ``[N, C, size, size]`` (the window and crop of the model card)."""
+        try:
+            return np.stack([prepare_input(image, has_hu, self.card.preprocessing)[0] for image in images])
+        except ValueError as error:
+            raise ModelError(f"the image cannot be classified: {error}") from None
+
+    def logits_and_features(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Uncalibrated logits ``[N, classes]`` and pooled features ``[N, D]`` of a preprocessed batch."""
+        if self.fast_path is not None:
+            return self.fast_path.run(batch)
+        network = self.model.network
+        with self._torch_lock, torch.inference_mode():
+            features = network.embed(torch.from_numpy(batch))
+            return network.head(features).numpy(), features.numpy()
+
+    def classify_batch(self, batch: np.ndarray) -> list[Classification]:
+        """Predictions with OOD scores for a preprocessed batch."""
+        if len(batch) == 0:
+            return []
+        logits, features = self.logits_and_features(batch)
+        predictions = self.model.probabilities_from_logits(torch.from_numpy(np.asarray(logits)))
+        scores = [None] * len(predictions) if self.reference is None else [float(s) for s in self.reference.score(features)]
+        return [Classification(prediction, score) for prediction, score in zip(predictions, scores)]
+
+    def classify(self, images: Sequence[np.ndarray], has_hu: bool) -> list[Classification]:
+        """Calibrated predictions with OOD scores for 2-D slices (HU when ``has_hu``, else grey 0..255)."""
+        return self.classify_batch(self.prepare(images, has_hu)) if len(images) else []
+
+    def cam(self, image: np.ndarray, has_hu: bool, class_name: str, method: str = "gradcam") -> np.ndarray:
+        """Heatmap in [0, 1] on the grid of ``image`` for ``class_name`` (model attention, not lesion location)."""
+        with self._torch_lock, _gradients_only_through(self.model.network, cam_target_layer(self.model.network)):
+            return self.model.cam(image, has_hu, class_name, method)
+
+
+@contextlib.contextmanager
+def _gradients_only_through(network: torch.nn.Module, target: torch.nn.Module) -> Iterator[None]:
+    """Let autograd track only the CAM target layer and what follows it (the head).
+
+    Grad-CAM needs the gradient at the target layer's output, which depends only on the layers after it; without
+    this, the backward pass also computes every earlier weight's gradient, for nothing.
+    """
+    keep = {id(p) for p in target.parameters()} | {id(p) for p in getattr(network, "head", network).parameters()}
+    saved = [(p, p.requires_grad) for p in network.parameters()]
+    try:
+        for parameter, _ in saved:
+            parameter.requires_grad_(id(parameter) in keep)
+        yield
+    finally:
+        for parameter, flag in saved:
+            parameter.requires_grad_(flag)
+
+
+def load_reference(model_id: str, weights_dir: Path | None = None) -> FeatureReference | None:
+    """The model's out-of-distribution reference (``ood.npz`` beside its card), or None when it has none."""
+    path = (weights_dir or paths.weights_dir()) / model_id / REFERENCE_FILE
+    if not path.is_file():
+        return None
+    try:
+        return FeatureReference.load(path)
+    except ValueError as error:
+        log.warning("%s; the OOD score is off for model %s", error, model_id)
+        return None
+
+
+def load_classifier(model_id: str, weights_dir: Path | None = None, fast: bool = True, warm_cam: bool = False) -> SliceClassifier:
+    """Load and verify model ``model_id`` with its fast path and OOD reference (slow: run it in a worker).
+
+    ``warm_cam`` also imports the Grad-CAM package (about 2 s), so the first heatmap does not pay for it.
+
+    Raises
+    ------
+    ModelError
+        When the model is unknown or its weight file does not match its card.
+    """
+    model = load_model(model_id, weights_dir)
+    params = model.card.preprocessing
+    fast_path = build_fast_path(model.network, len(params.channels), params.size) if fast else None
+    if warm_cam:
+        import pytorch_grad_cam  # noqa: F401 - imported here, in the worker, never at start-up
+    return SliceClassifier(model, fast_path, load_reference(model_id, weights_dir))

@@ -1,0 +1,19 @@
+"""Fixtures for the AI tests: the blob model saved through the real registry, and the sample series scanned."""
+
+import pytest
+
+from ai.fakes import save_blob_model
+
+
+@pytest.fixture
+def blob_weights_dir(tmp_path):
+    """``tmp_path/weights`` holding the model ``blob``."""
+    return save_blob_model(tmp_path / "weights")
+
+
+@pytest.fixture(scope="session")
+def sample_series(sample_series_dir):
+    """The bundled sample series, scanned."""
+    from lungview.dicom import scan_paths
+
+    return scan_paths([sample_series_dir]).series[0]
