@@ -4,6 +4,7 @@ Run ``python -m lungview.bench.gui``. It loads the bundled 30-slice sample, then
 temporary folder by copying the sample's files with new positions and UIDs. Target: longest gap <= 50 ms.
 """
 
+import argparse
 import json
 import os
 import sys
@@ -38,8 +39,12 @@ def write_long_series(folder: Path, slices: int = 300, step_mm: float = 1.0) -> 
     return folder
 
 
-def run_benchmark(long_series_slices: int = 300) -> dict:
-    """Measure the sample series and a ``long_series_slices``-slice series; a dict for ``lungview bench``."""
+def run_benchmark(long_series_slices: int = 300, extra_paths: tuple[str, ...] = ()) -> dict:
+    """Measure the sample series, a ``long_series_slices``-slice series and each of ``extra_paths``.
+
+    Returns a dict for ``lungview bench``: one entry per series measured (see
+    :func:`lungview.qt.load_benchmark.measure_loading`), plus the target and the CPU count.
+    """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from lungview.qt.load_benchmark import measure_loading
 
@@ -53,13 +58,19 @@ def run_benchmark(long_series_slices: int = 300) -> dict:
             "sample": measure_loading([str(sample_series_dir())], settings_file),
             f"series_{long_series_slices}": measure_loading([str(long_folder)], settings_file),
         }
+        for path in extra_paths:
+            results[Path(path).name] = measure_loading([path], settings_file)
     results["target_longest_gap_ms"] = LONGEST_GAP_TARGET_MS
     results["cpu_count"] = os.cpu_count()
     return results
 
 
-def main() -> int:
-    results = run_benchmark()
+def main(argv: list[str] | None = None) -> int:
+    """``python -m lungview.bench.gui [PATH ...]``: print the measurements as JSON and the longest gap."""
+    parser = argparse.ArgumentParser(prog="python -m lungview.bench.gui", description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="more series folders to measure")
+    args = parser.parse_args(argv)
+    results = run_benchmark(extra_paths=tuple(args.paths))
     print(json.dumps(results, indent=2))
     worst = max(value["longest_gap_ms"] for value in results.values() if isinstance(value, dict))
     print(f"longest GUI-thread gap while loading: {worst:.1f} ms (target <= {LONGEST_GAP_TARGET_MS:.0f} ms)")

@@ -60,6 +60,11 @@ def default_settings() -> QSettings:
     return QSettings("LungView", "LungView")
 
 
+def main_series_index(series: tuple[Series, ...]) -> int:
+    """The series to open first: the one with the most slices (the diagnostic stack rather than a scout)."""
+    return max(range(len(series)), key=lambda index: (len(series[index]), -index))
+
+
 class MainWindow(QMainWindow):
     """The viewer window. See the module docstring for the hooks other panels use."""
 
@@ -489,7 +494,7 @@ class MainWindow(QMainWindow):
             return
         if len(result.series) > 1:
             self.loader.request_thumbnails(result.series)
-        self.select_series(0)
+        self.select_series(main_series_index(result.series))
 
     @Slot(int, object)
     def _on_slice_loaded(self, index: int, image: np.ndarray) -> None:

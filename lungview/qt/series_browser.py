@@ -35,8 +35,10 @@ class SeriesBrowser(QListWidget):
         """Replace the entries (thumbnails come later through :meth:`set_thumbnail`)."""
         self.blockSignals(True)
         self.clear()
+        placeholder = QPixmap(THUMBNAIL_SIZE, THUMBNAIL_SIZE)
+        placeholder.fill(Qt.GlobalColor.black)  # keeps the text aligned until the thumbnail is decoded
         for entry in series:
-            item = QListWidgetItem(series_summary(entry))
+            item = QListWidgetItem(QIcon(placeholder), series_summary(entry))
             item.setToolTip(series_summary(entry))
             self.addItem(item)
         self.blockSignals(False)
