@@ -7,6 +7,7 @@ every reported number comes from the file the app loads.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -120,6 +121,19 @@ def _limited(split: DataSplit, limit: int | None) -> DataSplit:
     )
 
 
+def _normalisation_notes(config: TrainConfig) -> tuple[str, ...]:
+    """What the photograph check found about the pretrained backbone's input range (issue 4 asks for it)."""
+    if config.architecture != "efficientnet-lite0" or not config.pretrained:
+        return ()
+    try:
+        from lungview.training.normalisation_check import check_input_normalisation
+    except ImportError:
+        return ("input normalisation check not run: scikit-image is not installed",)
+    findings = check_input_normalisation(size=config.size)
+    return (f"input normalisation check (ImageNet top-1 of scikit-image photographs, per normalisation): {json.dumps(findings)}; "
+            "inputs are scaled to [-1, 1] as TF-Lite EfficientNet-Lite expects",)
+
+
 def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = iter) -> TrainResult:
     """Train, calibrate and save one model as ``config.output_dir/config.model_id``; returns what the report needs."""
     torch.set_num_threads(2)
@@ -194,6 +208,7 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
         },
         intended_use=INTENDED_USE,
         limits=LIMITS,
+        notes=_normalisation_notes(config),
     )
     card = save_model(config.output_dir / config.model_id, network, card)
     timings["total_s"] = time.perf_counter() - started
