@@ -10,7 +10,10 @@ Hooks for panels added later (the AI panel of issue 5):
 - signals ``series_changed(Series)``, ``slice_changed(index)`` (the user moved) and ``slice_displayed(index)``
   (that slice's pixels are on screen; :meth:`current_image` returns them);
 - ``window.view`` is the :class:`~lungview.qt.slice_view.SliceView`: ``set_overlay(rgba)`` draws an image
-  registered on the slice at every zoom and pan, ``image_to_view`` / ``view_to_image`` map coordinates.
+  registered on the slice at every zoom and pan, ``image_to_view`` / ``view_to_image`` map coordinates. The
+  window removes the overlay whenever the slice or series changes, so it can never sit on the wrong slice;
+- ``window.loader.store`` is the :class:`~lungview.dicom.SliceStore` of the current series (``get``/``load`` any
+  slice, e.g. for series triage), ``window.toolbar`` and ``window.view_menu`` take more actions.
 """
 
 import logging
@@ -217,6 +220,7 @@ class MainWindow(QMainWindow):
         if index == self._index:
             return
         self._index = index
+        self.view.set_overlay(None)  # an overlay belongs to one slice: never leave it on the next
         self.slider.blockSignals(True)
         self.slider.setValue(index)
         self.slider.blockSignals(False)

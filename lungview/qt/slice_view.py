@@ -83,6 +83,7 @@ class SliceView(QWidget):
         self._window = Window(-600, 1500)
         self._qimage: QImage | None = None
         self._overlay: QImage | None = None
+        self._overlay_label = ""
         self._corner_text: dict[str, list[str]] = {corner: [] for corner in CORNERS}
         self._edge_labels: dict[str, str] = {}
         self._message = ""
@@ -119,9 +120,13 @@ class SliceView(QWidget):
         self._render()
         self.update()
 
-    def set_overlay(self, rgba: np.ndarray | None) -> None:
-        """Draw ``rgba`` (H x W x 4 uint8, any resolution) stretched over the slice's extent; None removes it."""
+    def set_overlay(self, rgba: np.ndarray | None, label: str = "") -> None:
+        """Draw ``rgba`` (H x W x 4 uint8, any resolution) stretched over the slice's extent; None removes it.
+
+        ``label`` is written at the top centre of the view while the overlay shows (what the overlay means).
+        """
         self._overlay = None if rgba is None else _rgba_qimage(rgba)
+        self._overlay_label = label if rgba is not None else ""
         self.update()
 
     def set_corner_text(self, corner: str, lines: list[str]) -> None:
@@ -159,6 +164,9 @@ class SliceView(QWidget):
 
     def message(self) -> str:
         return self._message
+
+    def has_overlay(self) -> bool:
+        return self._overlay is not None
 
     def has_image(self) -> bool:
         return self._image is not None
@@ -261,6 +269,11 @@ class SliceView(QWidget):
         self._paint_ruler(painter)
         self._paint_corner_text(painter)
         self._paint_edge_labels(painter)
+        if self._overlay_label:
+            below_edge_letter = 8 + QFontMetricsF(self._overlay_font()).height() * 1.5
+            label_area = QRectF(self.rect()).adjusted(0, below_edge_letter, 0, 0)
+            painter.setFont(self._overlay_font())
+            self._paint_outlined(painter, label_area, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter, self._overlay_label)
         if self._message:
             self._paint_outlined(painter, QRectF(self.rect()), Qt.AlignmentFlag.AlignCenter, self._message)
         painter.end()

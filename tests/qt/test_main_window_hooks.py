@@ -1,5 +1,6 @@
 """The hooks other panels use: a docked panel, a strip above the slider, a runner the window shuts down."""
 
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
@@ -40,3 +41,10 @@ def test_slice_changed_and_displayed_tell_which_slice(qtbot, sample_window):
         sample_window.set_slice(4)
     assert sample_window.current_index() == 4
     assert sample_window.current_image() is not None
+
+
+def test_an_overlay_never_stays_on_the_next_slice(sample_window):
+    sample_window.view.set_overlay(np.zeros((512, 512, 4), np.uint8))
+    assert sample_window.view.has_overlay()
+    sample_window.step_slice(1)
+    assert not sample_window.view.has_overlay()
