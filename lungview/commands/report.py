@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--series", metavar="NUMBER|UID",
                         help="which series: its number in `lungview scan` (from 1) or its Series Instance UID "
                              "(default: the first)")
-    parser.add_argument("--model", metavar="ID", help="model id (default: the first shipped model)")
+    parser.add_argument("--model", metavar="ID", help="model id (default: the viewer's default classifier)")
     parser.add_argument("--cam", action="store_true", help="add the model-attention overlay (Grad-CAM)")
     parser.add_argument("--window", default=None, metavar="NAME|C,W",
                         help="window preset (lung, mediastinum, soft-tissue, bone) or centre,width "
@@ -74,24 +74,27 @@ def choose_series(all_series, choice: str | None):
     raise ReportInputError(f"--series {choice!r} is neither a number from 1 to {len(all_series)} nor a series UID")
 
 
-def _load_model(model_id: str | None):
-    from lungview.models import ModelError, list_model_ids, load_model
+def _load_classifier(model_id: str | None):
+    """The model ``model_id`` (default: the viewer's default classifier) through the viewer's inference path."""
+    from lungview.inference.classifier import load_classifier
+    from lungview.inference.model_choice import default_classifier_id
+    from lungview.models import ModelError, list_model_ids
 
     available = list_model_ids()
+    model_id = model_id or default_classifier_id(available)
     if model_id is None:
-        if not available:
-            raise ReportInputError("no shipped model was found in the weights folder")
-        model_id = available[0]
+        raise ReportInputError("no shipped model was found in the weights folder")
     try:
-        return load_model(model_id)
+        return load_classifier(model_id)
     except ModelError as error:
         hint = f" (available: {', '.join(available)})" if available else ""
         raise ReportInputError(f"{error}{hint}") from None
 
 
 def make_report(args: argparse.Namespace):
-    """Scan, decode, classify and build the :class:`~lungview.reports.SliceReport` the arguments ask for."""
+    """Scan, decode, classify (as the viewer does) and build the report the arguments ask for."""
     from lungview.dicom import DecodeError, read_slice, scan_paths
+    from lungview.inference.jobs import cam_for_slice, classify_slice
     from lungview.reports import build_slice_report
 
     result = scan_paths(args.paths)
@@ -102,12 +105,16 @@ def make_report(args: argparse.Namespace):
     if not 0 <= args.slice < len(series):
         raise ReportInputError(f"--slice must be from 0 to {len(series) - 1} for this series of {len(series)} slices")
     window = parse_window(args.window, series.has_hu)
-    model = _load_model(args.model)
+    classifier = _load_classifier(args.model)
     try:
         pixels = read_slice(series, args.slice)
     except DecodeError as error:
         raise ReportInputError(f"slice {args.slice} cannot be decoded: {error}") from None
-    return build_slice_report(series, args.slice, pixels, window, model, args.cam, args.hide_identifiers)
+    analysis = classify_slice(classifier, series, args.slice, pixels)
+    prediction = analysis.classification.prediction
+    heatmap = cam_for_slice(classifier, series, args.slice, pixels, prediction.predicted).heatmap if args.cam else None
+    return build_slice_report(series, args.slice, pixels, window, classifier.card, prediction, heatmap,
+                              analysis.out_of_scope, args.hide_identifiers)
 
 
 def run(args: argparse.Namespace) -> int:

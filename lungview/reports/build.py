@@ -1,4 +1,4 @@
-"""Make a :class:`SliceReport` from a decoded slice and a loaded model (what the command line does)."""
+"""Assemble a :class:`SliceReport` from a decoded slice and what the AI computed for it."""
 
 from typing import Any
 
@@ -14,35 +14,33 @@ def build_slice_report(
     slice_index: int,
     pixels: np.ndarray,
     window: Window,
-    model: Any | None = None,
-    with_cam: bool = False,
+    card: Any | None = None,
+    prediction: Any | None = None,
+    heatmap: np.ndarray | None = None,
+    out_of_scope: tuple[str, ...] = (),
     hide_identifiers: bool = False,
-    cam_method: str = "gradcam",
 ) -> SliceReport:
-    """Classify slice ``slice_index`` of ``series`` (and compute its heatmap when ``with_cam``) into a report.
+    """The report of slice ``slice_index`` of ``series``.
 
     Parameters
     ----------
     pixels
-        The decoded slice: HU when ``series.has_hu``, else grey 0..255.
-    model
-        A loaded model (:func:`lungview.models.load_model`) or None for a report without an AI result.
-    with_cam
-        Compute the attention heatmap for the predicted class; ignored without a model.
+        The decoded slice: HU when ``series.has_hu``, else grey 0..255; shown through ``window``.
+    card, prediction
+        The model card (:class:`lungview.models.ModelCard`) and its prediction for this slice, or None for a
+        report without an AI result.
+    heatmap
+        Model attention in [0, 1] on the slice's pixel grid, or None for no overlay.
+    out_of_scope
+        Reasons why the slice is not what the model knows.
     """
-    summary = result = heatmap = None
-    if model is not None:
-        summary = ModelSummary.from_card(model.card)
-        result = AiResult.from_prediction(model.predict([pixels], series.has_hu)[0])
-        if with_cam:
-            heatmap = np.asarray(model.cam(pixels, series.has_hu, method=cam_method), dtype=np.float32)
     return SliceReport(
         series=series,
         slice_index=slice_index,
         image=apply_window(pixels, window),
         window=window,
-        heatmap=heatmap,
-        model=summary,
-        result=result,
+        heatmap=None if heatmap is None else np.asarray(heatmap, dtype=np.float32),
+        model=None if card is None else ModelSummary.from_card(card),
+        result=None if prediction is None else AiResult.from_prediction(prediction, out_of_scope),
         hide_identifiers=hide_identifiers,
     )

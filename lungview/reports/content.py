@@ -49,11 +49,14 @@ class AiResult:
     probabilities: dict[str, float]
     cancer_probability: float
     predicted: str
+    out_of_scope: tuple[str, ...] = ()
+    """Plain reasons why the slice is not what the model knows; empty when it is."""
 
     @classmethod
-    def from_prediction(cls, prediction: Any) -> "AiResult":
-        """Copy of a :class:`lungview.models.Prediction`."""
-        return cls(dict(prediction.probabilities), float(prediction.cancer_probability), prediction.predicted)
+    def from_prediction(cls, prediction: Any, out_of_scope: tuple[str, ...] = ()) -> "AiResult":
+        """Copy of a :class:`lungview.models.Prediction` with the out-of-scope reasons of its slice."""
+        return cls(dict(prediction.probabilities), float(prediction.cancer_probability), prediction.predicted,
+                   tuple(out_of_scope))
 
 
 @dataclass(frozen=True, eq=False)

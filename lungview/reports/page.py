@@ -1,5 +1,6 @@
 """The report page (A4, PDF or PNG) drawn with matplotlib's Agg/PDF backends: no Qt, no pyplot state."""
 
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from lungview.reports.text import (
     confidence_rows,
     identifier_lines,
     model_lines,
+    out_of_scope_line,
     result_lines,
     slice_lines,
 )
@@ -86,8 +88,13 @@ def _draw_confidence(figure, report: SliceReport) -> None:
     axes.set_xlim(0, 1)
     axes.tick_params(axis="x", labelsize=7)
     bottom = 0.44 - 0.025 * len(rows) - 0.04
-    for offset, line in enumerate(result_lines(report.result, report.model)):
+    lines = result_lines(report.result, report.model)
+    for offset, line in enumerate(lines):
         figure.text(0.04, bottom - 0.018 * offset, line, fontsize=9)
+    warning = out_of_scope_line(report.result)
+    if warning:
+        figure.text(0.04, bottom - 0.018 * len(lines), textwrap.shorten(warning, 150), fontsize=9, color="#8b0000",
+                    weight="bold")
 
 
 def _draw_text_block(figure, x: float, top: float, lines: list[str], fontsize: float = 8.5) -> float:

@@ -54,6 +54,13 @@ def confidence_rows(result: AiResult, model: ModelSummary | None) -> list[tuple[
     return [(name, float(result.probabilities[name])) for name in order if name in result.probabilities]
 
 
+def out_of_scope_line(result: AiResult) -> str | None:
+    """The warning that the slice is not what the model knows, or None."""
+    if not result.out_of_scope:
+        return None
+    return "Out of scope for this model: " + "; ".join(result.out_of_scope)
+
+
 def result_lines(result: AiResult, model: ModelSummary | None) -> list[str]:
     """Predicted class and the cancer probability against the model's threshold."""
     lines = [f"Predicted class: {result.predicted}"]
@@ -99,6 +106,9 @@ def burned_in_lines(report: SliceReport) -> list[str]:
         lines.append(f"{model}predicted {report.result.predicted}, cancer probability "
                      f"{report.result.cancer_probability:.2f}"
                      + (f" (threshold {report.model.threshold:.2f})" if report.model else ""))
+        warning = out_of_scope_line(report.result)
+        if warning:
+            lines.append(warning.upper().replace("—", "-"))
     lines.append(f"{window_line(report.window)}  slice {report.slice_index + 1}/{len(report.series)}")
     if report.heatmap is not None:
         lines.append(f"Colour overlay: {OVERLAY_LABEL.replace('—', '-')}")

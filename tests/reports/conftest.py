@@ -23,10 +23,14 @@ def identified_slice(tmp_path, sample_series_dir) -> Path:
 
 @pytest.fixture
 def make_report(identified_slice):
-    """``make_report(with_cam=True, hide_identifiers=False)`` -> SliceReport of the identified slice."""
+    """``make_report(with_cam=True, hide_identifiers=False, out_of_scope=())`` -> SliceReport of the identified slice."""
     series, hu = series_of_one_slice(identified_slice)
 
-    def make(with_cam: bool = True, hide_identifiers: bool = False):
-        return build_slice_report(series, 0, hu, PRESETS["lung"], FakeModel(), with_cam, hide_identifiers)
+    model = FakeModel()
+
+    def make(with_cam: bool = True, hide_identifiers: bool = False, out_of_scope: tuple[str, ...] = ()):
+        heatmap = model.cam(hu, True) if with_cam else None
+        return build_slice_report(series, 0, hu, PRESETS["lung"], model.card, model.predict([hu], True)[0], heatmap,
+                                  out_of_scope, hide_identifiers)
 
     return make

@@ -6,6 +6,7 @@ from pypdf import PdfReader
 from lungview import INTENDED_USE
 from lungview.reports import OVERLAY_LABEL, save_report
 from lungview.reports.overlay import blend_heatmap
+from lungview.reports.text import burned_in_lines
 from report_fixtures import ATTENTION_PEAK, PATIENT, identifying_strings
 
 
@@ -64,3 +65,10 @@ def test_hidden_identifiers_are_drawn_nowhere(make_report, tmp_path):
 def test_unknown_extension_is_refused(make_report, tmp_path):
     with pytest.raises(ValueError, match=r"\.pdf or \.png"):
         save_report(make_report(), tmp_path / "report.jpg")
+
+
+def test_out_of_scope_reasons_are_on_the_page_and_burned_in(make_report, tmp_path):
+    report = make_report(out_of_scope=("not CT", "pixel spacing 3.1 mm"))
+    rendered = save_report(report, tmp_path / "report.png")
+    assert "Out of scope for this model: not CT; pixel spacing 3.1 mm" in rendered.texts
+    assert "OUT OF SCOPE FOR THIS MODEL: NOT CT; PIXEL SPACING 3.1 MM" in burned_in_lines(report)
