@@ -60,7 +60,7 @@ def chosen_indices(series, choice: list[int] | str | None) -> tuple[list[int], l
 
 
 def _load_classifier(model_id: str | None, weights_dir: Path | None):
-    from lungview.inference import load_classifier
+    from lungview.inference.classifier import load_classifier
     from lungview.inference.model_choice import default_classifier_id
     from lungview.models import ModelError, list_model_ids
 
@@ -102,7 +102,7 @@ def _record(series, analysis, peak) -> dict:
 def predict(args: argparse.Namespace) -> dict:
     """Scan, classify (and explain) the slices the arguments ask for; the JSON-ready document."""
     from lungview.dicom import DecodeError, SliceStore, scan_paths
-    from lungview.inference import cam_for_slice, classify_slices
+    from lungview.inference.jobs import cam_for_slice, classify_slices
 
     choice = parse_slices(args.slices)
     scan = scan_paths(args.paths)

@@ -1,34 +1,11 @@
 """The AI second reader without Qt: load a classifier, classify a slice, explain it, triage a series.
 
-``load_classifier(id)`` (slow: run it in a worker) gives a :class:`SliceClassifier`; the jobs
-``classify_slice``, ``cam_for_slice`` and ``triage_series`` are pure functions of their inputs returning frozen
-results, run by the viewer's background runners and by ``lungview predict``.
+- :mod:`lungview.inference.classifier`: ``load_classifier(id)`` (slow: run it in a worker) gives a
+  :class:`~lungview.inference.classifier.SliceClassifier` (ONNX Runtime probabilities, PyTorch Grad-CAM).
+- :mod:`lungview.inference.jobs`: ``classify_slice``, ``cam_for_slice``, ``classify_slices`` and ``triage_series``,
+  pure functions of their inputs returning frozen results, run by the viewer's runners and ``lungview predict``.
+- :mod:`lungview.inference.cache`: loads each model once, on whichever worker asks first.
+- :mod:`lungview.inference.model_choice`: the default classifier and triage model.
+
+Nothing is imported here, so the viewer can import this package at start-up without waiting for torch.
 """
-
-from lungview.inference.classifier import Classification, SliceClassifier, load_classifier
-from lungview.inference.jobs import (
-    SliceAnalysis,
-    SliceAttention,
-    SliceBatch,
-    TriageResult,
-    cam_for_slice,
-    classify_slice,
-    classify_slices,
-    model_input,
-    triage_series,
-)
-
-__all__ = [
-    "Classification",
-    "SliceAnalysis",
-    "SliceAttention",
-    "SliceBatch",
-    "SliceClassifier",
-    "TriageResult",
-    "cam_for_slice",
-    "classify_slice",
-    "classify_slices",
-    "load_classifier",
-    "model_input",
-    "triage_series",
-]

@@ -18,12 +18,11 @@ import numpy as np
 import torch
 
 from lungview import paths
+from lungview.inference.fast_path import OnnxFastPath, build_fast_path
 from lungview.models import LoadedModel, ModelCard, ModelError, Prediction, load_model
 from lungview.models.backbones import cam_target_layer
 from lungview.models.ood import REFERENCE_FILE, FeatureReference
 from lungview.models.preprocess import prepare_input
-
-from lungview.inference.fast_path import OnnxFastPath, build_fast_path
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lungview.inference import Classification
+from lungview.inference.classifier import Classification
 from lungview.models import ModelCard, Prediction, save_model
 from lungview.models.backbones import build_classifier
 from lungview.models.preprocess import PreprocessParams

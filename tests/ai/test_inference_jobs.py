@@ -9,7 +9,8 @@ import pytest
 
 from ai.fakes import BLOB_CENTRE, blob_slice
 from lungview.dicom import SliceStore
-from lungview.inference import cam_for_slice, classify_slice, load_classifier, triage_series
+from lungview.inference.classifier import load_classifier
+from lungview.inference.jobs import cam_for_slice, classify_slice, triage_series
 
 
 @pytest.fixture
