@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         return runner
 
     def current_series(self) -> Series | None:
+        """The series on screen, or None before one is open."""
         return self._series
 
     def current_index(self) -> int:
@@ -143,9 +144,11 @@ class MainWindow(QMainWindow):
         return self._displayed_image if self._displayed_index == self._index else None
 
     def scan_result(self) -> ScanResult | None:
+        """Everything the last scan found: the series and the skipped files."""
         return self._scan
 
     def identifiers_hidden(self) -> bool:
+        """True while patient name, ID and birth date are hidden (teaching, screenshots, exports)."""
         return self.hide_identifiers_action.isChecked()
 
     # ============================================================== opening
@@ -159,11 +162,13 @@ class MainWindow(QMainWindow):
         self.loader.open(paths)
 
     def open_folder_dialog(self) -> None:
+        """File → Open folder."""
         folder = QFileDialog.getExistingDirectory(self, "Open DICOM folder")
         if folder:
             self.open_paths([folder])
 
     def open_files_dialog(self) -> None:
+        """File → Open files."""
         files, _ = QFileDialog.getOpenFileNames(
             self, "Open files", "", "DICOM and images (*.dcm *.DCM *.dicom *.ima *.png *.jpg *.jpeg DICOMDIR);;All files (*)"
         )
@@ -206,6 +211,7 @@ class MainWindow(QMainWindow):
         self._rebuild_recent_menu()
 
     def recent_folders(self) -> list[str]:
+        """Folders opened lately, newest first."""
         value = self._settings.value("recent_folders", [])
         if isinstance(value, str):  # QSettings returns a lone string for a one-element list in INI files
             value = [value]
@@ -237,6 +243,7 @@ class MainWindow(QMainWindow):
         self.slice_changed.emit(index)
 
     def step_slice(self, steps: int) -> None:
+        """Move ``steps`` slices forward (negative: back)."""
         self.set_slice(self._index + steps)
 
     def set_window(self, window: Window) -> None:
@@ -245,9 +252,11 @@ class MainWindow(QMainWindow):
         self._on_window_changed(window)
 
     def apply_preset(self, name: str) -> None:
+        """Display through the preset window ``name`` (a key of :data:`lungview.windowing.PRESETS`)."""
         self.set_window(PRESETS[name])
 
     def apply_stored_window(self) -> None:
+        """Display through the window stored in the series' files, if it has one."""
         if self._series is not None and self._series.stored_window is not None:
             self.set_window(self._series.stored_window)
 
@@ -259,11 +268,9 @@ class MainWindow(QMainWindow):
         self.view.set_message("")
         self._update_overlay_text()
         if index == len(self._series) // 2:
-            self.series_browser.set_thumbnail(self.series_browser.currentRow(), self._thumbnail_of(image))
+            thumbnail = apply_window(image, default_window(self._series))
+            self.series_browser.set_thumbnail(self.series_browser.currentRow(), thumbnail)
         self.slice_displayed.emit(index)
-
-    def _thumbnail_of(self, image: np.ndarray) -> np.ndarray:
-        return apply_window(image, default_window(self._series))
 
     # =============================================================== cine
     def _toggle_cine(self, playing: bool) -> None:
@@ -463,8 +470,8 @@ class MainWindow(QMainWindow):
         self.loader.slice_loaded.connect(self._on_slice_loaded)
         self.loader.slice_failed.connect(self._on_slice_failed)
         self.loader.progressed.connect(self._on_progressed)
-        self.loader.idle.connect(self._on_loading_idle)
-        self.loader.thumbnail_ready.connect(self.series_browser.set_thumbnail)
+        self.loader.stopped.connect(self._on_loading_stopped)
+        self.loader.thumbnail_decoded.connect(self.series_browser.set_thumbnail)
         self.loader.failed.connect(self._on_failed)
         self.series_browser.series_selected.connect(self.select_series)
         self.slider.valueChanged.connect(self.set_slice)
@@ -527,7 +534,7 @@ class MainWindow(QMainWindow):
                 widget.show()
 
     @Slot()
-    def _on_loading_idle(self) -> None:
+    def _on_loading_stopped(self) -> None:
         for widget in (self.progress_label, self.progress_bar, self.cancel_button):
             widget.hide()
         self.loading_finished.emit()

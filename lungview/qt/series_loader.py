@@ -71,9 +71,9 @@ class SeriesLoader(QObject):
         Slice ``index`` could not be decoded; the reason.
     progressed(str, int, int)
         What is being done, how far, out of how many (0 of 0: busy without a count).
-    idle()
+    stopped()
         Nothing is loading any more (done, cancelled or failed).
-    thumbnail_ready(int, object)
+    thumbnail_decoded(int, object)
         A uint8 thumbnail image for the series at that position in the scan result.
     failed(str, object)
         A job failed unexpectedly: a plain sentence and the exception.
@@ -83,8 +83,8 @@ class SeriesLoader(QObject):
     slice_loaded = Signal(int, object)
     slice_failed = Signal(int, str)
     progressed = Signal(str, int, int)
-    idle = Signal()
-    thumbnail_ready = Signal(int, object)
+    stopped = Signal()
+    thumbnail_decoded = Signal(int, object)
     failed = Signal(str, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -111,6 +111,7 @@ class SeriesLoader(QObject):
         return self._store
 
     def is_loading(self) -> bool:
+        """True while scanning or prefetching (or about to prefetch)."""
         return self._scan_runner.is_busy() or self._prefetch_runner.is_busy() or self._prefetch_pending_from is not None
 
     def open(self, paths: list[str]) -> None:
@@ -136,6 +137,7 @@ class SeriesLoader(QObject):
             self._slice_runner.submit(load_slice, self._store, index)
 
     def request_thumbnails(self, series: tuple[Series, ...]) -> None:
+        """Decode one thumbnail per series in the background; ``thumbnail_decoded`` follows for each."""
         self._thumbnail_runner.submit(make_thumbnails, series, with_progress=True)
 
     def cancel(self) -> None:
@@ -146,7 +148,7 @@ class SeriesLoader(QObject):
         self._thumbnail_runner.cancel()
         self._prefetch_pending_from = None
         if was_loading:
-            self.idle.emit()
+            self.stopped.emit()
 
     def shutdown(self) -> None:
         """Cancel everything and end every worker thread."""
@@ -162,12 +164,12 @@ class SeriesLoader(QObject):
     def _on_scan_finished(self, _generation: int, result: ScanResult) -> None:
         self.scanned.emit(result)
         if not result.series:
-            self.idle.emit()
+            self.stopped.emit()
 
     @Slot(int, object)
     def _on_scan_failed(self, _generation: int, error: Exception) -> None:
         self.failed.emit("LungView could not read the files you opened.", error)
-        self.idle.emit()
+        self.stopped.emit()
 
     @Slot(int, int, int)
     def _on_scan_progressed(self, _generation: int, done: int, total: int) -> None:
@@ -193,14 +195,14 @@ class SeriesLoader(QObject):
 
     @Slot(int, object)
     def _on_prefetch_finished(self, _generation: int, _decoded: int) -> None:
-        self.idle.emit()
+        self.stopped.emit()
 
     @Slot(int, object)
     def _on_prefetch_failed(self, _generation: int, error: Exception) -> None:
         self.failed.emit("LungView could not load this series.", error)
-        self.idle.emit()
+        self.stopped.emit()
 
     @Slot(int, object)
     def _on_thumbnails_finished(self, _generation: int, thumbnails: list[tuple[int, object]]) -> None:
         for position, image in thumbnails:
-            self.thumbnail_ready.emit(position, image)
+            self.thumbnail_decoded.emit(position, image)

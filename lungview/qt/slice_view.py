@@ -150,12 +150,14 @@ class SliceView(QWidget):
         self.setCursor(Qt.CursorShape.CrossCursor if enabled else Qt.CursorShape.ArrowCursor)
 
     def clear_ruler(self) -> None:
+        """Remove the ruler."""
         self._ruler = None
         self.update()
 
     # ------------------------------------------------------------------ state
     @property
     def window(self) -> Window:
+        """The display window the slice is drawn through."""
         return self._window
 
     def corner_text(self, corner: str) -> list[str]:
@@ -163,12 +165,15 @@ class SliceView(QWidget):
         return list(self._corner_text[corner])
 
     def message(self) -> str:
+        """The centred message shown now ("" for none)."""
         return self._message
 
     def has_overlay(self) -> bool:
+        """True while an overlay is drawn."""
         return self._overlay is not None
 
     def has_image(self) -> bool:
+        """True while a slice is shown."""
         return self._image is not None
 
     def zoom_percent(self) -> float:
@@ -215,6 +220,7 @@ class SliceView(QWidget):
         self._view_moved()
 
     def pan_by(self, dx: float, dy: float) -> None:
+        """Move the slice by (``dx``, ``dy``) logical pixels."""
         self._fit_mode = False
         self._origin += QPointF(dx, dy)
         self._view_moved()
