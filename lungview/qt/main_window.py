@@ -8,7 +8,8 @@ Hooks for panels added later (the AI panel of issue 5):
 - :meth:`MainWindow.create_runner` gives a latest-request-wins :class:`~lungview.qt.runner.Runner` that the window
   shuts down when it closes;
 - signals ``series_changed(Series)``, ``slice_changed(index)`` (the user moved) and ``slice_displayed(index)``
-  (that slice's pixels are on screen; :meth:`current_image` returns them);
+  (that slice's pixels are on screen; :meth:`current_image` returns them). For a slice already decoded,
+  ``slice_displayed`` comes first, within the same call;
 - ``window.view`` is the :class:`~lungview.qt.slice_view.SliceView`: ``set_overlay(rgba)`` draws an image
   registered on the slice at every zoom and pan, ``image_to_view`` / ``view_to_image`` map coordinates. The
   window removes the overlay whenever the slice or series changes, so it can never sit on the wrong slice;
