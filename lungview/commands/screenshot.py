@@ -17,6 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--window", choices=[*PRESETS, "stored"], help="display window (default: lung for CT, full range otherwise)"
     )
     parser.add_argument("--hide-identifiers", action="store_true", help="hide patient name, ID and birth date")
+    parser.add_argument("--ai", action="store_true", help="show the AI panel with the slice classified")
+    parser.add_argument("--cam", action="store_true", help="show the AI panel and the attention overlay (implies --ai)")
     parser.add_argument("--size", default="1200x800", metavar="WxH", help="window size in pixels (default 1200x800)")
 
 
@@ -43,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         save_screenshot(
-            args.paths, args.out, args.slice, args.window, args.hide_identifiers, QSize(width, height)
+            args.paths, args.out, args.slice, args.window, args.hide_identifiers, QSize(width, height), args.ai, args.cam
         )
     except ScreenshotError as error:
         print(f"lungview screenshot: {error}", file=sys.stderr)

@@ -120,8 +120,8 @@ class AiController(QObject):
                  auto_delay_ms: int = AUTO_DELAY_MS) -> None:
         super().__init__(window)
         self._window = window
-        self._panel = panel
-        self._strip = strip
+        self.panel = panel
+        self.strip = strip
         self._cache = cache or ClassifierCache()
         self._model_runner = window.create_runner("ai-model")
         self._classify_runner = window.create_runner("ai-classify")
@@ -151,7 +151,7 @@ class AiController(QObject):
         self._model_runner.submit(find_models, self._cache)
 
     def _connect(self) -> None:
-        window, panel = self._window, self._panel
+        window, panel = self._window, self.panel
         window.slice_changed.connect(self._on_slice_changed)
         window.slice_displayed.connect(self._on_slice_displayed)
         window.series_changed.connect(self._on_series_changed)
@@ -177,7 +177,7 @@ class AiController(QObject):
         panel.triage_requested.connect(self.analyse_series)
         panel.triage_cancel_requested.connect(self.cancel_series_analysis)
         panel.suspicious_slice_selected.connect(window.set_slice)
-        self._strip.slice_clicked.connect(window.set_slice)
+        self.strip.slice_clicked.connect(window.set_slice)
 
     # ================================================================ state for other panels
     def model_id(self) -> str | None:
@@ -218,12 +218,12 @@ class AiController(QObject):
             return
         self._model_id = model_id
         self._clear_result()
-        self._panel.set_models(self._model_ids, model_id)
+        self.panel.set_models(self._model_ids, model_id)
         if model_id in self._ready:
             self._show_model(self._ready[model_id])
             self._maybe_analyse()
         else:
-            self._panel.set_status("loading model…")
+            self.panel.set_status("loading model…")
             self._model_runner.submit(load_model_job, self._cache, model_id)
 
     def analyse_current(self) -> None:
@@ -235,7 +235,7 @@ class AiController(QObject):
         if self._model_id not in self._ready or image is None:
             self._analysis_wanted = True
             if self._model_id not in self._ready:
-                self._panel.set_status("loading model…")
+                self.panel.set_status("loading model…")
             return
         self._analysis_wanted = False
         index = self._window.current_index()
@@ -243,7 +243,7 @@ class AiController(QObject):
         if cached is not None:
             self._show_analysis(cached)
             return
-        self._panel.set_status("analysing…")
+        self.panel.set_status("analysing…")
         self._classify_runner.submit(classify_job, self._cache, self._model_id, series, index, image)
 
     def choose_cam_class(self, class_name: str) -> None:
@@ -260,17 +260,17 @@ class AiController(QObject):
         store = self._window.loader.store
         if series is None or store is None or store.series is not series or self._triage_model_id is None:
             return
-        self._strip.set_probabilities(None)
-        self._panel.set_suspicious([])
-        self._panel.set_triage_running(True)
-        self._panel.set_triage_status(f"Scoring {len(series)} slices with {self._triage_model_id}…")
+        self.strip.set_probabilities(None)
+        self.panel.set_suspicious([])
+        self.panel.set_triage_running(True)
+        self.panel.set_triage_status(f"Scoring {len(series)} slices with {self._triage_model_id}…")
         self._triage_runner.submit(triage_job, self._cache, self._triage_model_id, store, with_progress=True)
 
     def cancel_series_analysis(self) -> None:
         """Stop the triage at its next batch; its partial result is dropped."""
         self._triage_runner.cancel()
-        self._panel.set_triage_running(False)
-        self._panel.set_triage_status("Series analysis cancelled.")
+        self.panel.set_triage_running(False)
+        self.panel.set_triage_status("Series analysis cancelled.")
 
     def show_model_card(self) -> None:
         """Open the selected model's card and evaluation report."""
@@ -284,10 +284,10 @@ class AiController(QObject):
         self._analyses.clear()
         self._clear_result()
         self._triage_runner.cancel()
-        self._panel.set_triage_running(False)
-        self._panel.set_triage_status("")
-        self._panel.set_suspicious([])
-        self._strip.set_probabilities(None)
+        self.panel.set_triage_running(False)
+        self.panel.set_triage_status("")
+        self.panel.set_suspicious([])
+        self.strip.set_probabilities(None)
         self._set_triage_models(series)
 
     @Slot(int)
@@ -296,7 +296,7 @@ class AiController(QObject):
         self._classify_runner.cancel()
         self._cam_runner.cancel()
         self._clear_result()
-        self._strip.set_current(index)
+        self.strip.set_current(index)
         series = self._window.current_series()
         cached = self._analyses.get((series.series_uid, self._model_id or "", index)) if series else None
         if cached is not None:
@@ -310,7 +310,7 @@ class AiController(QObject):
             return
         if self._analysis_wanted:
             self.analyse_current()
-        elif self._panel.auto_box.isChecked():
+        elif self.panel.auto_box.isChecked():
             self._auto_timer.start()
 
     def _on_auto_toggled(self, on: bool) -> None:
@@ -318,7 +318,7 @@ class AiController(QObject):
             self._maybe_analyse()
 
     def _maybe_analyse(self) -> None:
-        if self._panel.auto_box.isChecked() or self._analysis_wanted:
+        if self.panel.auto_box.isChecked() or self._analysis_wanted:
             self.analyse_current()
 
     # ================================================================ results
@@ -328,8 +328,8 @@ class AiController(QObject):
             self._model_ids = outcome.model_ids
             self._set_triage_models(self._window.current_series())
             if outcome.default_id is None:
-                self._panel.set_models([], None)
-                self._panel.set_status("No model is installed (weights/ is empty).")
+                self.panel.set_models([], None)
+                self.panel.set_status("No model is installed (weights/ is empty).")
                 return
             self._model_id = None
             self.select_model(outcome.default_id)
@@ -341,7 +341,7 @@ class AiController(QObject):
 
     @Slot(int, object)
     def _on_model_failed(self, _generation: int, error: object) -> None:
-        self._panel.set_status(f"The model could not be loaded: {error}")
+        self.panel.set_status(f"The model could not be loaded: {error}")
         show_error("The AI model could not be loaded; the viewer works without it.", error, self._window)
 
     @Slot(int, object)
@@ -354,7 +354,7 @@ class AiController(QObject):
 
     @Slot(int, object)
     def _on_classify_failed(self, _generation: int, error: object) -> None:
-        self._panel.set_status(f"This slice could not be classified: {error}")
+        self.panel.set_status(f"This slice could not be classified: {error}")
 
     @Slot(int, object)
     def _on_cam_finished(self, _generation: int, attention: SliceAttention) -> None:
@@ -365,23 +365,23 @@ class AiController(QObject):
             and wanted == (attention.class_name, attention.method)
         ):
             self._attention = attention
-            self._panel.set_status("")
+            self.panel.set_status("")
             self._draw_overlay()
 
     @Slot(int, object)
     def _on_cam_failed(self, _generation: int, error: object) -> None:
-        self._panel.set_status(f"The attention map could not be computed: {error}")
+        self.panel.set_status(f"The attention map could not be computed: {error}")
 
     @Slot(int, object)
     def _on_triage_finished(self, _generation: int, outcome: TriageOutcome) -> None:
-        self._panel.set_triage_running(False)
+        self.panel.set_triage_running(False)
         series = self._window.current_series()
         result = outcome.result
         if series is None or series.series_uid != result.series_uid:
             return
-        self._strip.set_probabilities(result.cancer_probabilities, outcome.threshold)
-        self._strip.set_current(self._window.current_index())
-        self._panel.set_suspicious([
+        self.strip.set_probabilities(result.cancer_probabilities, outcome.threshold)
+        self.strip.set_current(self._window.current_index())
+        self.panel.set_suspicious([
             (index, probability, _slice_label(series, index)) for index, probability in result.most_suspicious(SUSPICIOUS_COUNT)
         ])
         notes = [f"{len(series) - len(result.failures)} slices scored with {result.model_id}."]
@@ -389,13 +389,13 @@ class AiController(QObject):
             notes.append(f"{len(result.failures)} could not be decoded.")
         if result.out_of_scope:
             notes.append(f"{len(result.out_of_scope)} are out of scope for this model.")
-        self._panel.set_triage_status(" ".join(notes))
+        self.panel.set_triage_status(" ".join(notes))
         self.triage_shown.emit(result)
 
     @Slot(int, object)
     def _on_triage_failed(self, _generation: int, error: object) -> None:
-        self._panel.set_triage_running(False)
-        self._panel.set_triage_status(f"Series analysis failed: {error}")
+        self.panel.set_triage_running(False)
+        self.panel.set_triage_status(f"Series analysis failed: {error}")
 
     # ================================================================ overlay
     @Slot(bool)
@@ -407,14 +407,14 @@ class AiController(QObject):
             self._cam_runner.cancel()
             self._attention = None
             self._draw_overlay()
-            self._panel.set_cam_class(None, False)
+            self.panel.set_cam_class(None, False)
 
     def _cam_target(self) -> tuple[str, str] | None:
         """(class, method) the overlay should explain now, or None before a result."""
         if self._analysis is None:
             return None
         class_name = self._chosen_class or self._analysis.classification.prediction.predicted
-        return class_name, self._panel.cam_method()
+        return class_name, self.panel.cam_method()
 
     def _request_cam(self) -> None:
         target = self._cam_target()
@@ -424,13 +424,13 @@ class AiController(QObject):
             self.analyse_current()  # the overlay follows once the slice is classified
             return
         class_name, method = target
-        self._panel.set_cam_class(class_name, self._chosen_class is None)
+        self.panel.set_cam_class(class_name, self._chosen_class is None)
         if self._attention is not None and (self._attention.class_name, self._attention.method) == target:
             return
         series, image = self._window.current_series(), self._window.current_image()
         if series is None or image is None:
             return
-        self._panel.set_status("computing attention…")
+        self.panel.set_status("computing attention…")
         self._cam_runner.submit(cam_job, self._cache, self._model_id, series, self._analysis.index, image, class_name, method)
 
     def _draw_overlay(self) -> None:
@@ -438,7 +438,7 @@ class AiController(QObject):
         if attention is None:
             self._window.view.set_overlay(None)
         else:
-            self._window.view.set_overlay(heatmap_rgba(attention.heatmap, self._panel.opacity()), ATTENTION_LABEL)
+            self._window.view.set_overlay(heatmap_rgba(attention.heatmap, self.panel.opacity()), ATTENTION_LABEL)
         self.overlay_shown.emit(attention)
 
     # ================================================================ helpers
@@ -453,16 +453,16 @@ class AiController(QObject):
 
     def _show_model(self, ready: ModelReady) -> None:
         card = ready.card
-        self._panel.set_classes(card.classes, f"Model {card.id}, version {card.version} ({ready.backend})")
-        self._panel.set_status("")
+        self.panel.set_classes(card.classes, f"Model {card.id}, version {card.version} ({ready.backend})")
+        self.panel.set_status("")
 
     def _show_analysis(self, analysis: SliceAnalysis) -> None:
         self._analysis = analysis
         prediction = analysis.classification.prediction
         threshold = self._ready[analysis.model_id].card.threshold
-        self._panel.set_result(prediction.probabilities, prediction.predicted, prediction.cancer_probability, threshold)
-        self._panel.set_out_of_scope(analysis.out_of_scope)
-        self._panel.set_status("")
+        self.panel.set_result(prediction.probabilities, prediction.predicted, prediction.cancer_probability, threshold)
+        self.panel.set_out_of_scope(analysis.out_of_scope)
+        self.panel.set_status("")
         self.analysis_shown.emit(analysis)
         if self.cam_action.isChecked():
             self._request_cam()
@@ -471,10 +471,10 @@ class AiController(QObject):
         had_result = self._analysis is not None or self._attention is not None
         self._analysis = None
         self._attention = None
-        self._panel.set_result(None, None, None, None)
-        self._panel.set_out_of_scope(())
+        self.panel.set_result(None, None, None, None)
+        self.panel.set_out_of_scope(())
         if self._model_id in self._ready:
-            self._panel.set_status("")
+            self.panel.set_status("")
         self._window.view.set_overlay(None)
         if had_result:
             self.analysis_shown.emit(None)
@@ -483,7 +483,7 @@ class AiController(QObject):
     def _set_triage_models(self, series: Series | None) -> None:
         self._triage_model_id = default_triage_id(self._model_ids, series, self._model_id)
         labels = {TUMOUR_SLICE_MODEL: "trained on real CT series"}
-        self._panel.set_triage_models(self._model_ids, self._triage_model_id, labels)
+        self.panel.set_triage_models(self._model_ids, self._triage_model_id, labels)
 
     def _on_triage_model_selected(self, model_id: str) -> None:
         self._triage_model_id = model_id or None

@@ -24,12 +24,14 @@ def application() -> QApplication:
 
 def run_viewer(paths: list[str]) -> int:
     """Show the main window on ``paths`` (the bundled sample series when empty); returns the exit status."""
+    from lungview.qt.ai_controller import install_ai_panel
     from lungview.qt.errors import install_excepthook
     from lungview.qt.main_window import MainWindow
 
     app = application()
     install_excepthook()
     window = MainWindow()
+    install_ai_panel(window)
     window.show()
     window.open_paths(list(paths) or [str(sample_series_dir())])
     status = app.exec()

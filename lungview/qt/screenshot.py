@@ -7,6 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QSettings, QSize, QTimer, SignalInstance
 
 from lungview.qt.app import application
+from lungview.qt.ai_controller import install_ai_panel
+from lungview.qt.ai_screenshot import show_ai_result
 from lungview.qt.main_window import MainWindow
 from lungview.windowing import PRESETS
 
@@ -47,8 +49,12 @@ def save_screenshot(
     window_name: str | None = None,
     hide_identifiers: bool = False,
     size: QSize = QSize(1200, 800),
+    ai: bool = False,
+    cam: bool = False,
 ) -> None:
     """Open ``paths`` in a :class:`MainWindow`, go to ``slice_number`` (1-based), window it, save ``out``.
+
+    ``ai`` adds the AI panel with the slice's classification; ``cam`` also draws the attention overlay.
 
     Raises
     ------
@@ -60,6 +66,7 @@ def save_screenshot(
     # Throw-away settings: a screenshot neither reads nor changes the user's recent folders or toggles.
     settings = QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings)
+    ai_controller = install_ai_panel(window) if ai or cam else None
     try:
         window.resize(size)
         window.show()
@@ -83,6 +90,8 @@ def save_screenshot(
             window.apply_stored_window()
         elif window_name is not None:
             window.set_window(PRESETS[window_name])
+        if ai_controller is not None and (problem := show_ai_result(ai_controller, cam)):
+            raise ScreenshotError(problem)
         application().processEvents()
         if not window.grab().save(out, "PNG"):
             raise ScreenshotError(f"could not write {out}")

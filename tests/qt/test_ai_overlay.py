@@ -9,6 +9,7 @@ from ai.fakes import BLOB_CENTRE, blob_slice, save_blob_model
 from lungview.inference.cache import ClassifierCache
 from lungview.qt.ai_controller import install_ai_panel
 from lungview.qt.ai_overlay import ATTENTION_LABEL, heatmap_rgba
+from lungview.qt.ai_screenshot import show_ai_result
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def blob_window(qtbot, main_window, blob_folder, tmp_path):
     ai = install_ai_panel(main_window, ClassifierCache(weights))
     with qtbot.waitSignal(main_window.loading_finished, timeout=60_000):
         main_window.open_paths([str(blob_folder)])
-    qtbot.waitUntil(lambda: main_window.current_image() is not None and "blob" in ai._panel.model_label.text(), timeout=60_000)
+    qtbot.waitUntil(lambda: main_window.current_image() is not None and "blob" in ai.panel.model_label.text(), timeout=60_000)
     return main_window, ai
 
 
@@ -63,7 +64,7 @@ def test_overlay_is_registered_on_the_blob_zoomed_and_panned(qtbot, blob_window)
 
 def test_toggle_off_class_choice_and_method(qtbot, blob_window):
     window, ai = blob_window
-    panel = ai._panel
+    panel = ai.panel
     with qtbot.waitSignal(ai.overlay_shown, timeout=60_000, check_params_cb=lambda a: a is not None):
         panel.cam_button.click()
     with qtbot.waitSignal(ai.overlay_shown, timeout=60_000, check_params_cb=lambda a: a is not None) as shown:
@@ -92,3 +93,16 @@ def test_heatmap_rgba_opacity_and_colours():
     assert rgba.shape == (1, 2, 4) and (rgba[..., 3] == 64).all()
     assert rgba[0, 0, 2] > rgba[0, 0, 0] and rgba[0, 1, 0] > rgba[0, 1, 2]  # blue low, red high
     assert ATTENTION_LABEL == "model attention — not lesion location"
+
+
+def test_show_ai_result_for_a_screenshot(blob_window):
+    window, ai = blob_window
+    assert show_ai_result(ai, with_cam=True) is None
+    assert ai.current_analysis() is not None and window.view.has_overlay()
+
+
+def test_show_ai_result_without_models(qtbot, main_window, blob_folder):
+    ai = install_ai_panel(main_window, ClassifierCache(loader=lambda _id: None, lister=lambda: []))
+    with qtbot.waitSignal(main_window.loading_finished, timeout=60_000):
+        main_window.open_paths([str(blob_folder)])
+    assert show_ai_result(ai, with_cam=False, timeout_s=30).startswith("No model is installed")

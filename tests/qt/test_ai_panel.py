@@ -26,7 +26,7 @@ def fake():
 @pytest.fixture
 def controller(qtbot, sample_window, fake):
     ai = _install(sample_window, fake)
-    panel = ai._panel
+    panel = ai.panel
     qtbot.waitUntil(lambda: panel.model_box.count() == 1 and panel.status_label.text() == "", timeout=10_000)
     return ai
 
@@ -38,7 +38,7 @@ def test_importing_the_panel_does_not_import_torch():
 
 
 def test_panel_shows_intended_use_and_no_lung_rads(controller):
-    panel = controller._panel
+    panel = controller.panel
     assert panel.intended_use_label.text() == INTENDED_USE
     assert "No Lung-RADS" in panel.no_lung_rads_label.text()
     assert "slow-fake" in panel.model_label.text() and "version test" in panel.model_label.text()
@@ -46,13 +46,13 @@ def test_panel_shows_intended_use_and_no_lung_rads(controller):
 
 def test_analyse_fills_the_table_for_the_slice_on_screen(qtbot, sample_window, controller, fake):
     with qtbot.waitSignal(controller.analysis_shown, timeout=10_000) as shown:
-        controller._panel.analyse_button.click()
-        assert controller._panel.status_label.text() == "analysing…"
+        controller.panel.analyse_button.click()
+        assert controller.panel.status_label.text() == "analysing…"
     analysis = shown.args[0]
     assert analysis.index == sample_window.current_index()
     expected = fake.expected(sample_window.current_image())
-    assert controller._panel.table.shown_probability("tumour") == pytest.approx(expected, abs=1e-3)
-    assert "threshold 0.500" in controller._panel.cancer_label.text()
+    assert controller.panel.table.shown_probability("tumour") == pytest.approx(expected, abs=1e-3)
+    assert "threshold 0.500" in controller.panel.cancer_label.text()
 
 
 def test_result_for_a_slice_the_user_left_is_dropped(qtbot, sample_window, controller, fake):
@@ -63,7 +63,7 @@ def test_result_for_a_slice_the_user_left_is_dropped(qtbot, sample_window, contr
     sample_window.step_slice(1)
     qtbot.wait(900)
     assert [a for a in shown if a is not None] == []
-    assert controller._panel.table.shown_probability("tumour") is None
+    assert controller.panel.table.shown_probability("tumour") is None
     assert fake.calls == 1  # it did run; its result was dropped
 
 
@@ -80,12 +80,12 @@ def test_fast_scrolling_with_auto_never_shows_a_stale_result(qtbot, sample_windo
             problems.append(f"result on slice {analysis.index} is another slice's")
 
     controller.analysis_shown.connect(check)
-    controller._panel.auto_box.setChecked(True)
+    controller.panel.auto_box.setChecked(True)
     rng = np.random.default_rng(3)
     for step in rng.integers(-3, 4, size=60):
         sample_window.step_slice(int(step))
         qtbot.wait(int(rng.integers(5, 60)))
-        shown = controller._panel.table.shown_probability("tumour")
+        shown = controller.panel.table.shown_probability("tumour")
         image = sample_window.current_image()
         if shown is not None and image is not None and abs(shown - fake.expected(image)) > 1e-3:
             problems.append(f"table shows another slice's probability on slice {sample_window.current_index()}")
@@ -97,12 +97,12 @@ def test_fast_scrolling_with_auto_never_shows_a_stale_result(qtbot, sample_windo
 
 
 def test_triage_fills_the_strip_and_jumps_to_suspicious_slices(qtbot, sample_window, controller):
-    panel = controller._panel
+    panel = controller.panel
     with qtbot.waitSignal(controller.triage_shown, timeout=30_000) as shown:
         panel.triage_button.click()
     result = shown.args[0]
     assert result.complete and len(result.cancer_probabilities) == 30
-    strip = controller._strip
+    strip = controller.strip
     assert strip.isVisible() and np.allclose(strip.probabilities(), result.cancer_probabilities)
     assert panel.suspicious_list.count() == 10
     best, _ = result.most_suspicious(1)[0]
@@ -116,14 +116,14 @@ def test_triage_fills_the_strip_and_jumps_to_suspicious_slices(qtbot, sample_win
 
 def test_triage_cancel(qtbot, sample_window, controller, fake):
     fake.delay = 0.3
-    panel = controller._panel
+    panel = controller.panel
     panel.triage_button.click()
     qtbot.waitUntil(lambda: fake.calls >= 1, timeout=10_000)
     panel.triage_cancel_button.click()
     assert not panel.triage_button.isHidden() and panel.triage_progress.isHidden()
     assert "cancelled" in panel.triage_status.text()
     qtbot.waitUntil(lambda: not controller._triage_runner.is_busy(), timeout=10_000)
-    assert not controller._strip.isVisible()
+    assert not controller.strip.isVisible()
 
 
 def test_model_card_dialog(qtbot, tmp_path, sample_window, fake):
@@ -132,8 +132,8 @@ def test_model_card_dialog(qtbot, tmp_path, sample_window, fake):
     (folder / "card.json").write_text('{"id": "slow-fake"}')
     (folder / "report" / "report.md").write_text("# Evaluation\n\nAUC 0.5")
     ai = _install(sample_window, fake, tmp_path / "weights")
-    qtbot.waitUntil(lambda: ai._panel.card_button.isEnabled(), timeout=10_000)
-    ai._panel.card_button.click()
+    qtbot.waitUntil(lambda: ai.panel.card_button.isEnabled(), timeout=10_000)
+    ai.panel.card_button.click()
     dialog = ai.card_dialog
     qtbot.addWidget(dialog)
     assert [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())] == ["Evaluation report", "card.json"]
@@ -142,7 +142,7 @@ def test_model_card_dialog(qtbot, tmp_path, sample_window, fake):
 
 
 def test_out_of_scope_badge(controller):
-    panel = controller._panel
+    panel = controller.panel
     panel.set_out_of_scope(("not axial (slice normal 90° from head-foot)",))
     assert not panel.scope_badge.isHidden() and "not axial" in panel.scope_badge.text()
     panel.set_out_of_scope(())
