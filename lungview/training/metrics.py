@@ -26,17 +26,27 @@ def _specificity(is_cancer: np.ndarray, flagged: np.ndarray) -> float:
     return float((~flagged[~is_cancer]).mean()) if (~is_cancer).any() else float("nan")
 
 
+def _sensitivity_at_specificity(is_cancer: np.ndarray, cancer_score: np.ndarray, specificity: float = 0.95) -> float:
+    """Highest sensitivity of any threshold whose specificity is at least ``specificity`` (the ROC operating point)."""
+    if is_cancer.all() or not is_cancer.any():
+        return float("nan")
+    fpr, tpr, _ = roc_curve(is_cancer, cancer_score)
+    return float(tpr[fpr <= 1 - specificity + 1e-12].max())
+
+
 def scalar_metrics(probabilities: np.ndarray, labels: np.ndarray, cancer_columns: Sequence[int], threshold: float) -> dict[str, float]:
     """Accuracy, macro F1, macro one-vs-rest AUC, cancer sensitivity/specificity at ``threshold``, ECE."""
     predicted = probabilities.argmax(axis=1)
     is_cancer = np.isin(labels, cancer_columns)
-    flagged = probabilities[:, list(cancer_columns)].sum(axis=1) >= threshold
+    cancer_score = probabilities[:, list(cancer_columns)].sum(axis=1)
+    flagged = cancer_score >= threshold
     return {
         "accuracy": float((predicted == labels).mean()),
         "macro_f1": float(f1_score(labels, predicted, average="macro", labels=range(probabilities.shape[1]), zero_division=0)),
         "macro_auc": _macro_auc(labels, probabilities),
         "sensitivity": _sensitivity(is_cancer, flagged),
         "specificity": _specificity(is_cancer, flagged),
+        "sensitivity_at_95_specificity": _sensitivity_at_specificity(is_cancer, cancer_score),
         "ece_15": calibration_measures(probabilities, labels)["ece_15"],
     }
 

@@ -183,7 +183,7 @@ def render_markdown(report: dict) -> str:
     lines += ["", "## Test metrics (95 % bootstrap CI)", "", "| metric | official test | de-duplicated test |", "|---|---|---|"]
     lines += [f"| {name} | {_metric_line(official['metrics'], name)} | {_metric_line(dedup['metrics'], name)} |" for name in official["metrics"]]
     lines += [f"| images | {official['images']} | {dedup['images']} |", ""]
-    lines += ["Sensitivity and specificity are cancer vs normal at the shipped threshold.", "", "### Per class", ""]
+    lines += ["Sensitivity and specificity: cancer vs not cancer at the shipped threshold; sensitivity_at_95_specificity: the best ROC operating point with specificity >= 0.95.", "", "### Per class", ""]
     lines += ["| class | official P / R / F1 (n) | de-duplicated P / R / F1 (n) |", "|---|---|---|"]
     for name in card["classes"]:
         a, b = official["per_class"][name], dedup["per_class"][name]

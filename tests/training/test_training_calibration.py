@@ -40,3 +40,14 @@ def test_evaluate_predictions_reports_intervals_and_tables():
     assert accuracy["ci95"][0] <= accuracy["value"] <= accuracy["ci95"][1]
     assert np.array(result["confusion_matrix"]).sum() == 200
     assert set(result["roc"]) == {"a", "b", "normal"}
+
+
+def test_sensitivity_at_specificity_operating_point():
+    from lungview.training.metrics import scalar_metrics
+
+    labels = np.array([0] * 50 + [1] * 50)  # class 1 is "normal"
+    cancer_score = np.r_[np.linspace(0.5, 1.0, 50), np.linspace(0.0, 0.6, 50)]
+    probabilities = np.c_[cancer_score, 1 - cancer_score]
+    metrics = scalar_metrics(probabilities, labels, cancer_columns=[0], threshold=0.5)
+    assert metrics["sensitivity"] == 1.0
+    assert 0.8 < metrics["sensitivity_at_95_specificity"] < 1.0
