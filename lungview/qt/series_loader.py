@@ -116,7 +116,7 @@ class SeriesLoader(QObject):
 
     def open(self, paths: list[str]) -> None:
         """Scan ``paths`` in the background; ``scanned`` follows."""
-        self.cancel()
+        self._cancel_background_work()  # no ``stopped`` here: loading goes on, with the new paths
         self.progressed.emit("Scanning", 0, 0)
         self._scan_runner.submit(scan_paths, list(paths), with_progress=True)
 
@@ -143,12 +143,15 @@ class SeriesLoader(QObject):
     def cancel(self) -> None:
         """Stop scanning and prefetching; slices the user asks for still load one by one."""
         was_loading = self.is_loading()
+        self._cancel_background_work()
+        if was_loading:
+            self.stopped.emit()
+
+    def _cancel_background_work(self) -> None:
         self._scan_runner.cancel()
         self._prefetch_runner.cancel()
         self._thumbnail_runner.cancel()
         self._prefetch_pending_from = None
-        if was_loading:
-            self.stopped.emit()
 
     def shutdown(self) -> None:
         """Cancel everything and end every worker thread."""
@@ -183,11 +186,13 @@ class SeriesLoader(QObject):
         else:
             self.slice_loaded.emit(index, image)
         if self._prefetch_pending_from is not None:
-            self._start_prefetch(self._prefetch_pending_from)
+            self._start_prefetch(index)  # around the slice the user is on now
 
     @Slot(int, object)
     def _on_slice_failed(self, _generation: int, error: Exception) -> None:
         self.failed.emit("LungView could not show this slice.", error)
+        if self._prefetch_pending_from is not None:
+            self._start_prefetch(self._prefetch_pending_from)
 
     @Slot(int, int, int)
     def _on_prefetch_progressed(self, _generation: int, done: int, total: int) -> None:

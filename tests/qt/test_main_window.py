@@ -248,3 +248,13 @@ def test_space_drag_pans(qtbot, sample_window):
     qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=QPoint(310, 290))
     qtbot.keyRelease(view, Qt.Key.Key_Space)
     assert view.image_rect().topLeft() - before == QPointF(10, -10)
+
+
+def test_opening_again_while_loading_finishes_once_with_the_new_paths(qtbot, main_window, sample_series_dir):
+    finished = []
+    main_window.loading_finished.connect(lambda: finished.append(main_window.current_series()))
+    main_window.open_paths([str(sample_series_dir)])
+    main_window.open_paths([str(sample_series_dir)])
+    qtbot.waitUntil(lambda: finished != [], timeout=60_000)
+    assert len(finished[0]) == 30
+    assert not main_window.loader.is_loading()
