@@ -15,11 +15,12 @@ _FUNCTIONAL_GROUP_TAGS = [0x52009229, 0x52009230]
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
-def read_slice(series: Series, index: int) -> np.ndarray:
+def read_slice(series: Series, index: int, out: np.ndarray | None = None) -> np.ndarray:
     """Decode slice ``index`` of ``series`` to a float32 (rows, columns) array.
 
     Hounsfield units where ``series.has_hu`` (equal to pydicom's ``apply_modality_lut``, DICOM PS3.3 C.11.1),
-    otherwise grey levels 0..255 (colour converted to luma, MONOCHROME1 inverted).
+    otherwise grey levels 0..255 (colour converted to luma, MONOCHROME1 inverted). With ``out`` (float32,
+    (rows, columns)) the slice is written there and ``out`` is returned, which saves allocating fresh memory.
 
     Raises
     ------
@@ -28,18 +29,27 @@ def read_slice(series: Series, index: int) -> np.ndarray:
     """
     ref = series.slices[index]
     if is_plain_image(ref.path) and not ref.sop_instance_uid:
-        image = read_plain_image(ref.path)
+        image = _checked_shape(read_plain_image(ref.path), series)
     else:
         stored, ds = _decode_dicom(ref.path, ref.frame)
+        _checked_shape(stored, series)
         try:
             if series.has_hu:
-                image = stored_to_hu(stored, frame_rescale(ds, ref.frame))
+                image = stored_to_hu(stored, frame_rescale(ds, ref.frame), out)
             else:
                 image = stored_to_grey(stored, ds)
         except (ValueError, TypeError, IndexError, KeyError, AttributeError) as error:
             # A header changed or damaged since the scan: its value mapping no longer makes sense.
             raise DecodeError(f"the pixel values cannot be converted: the header is damaged ({error})") from None
-    if image.shape != (series.rows, series.columns):
+    if out is None or image is out:
+        return image
+    out[...] = image
+    return out
+
+
+def _checked_shape(image: np.ndarray, series: Series) -> np.ndarray:
+    """``image`` itself, after checking it has the size of the series' slices."""
+    if image.shape[:2] != (series.rows, series.columns):
         raise DecodeError(
             f"the image is {image.shape[0]}×{image.shape[1]} pixels, "
             f"not {series.rows}×{series.columns} as its header says"
@@ -72,11 +82,12 @@ def _decode_dicom(path: str, frame: int | None) -> tuple[np.ndarray, Dataset]:
     return stored, ds
 
 
-def stored_to_hu(stored: np.ndarray, rescale: Dataset) -> np.ndarray:
+def stored_to_hu(stored: np.ndarray, rescale: Dataset, out: np.ndarray | None = None) -> np.ndarray:
     """Hounsfield units (float32) of stored values through the Modality LUT (DICOM PS3.3 C.11.1).
 
     Equals ``pydicom.pixels.apply_modality_lut(stored, rescale)`` cast to float32; the common case of slope 1 and
-    an integer intercept is computed in float32 directly, which is exact for stored values below 2**24.
+    an integer intercept is computed in float32 directly (into ``out`` when given), which is exact for stored
+    values below 2**24.
     """
     slope = rescale.get("RescaleSlope")
     intercept = rescale.get("RescaleIntercept")
@@ -89,7 +100,9 @@ def stored_to_hu(stored: np.ndarray, rescale: Dataset) -> np.ndarray:
         and stored.dtype.itemsize <= 2
     )
     if is_plain_offset:
-        hu = stored.astype(np.float32)
+        hu = stored.astype(np.float32) if out is None else out
+        if out is not None:
+            np.copyto(out, stored)
         hu += np.float32(intercept)
         return hu
     return np.asarray(apply_modality_lut(stored, rescale), dtype=np.float32)

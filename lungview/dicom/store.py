@@ -12,21 +12,31 @@ from lungview.dicom.pixels import read_slice
 from lungview.volume import Series
 
 
+#: Decoded slices live in blocks of about this size: numpy asks the kernel for huge pages for arrays of 4 MiB
+#: and more, so filling a block costs a handful of page faults instead of one per 4 KiB.
+BLOCK_BYTES = 8 * 1024**2
+
+
 class SliceStore:
     """Decoded slices of ``series``, least recently used ones dropped beyond ``max_bytes``.
 
     ``get`` never blocks on decoding; ``load`` decodes on the calling thread (a worker); ``prefetch`` decodes
     many slices with ``workers`` threads (pydicom's decoders and numpy release the GIL for much of the work).
-    Two threads asking for the same slice decode it once.
+    Two threads asking for the same slice decode it once. Slices are kept in blocks of neighbouring slices
+    (see :data:`BLOCK_BYTES`); a block is dropped whole, and never exceeds a quarter of ``max_bytes``.
     """
 
     def __init__(self, series: Series, max_bytes: int = 2 * 1024**3, workers: int = 2) -> None:
         self.series = series
         self.max_bytes = max_bytes
         self.workers = max(1, workers)
+        slice_bytes = max(1, series.rows * series.columns * 4)
+        self._block_length = max(1, min(BLOCK_BYTES // slice_bytes, max_bytes // (4 * slice_bytes), len(series)))
         self._lock = threading.Lock()
-        self._slices: OrderedDict[int, np.ndarray] = OrderedDict()
-        self._bytes = 0
+        self._blocks: OrderedDict[int, np.ndarray] = OrderedDict()
+        """Block number -> (block length, rows, columns) float32, least recently used first."""
+        self._slices: dict[int, np.ndarray] = {}
+        """Slice index -> its decoded view inside a block."""
         self._failures: dict[int, str] = {}
         self._decoding: dict[int, threading.Event] = {}
 
@@ -35,7 +45,7 @@ class SliceStore:
         with self._lock:
             image = self._slices.get(index)
             if image is not None:
-                self._slices.move_to_end(index)
+                self._blocks.move_to_end(index // self._block_length)
             return image
 
     def failed(self, index: int) -> str | None:
@@ -45,9 +55,9 @@ class SliceStore:
 
     @property
     def cached_bytes(self) -> int:
-        """Bytes of decoded slices held now."""
+        """Bytes of the blocks of decoded slices held now."""
         with self._lock:
-            return self._bytes
+            return sum(block.nbytes for block in self._blocks.values())
 
     def load(self, index: int) -> np.ndarray:
         """Slice ``index``, decoded now on this thread when not cached.
@@ -65,7 +75,7 @@ class SliceStore:
             with self._lock:
                 image = self._slices.get(index)
                 if image is not None:
-                    self._slices.move_to_end(index)
+                    self._blocks.move_to_end(index // self._block_length)
                     return image
                 if index in self._failures:
                     raise DecodeError(self._failures[index])
@@ -75,7 +85,7 @@ class SliceStore:
                     break
             other_decoder.wait()
         try:
-            image = read_slice(self.series, index)
+            image = read_slice(self.series, index, out=self._reserve(index))
         except DecodeError as error:
             with self._lock:
                 self._failures[index] = error.reason
@@ -84,8 +94,7 @@ class SliceStore:
             with self._lock:
                 self._decoding.pop(index, None)
             done.set()
-        self._keep(index, image)
-        return image
+        return self._keep(index, image)
 
     def prefetch(
         self,
@@ -119,13 +128,45 @@ class SliceStore:
         if on_decoded is not None:
             on_decoded(index)
 
-    def _keep(self, index: int, image: np.ndarray) -> None:
-        """Cache ``image``, dropping the least recently used slices beyond ``max_bytes``."""
+    def _reserve(self, index: int) -> np.ndarray:
+        """The place of slice ``index`` in its block (made if needed), to decode into."""
+        number, offset = divmod(index, self._block_length)
         with self._lock:
-            if index in self._slices:
-                return
-            self._slices[index] = image
-            self._bytes += image.nbytes
-            while self._bytes > self.max_bytes and len(self._slices) > 1:
-                _, dropped = self._slices.popitem(last=False)
-                self._bytes -= dropped.nbytes
+            return self._block(number)[offset]
+
+    def _keep(self, index: int, image: np.ndarray) -> np.ndarray:
+        """Record ``image`` (decoded in its place, or copied there) and return the cached view.
+
+        Drops least recently used blocks when over budget. A block dropped while the slice was decoding is
+        made again, so the slice is kept all the same.
+        """
+        number, offset = divmod(index, self._block_length)
+        with self._lock:
+            cached = self._slices.get(index)
+            if cached is not None:
+                return cached
+            view = self._block(number)[offset]
+            if not np.shares_memory(view, image):
+                view[...] = image
+            self._blocks.move_to_end(number)
+            self._slices[index] = view
+            self._drop_old_blocks()
+            return view
+
+    def _block(self, number: int) -> np.ndarray:
+        """Block ``number``, made empty when it is not held. Holds the lock."""
+        block = self._blocks.get(number)
+        if block is None:
+            length = min(self._block_length, len(self.series) - number * self._block_length)
+            block = self._blocks[number] = np.empty((length, self.series.rows, self.series.columns), np.float32)
+        return block
+
+    def _drop_old_blocks(self) -> None:
+        """Drop least recently used blocks (never the newest) until the blocks fit ``max_bytes``. Holds the lock."""
+        held = sum(block.nbytes for block in self._blocks.values())
+        while held > self.max_bytes and len(self._blocks) > 1:
+            number, block = self._blocks.popitem(last=False)
+            held -= block.nbytes
+            first = number * self._block_length
+            for index in range(first, first + len(block)):
+                self._slices.pop(index, None)

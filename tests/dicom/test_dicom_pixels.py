@@ -98,3 +98,13 @@ def test_missing_decoder_names_what_to_install(monkeypatch):
 
 def test_unknown_transfer_syntax_is_not_supported():
     assert "is not supported" in unsupported_transfer_syntax("1.2.840.10008.1.2.4.100")  # MPEG2 video
+
+
+def test_out_receives_the_slice(sample_series_dir):
+    series = _series(sample_series_dir)
+    out = np.empty((series.rows, series.columns), dtype=np.float32)
+
+    result = read_slice(series, 3, out=out)
+
+    assert result is out
+    np.testing.assert_array_equal(out, read_slice(series, 3))

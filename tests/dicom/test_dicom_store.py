@@ -18,7 +18,7 @@ def test_get_never_decodes_and_load_caches(series):
     assert store.get(2) is None
     image = store.load(2)
     assert store.get(2) is image
-    assert store.cached_bytes == image.nbytes
+    assert image.nbytes <= store.cached_bytes <= len(series) * image.nbytes
 
 
 def test_prefetch_decodes_every_slice_and_reports_each(series):
@@ -74,10 +74,10 @@ def test_concurrent_loads_of_one_slice_decode_it_once(series, monkeypatch):
     release = threading.Event()
     real_read_slice = store_module.read_slice
 
-    def slow_read_slice(s, index):
+    def slow_read_slice(s, index, out=None):
         calls.append(index)
         release.wait(5)
-        return real_read_slice(s, index)
+        return real_read_slice(s, index, out)
 
     monkeypatch.setattr(store_module, "read_slice", slow_read_slice)
     store = SliceStore(series)
