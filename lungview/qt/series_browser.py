@@ -57,9 +57,14 @@ class SeriesBrowser(QListWidget):
         grey = np.ascontiguousarray(grey, dtype=np.uint8)
         rows, cols = grey.shape
         image = QImage(grey.data, cols, rows, cols, QImage.Format.Format_Grayscale8).copy()
+        ratio = self.devicePixelRatioF()  # sharp on HiDPI screens
         pixmap = QPixmap.fromImage(image).scaled(
-            THUMBNAIL_SIZE, THUMBNAIL_SIZE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            round(THUMBNAIL_SIZE * ratio),
+            round(THUMBNAIL_SIZE * ratio),
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
         )
+        pixmap.setDevicePixelRatio(ratio)
         item.setIcon(QIcon(pixmap))
 
     def _on_current_row_changed(self, row: int) -> None:
