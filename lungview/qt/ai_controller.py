@@ -192,6 +192,19 @@ class AiController(QObject):
         """The overlay drawn on the slice, or None."""
         return self._attention
 
+    def model_backend(self) -> str | None:
+        """What computes the selected model's probabilities (``onnxruntime`` or ``torch``), None until loaded."""
+        ready = self._ready.get(self._model_id or "")
+        return None if ready is None else ready.backend
+
+    def triage_model_id(self) -> str | None:
+        """The model "Analyse series" uses."""
+        return self._triage_model_id
+
+    def forget_results(self) -> None:
+        """Drop the results kept for slices already classified (the next request runs the model again)."""
+        self._analyses.clear()
+
     def current_reviewed(self) -> ReviewedSlice | None:
         """The slice on screen with its AI result, for the findings log; None without a result."""
         analysis, series = self._analysis, self._window.current_series()

@@ -1,0 +1,132 @@
+"""Time the AI panel in the real main window (used by ``lungview.bench.ai``).
+
+Click to probabilities and click to overlay are timed from the request to the moment the result is on screen;
+series triage from "Analyse series" to the filled strip. A heartbeat ``QTimer`` on the GUI thread measures the
+longest stall while the models run.
+"""
+
+import statistics
+import time
+
+from PySide6.QtCore import QEventLoop, QSettings, QTimer, SignalInstance
+
+from lungview.inference.cache import ClassifierCache
+from lungview.qt.ai_controller import install_ai_panel
+from lungview.qt.app import application
+from lungview.qt.main_window import MainWindow
+
+TIMEOUT_MS = 300_000
+IDLE_MS = 2000
+"""The heartbeat also runs this long with nothing to do: the stalls the machine's load alone causes."""
+
+
+class _Heartbeat:
+    """Beats every ``interval_ms`` on the GUI thread; :meth:`longest_gap_ms` is the longest stall seen."""
+
+    def __init__(self, interval_ms: int = 5) -> None:
+        self._beats: list[float] = []
+        self._timer = QTimer()
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(lambda: self._beats.append(time.perf_counter()))
+
+    def start(self) -> None:
+        self._beats = [time.perf_counter()]
+        self._timer.start()
+
+    def stop(self) -> float:
+        """Stop and return the longest gap in ms."""
+        self._timer.stop()
+        self._beats.append(time.perf_counter())
+        return max((b - a) * 1000 for a, b in zip(self._beats, self._beats[1:]))
+
+
+def _wait(signal: SignalInstance, accept=lambda *args: True, timeout_ms: int = TIMEOUT_MS) -> bool:
+    """Run the event loop until ``signal`` fires with arguments ``accept`` likes; False on timeout."""
+    loop = QEventLoop()
+    seen: list[bool] = []
+
+    def on_signal(*args) -> None:
+        if accept(*args):
+            seen.append(True)
+            loop.quit()
+
+    signal.connect(on_signal)
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+    signal.disconnect(on_signal)
+    return bool(seen)
+
+
+def _wait_until(condition, timeout_ms: int = TIMEOUT_MS) -> None:
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the AI benchmark gave up waiting")
+        application().processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.005)
+
+
+def measure_ai_panel(paths: list[str], settings_file: str, cache: ClassifierCache, repeats: int = 8) -> dict:
+    """Open ``paths``, then time ``repeats`` clicks to probabilities, to overlay, and one series triage.
+
+    Returns
+    -------
+    dict
+        Medians and all samples in ms, triage slices/s, the longest GUI stall while analysing and while idle (the
+        machine's own share), the model backend.
+    """
+    application()
+    window = MainWindow(QSettings(settings_file, QSettings.Format.IniFormat))
+    controller = install_ai_panel(window, cache)
+    window.show()
+    try:
+        window.open_paths(paths)
+        _wait_until(lambda: window.current_series() is not None and not window.loader.is_loading())
+        _wait_until(lambda: controller.model_id() is not None and controller.panel.status_label.text() == "")
+        series = window.current_series()
+        heartbeat = _Heartbeat()
+        heartbeat.start()
+        _wait(controller.triage_shown, timeout_ms=IDLE_MS)  # never fires: the event loop idles for IDLE_MS
+        idle_stall = heartbeat.stop()
+        slices = [round(i * (len(series) - 1) / max(2 * repeats - 1, 1)) for i in range(2 * repeats)]
+        probability_ms, overlay_ms, stalls = [], [], []
+        for number, index in enumerate(slices):
+            with_overlay = number % 2 == 1
+            controller.cam_action.setChecked(with_overlay)
+            window.set_slice(index)
+            controller.forget_results()  # time the model, not the results kept from earlier
+            _wait_until(lambda: window.current_image() is not None and controller.current_analysis() is None)
+            shown = controller.overlay_shown if with_overlay else controller.analysis_shown
+            heartbeat.start()
+            started = time.perf_counter()
+            controller.analyse_current()
+            if not _wait(shown, lambda result: result is not None):
+                raise RuntimeError("no AI result arrived")
+            (overlay_ms if with_overlay else probability_ms).append((time.perf_counter() - started) * 1000)
+            stalls.append(heartbeat.stop())
+        controller.cam_action.setChecked(False)
+        heartbeat.start()
+        started = time.perf_counter()
+        controller.analyse_series()
+        if not _wait(controller.triage_shown):
+            raise RuntimeError("the series triage did not finish")
+        triage_s = time.perf_counter() - started
+        triage_stall = heartbeat.stop()
+        return {
+            "model": controller.model_id(),
+            "backend": controller.model_backend(),
+            "triage_model": controller.triage_model_id(),
+            "slices": len(series),
+            "click_to_probabilities_ms_median": round(statistics.median(probability_ms), 1),
+            "click_to_overlay_ms_median": round(statistics.median(overlay_ms), 1),
+            "click_to_probabilities_ms": [round(v, 1) for v in probability_ms],
+            "click_to_overlay_ms": [round(v, 1) for v in overlay_ms],
+            "triage_s": round(triage_s, 2),
+            "triage_slices_per_s_gui": round(len(series) / triage_s, 1),
+            "longest_gui_stall_ms_while_classifying": round(max(stalls), 1),
+            "longest_gui_stall_ms_while_triaging": round(triage_stall, 1),
+            "longest_gui_stall_ms_idle": round(idle_stall, 1),
+        }
+    finally:
+        window.close()
+        window.deleteLater()
