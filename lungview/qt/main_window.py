@@ -17,7 +17,6 @@ Hooks for panels added later (the AI panel of issue 5):
   slice, e.g. for series triage), ``window.toolbar`` and ``window.view_menu`` take more actions.
 """
 
-import logging
 from pathlib import Path
 
 import numpy as np
@@ -51,8 +50,6 @@ from lungview.qt.slice_view import SliceView
 from lungview.qt.tag_dialog import TagDialog
 from lungview.volume import ScanResult, Series
 from lungview.windowing import PRESETS, Window, apply_window
-
-log = logging.getLogger(__name__)
 
 MAX_RECENT_FOLDERS = 8
 PAGE_STEP = 10

@@ -1,6 +1,5 @@
 """Render the real main window offscreen on a series and save it as a PNG (``lungview screenshot``)."""
 
-import logging
 import tempfile
 from pathlib import Path
 
@@ -11,8 +10,6 @@ from lungview.qt.ai_controller import install_ai_panel
 from lungview.qt.ai_screenshot import show_ai_result
 from lungview.qt.main_window import MainWindow
 from lungview.windowing import PRESETS
-
-log = logging.getLogger(__name__)
 
 WAIT_MS = 120_000
 
