@@ -7,7 +7,11 @@ HELP = "train, calibrate and ship a slice classifier (writes weights/<id>/ with 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dataset", choices=["chest-ct-4class", "iqothnccd"], help="which data set layout")
+    parser.add_argument(
+        "dataset",
+        choices=["chest-ct-4class", "iqothnccd", "real-ct-tumour"],
+        help="which data set layout (real-ct-tumour: DICOM series with TRUTH.csv -> ct-tumour-slice, issue 9)",
+    )
     parser.add_argument("data_root", type=Path, help="the data set folder (e.g. ../shared/data/chest-ct-4class)")
     parser.add_argument("--model-id", required=True, help="folder name under the weights folder, e.g. ct-subtype-4")
     parser.add_argument("--weights-dir", type=Path, default=None, help="where to write (default: the app's weights/)")
@@ -36,6 +40,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.data_root.is_dir():
         print(f"lungview train: no data set folder at {args.data_root}")
         return 2
+    if args.dataset == "real-ct-tumour":
+        from lungview.training.tumour_slice import run_training
+
+        return run_training(args.data_root, args.weights_dir or paths.weights_dir(), args.model_id)
     logging.getLogger("lungview").setLevel(logging.INFO)
     defaults = TrainConfig(dataset=args.dataset, data_root=args.data_root, model_id=args.model_id, output_dir=Path("."))
     config = dataclasses.replace(

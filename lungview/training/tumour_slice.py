@@ -344,29 +344,30 @@ def train_tumour_slice(config: TumourSliceConfig, progress: Callable[[Iterable],
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m lungview.training.tumour_slice DATA_ROOT``: train, evaluate and ship ``ct-tumour-slice``."""
     from lungview import paths
-    from lungview.training.real_ct_report import write_tumour_slice_report
 
     parser = argparse.ArgumentParser(prog="python -m lungview.training.tumour_slice", description=__doc__.splitlines()[0])
     parser.add_argument("data_root", type=Path, help="folder of annotated series (each with TRUTH.csv), e.g. ../shared/data/dicom")
     parser.add_argument("--weights-dir", type=Path, default=None, help="where to write (default: the app's weights/)")
     parser.add_argument("--cache-dir", type=Path, default=None, help="keep cell features here between runs")
     args = parser.parse_args(argv)
-    return run_training(args.data_root, args.weights_dir or paths.weights_dir(), args.cache_dir, write_tumour_slice_report)
+    return run_training(args.data_root, args.weights_dir or paths.weights_dir(), cache_dir=args.cache_dir)
 
 
-def run_training(data_root: Path, weights_dir: Path, cache_dir: Path | None, write_report) -> int:
+def run_training(data_root: Path, weights_dir: Path, model_id: str = MODEL_ID, cache_dir: Path | None = None) -> int:
     """Train with a progress bar and write the report; a plain message and exit code 2 on bad input."""
     from tqdm import tqdm
 
+    from lungview.training.real_ct_report import write_tumour_slice_report
+
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    config = TumourSliceConfig(data_root=data_root, output_dir=weights_dir, cache_dir=cache_dir)
+    config = TumourSliceConfig(data_root=data_root, output_dir=weights_dir, model_id=model_id, cache_dir=cache_dir)
     try:
         result = train_tumour_slice(config, progress=lambda items: tqdm(items, leave=False, mininterval=5))
     except ValueError as error:
         print(f"tumour-slice training: {error}")
         return 2
     folder = weights_dir / config.model_id
-    write_report(folder, result)
+    write_tumour_slice_report(folder, result)
     print(f"saved {folder} (sha256 {result.card.sha256[:12]}…); report in {folder / 'report'}")
     return 0
 

@@ -74,6 +74,14 @@ def test_command_needs_two_patients(sample_series_dir: Path, tmp_path: Path, cap
     assert "at least two" in capsys.readouterr().out
 
 
+def test_lungview_train_dispatches_real_ct_tumour(sample_series_dir: Path, tmp_path: Path, capsys):
+    from lungview.cli import main as cli_main
+
+    argv = ["train", "real-ct-tumour", str(sample_series_dir), "--model-id", MODEL_ID, "--weights-dir", str(tmp_path)]
+    assert cli_main(argv) == 2
+    assert "at least two" in capsys.readouterr().out
+
+
 def test_shipped_model_ranks_sample_tumour_slices_first(sample_series_dir: Path):
     if MODEL_ID not in list_model_ids():
         pytest.skip(f"{MODEL_ID} is not in weights/ yet")
