@@ -75,6 +75,14 @@ def check_import_graph(modules: list[str], backend: str) -> None:
         )
 
 
+def check_same_backend(source_backend: str, bundle_backends: list[str]) -> None:
+    """BuildError when the bundle computes probabilities with another back end than the source tree (a part of
+    the ONNX Runtime fast path was left out, and the app fell back to PyTorch)."""
+    different = sorted(set(bundle_backends) - {source_backend})
+    if different:
+        raise BuildError(f"the bundle classified with {', '.join(different)}, the source tree with {source_backend}")
+
+
 def run_pyinstaller(backend: str, app_modules: Path, work_dir: Path, dist_dir: Path) -> None:
     """Run PyInstaller on the spec; BuildError with the end of its log when it fails."""
     command = [
@@ -101,6 +109,7 @@ def smoke_bundle(executable: Path, bundle: Path, out_dir: Path, timeout: float, 
         timings[name] = {
             "first_image_s": round(outcome.first_image_s, 2),
             "first_result_s": round(outcome.first_result_s, 2),
+            "first_overlay_s": round(outcome.first_overlay_s, 2),
             "isolation": outcome.isolation,
             "result": outcome.report.get("result"),
         }
@@ -121,7 +130,12 @@ def build(args: argparse.Namespace) -> dict:
     check_import_graph(source.modules, args.backend)
     app_modules = args.work_dir / "app-modules.txt"
     app_modules.write_text("\n".join(source.modules) + "\n", encoding="utf-8")
-    report["source_smoke"] = {"first_image_s": round(source.first_image_s, 2), "first_result_s": round(source.first_result_s, 2)}
+    source_backend = source.report["result"]["backend"]
+    report["source_smoke"] = {
+        "first_image_s": round(source.first_image_s, 2),
+        "first_result_s": round(source.first_result_s, 2),
+        "backend": source_backend,
+    }
 
     print(f"2/4 PyInstaller ({args.backend} backend; log in {args.work_dir / 'pyinstaller.log'}) ...", flush=True)
     run_pyinstaller(args.backend, app_modules, args.work_dir, args.dist_dir)
@@ -130,6 +144,7 @@ def build(args: argparse.Namespace) -> dict:
     executable, bundle = bundle_executable(args.dist_dir), bundle_folder(args.dist_dir)
     print(f"3/4 smoke test of {executable} without network ...", flush=True)
     report["bundle_smoke"] = smoke_bundle(executable, bundle, args.work_dir / "bundle-smoke", args.timeout, smoke_args)
+    check_same_backend(source_backend, [run["result"]["backend"] for run in report["bundle_smoke"].values()])
 
     print("4/4 size ...", flush=True)
     total = folder_size(bundle)

@@ -22,10 +22,11 @@ MACOS_NO_NETWORK_PROFILE = "(version 1)(allow default)(deny network*)"
 
 @dataclass(frozen=True)
 class SmokeOutcome:
-    """What one smoke run showed: seconds from launch to the first image and to the first result, and its report."""
+    """What one smoke run showed: seconds from launch to the first image, result and overlay, and its report."""
 
     first_image_s: float
     first_result_s: float
+    first_overlay_s: float
     total_s: float
     isolation: str
     report: dict
@@ -102,6 +103,7 @@ def run_smoke(command: list[str], out_dir: Path, timeout: float, extra_args: tup
     return SmokeOutcome(
         first_image_s=report["first_image_at"] - launched_at,
         first_result_s=report["first_result_at"] - launched_at,
+        first_overlay_s=report["first_overlay_at"] - launched_at,
         total_s=report["finished_at"] - launched_at,
         isolation=isolation,
         report=report,
@@ -125,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(
         f"smoke test passed ({outcome.isolation}): first image {outcome.first_image_s:.2f} s, "
-        f"first result {outcome.first_result_s:.2f} s after launch"
+        f"first result {outcome.first_result_s:.2f} s, Grad-CAM overlay {outcome.first_overlay_s:.2f} s after launch"
     )
     return 0
 

@@ -1,12 +1,12 @@
 """``lungview smoke-test --out DIR``: the whole app once, offscreen and offline, for packaging checks.
 
-It starts the real main window offscreen, opens the bundled sample series, classifies the slice on screen with
-Grad-CAM in a background thread (torch and the model load there once the first image is up), saves a
-screenshot, and exits 0; any failure exits 1 with a sentence saying what failed. Python-level networking is
+It starts the real main window with its AI panel offscreen, opens the bundled sample series, turns the Grad-CAM
+overlay on (which classifies the slice on screen in the background, as a user's click does), waits for the
+result and the overlay, saves a screenshot, and exits 0; any failure exits 1 with a sentence saying what failed. Python-level networking is
 blocked throughout and every attempt fails the test. ``DIR`` receives:
 
-- ``smoke.json``: wall-clock times (``time.time()``) of the start, first image and first result, the result,
-  and the network attempts, so that ``packaging/build.py`` can time a cold start from its own launch time;
+- ``smoke.json``: wall-clock times (``time.time()``) of the start, first image, first result and first overlay,
+  the result (with the back end that computed it), and the network attempts, so that ``packaging/build.py`` can time a cold start from its own launch time;
 - ``smoke.png``: the window after the result;
 - ``app-modules.txt``: every module the run imported (the real import graph the bundle is trimmed to).
 """
@@ -18,7 +18,6 @@ import socket
 import sys
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HELP = "check LungView end to end, offscreen and offline: open the sample, classify with Grad-CAM, save a screenshot"
@@ -119,81 +118,68 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _smoke(args: argparse.Namespace, report: dict) -> None:
-    """Window, first image, background classification with Grad-CAM, screenshot; fills ``report`` as it goes."""
+    """Window with the AI panel, first image, classification and Grad-CAM overlay, screenshot; fills ``report``."""
+    from PySide6.QtCore import QSettings
+
     from lungview import __version__, paths
+    from lungview.inference.cache import ClassifierCache
+    from lungview.qt.ai_controller import install_ai_panel
+    from lungview.qt.ai_panel import AiPanel
+    from lungview.qt.app import application
+    from lungview.qt.main_window import MainWindow
 
     report["version"] = __version__
-    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smoke-model")
+    weights_dir = args.weights_dir or paths.weights_dir()
+    if not any(weights_dir.glob("*/card.json")):
+        raise SmokeFailure(f"no model was found in {weights_dir}")
+    application()
+    # Throw-away settings: a smoke test neither reads nor changes the user's recent folders or toggles.
+    window = MainWindow(QSettings(str(args.out / "settings.ini"), QSettings.Format.IniFormat))
+    cache = ClassifierCache(args.weights_dir)
+    ai = install_ai_panel(window, cache)
+    window.slice_displayed.connect(lambda _index: report.setdefault("first_image_at", time.time()))
+    ai.analysis_shown.connect(lambda shown: shown is not None and report.setdefault("first_result_at", time.time()))
+    ai.overlay_shown.connect(lambda shown: shown is not None and report.setdefault("first_overlay_at", time.time()))
     try:
-        from PySide6.QtCore import QSettings
-
-        from lungview.qt.app import application
-        from lungview.qt.main_window import MainWindow
-
-        application()
-        # Throw-away settings: a smoke test neither reads nor changes the user's recent folders or toggles.
-        settings = QSettings(str(args.out / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(settings)
-        window.slice_displayed.connect(lambda _index: report.setdefault("first_image_at", time.time()))
-        try:
-            window.show()
-            window.open_paths([args.series or str(paths.sample_series_dir())])
-            _wait(lambda: window.current_image() is not None, args.timeout, "the first slice was not displayed")
-            image, series = window.current_image(), window.current_series()
-            report["slice_index"] = window.current_index()
-            result_future = worker.submit(_classify, args.model, args.weights_dir, image, series.has_hu)
-            _wait(result_future.done, args.timeout, "the slice was not classified")
-            report["result"] = result_future.result()
-            report["first_result_at"] = time.time()
-            screenshot = args.out / SCREENSHOT_FILE
-            if not window.grab().save(str(screenshot)):
-                raise SmokeFailure(f"the screenshot could not be written to {screenshot}")
-            report["screenshot"] = SCREENSHOT_FILE
-        finally:
-            window.close()
+        window.show()
+        window.open_paths([args.series or str(paths.sample_series_dir())])
+        _wait(lambda: window.current_image() is not None, args.timeout, "the first slice was not displayed")
+        status = window.findChild(AiPanel).status_label
+        _wait(lambda: ai.model_id() is not None, args.timeout, "no model was chosen", lambda: status.text())
+        ai.cam_action.setChecked(True)  # classify the slice on screen, then draw its Grad-CAM overlay
+        _wait(ai.current_attention, args.timeout, "no AI result with overlay was shown", lambda: status.text())
+        report["result"] = _result(ai.current_analysis(), ai.current_attention(), window.current_image())
+        report["result"]["backend"] = cache.get(ai.model_id()).backend
+        screenshot = args.out / SCREENSHOT_FILE
+        if not window.grab().save(str(screenshot)):
+            raise SmokeFailure(f"the screenshot could not be written to {screenshot}")
+        report["screenshot"] = SCREENSHOT_FILE
     finally:
-        worker.shutdown(wait=True, cancel_futures=True)
+        window.close()
 
 
-def _load_model(model_id: str | None, weights_dir: Path | None):
-    """The chosen (or first shipped) model, loaded and verified against its card."""
-    from lungview.models import ModelError, list_model_ids, load_model
-
-    model_ids = list_model_ids(weights_dir)
-    if not model_ids:
-        raise SmokeFailure("no model was found in weights/")
-    try:
-        return load_model(model_id or model_ids[0], weights_dir)
-    except ModelError as error:
-        raise SmokeFailure(f"the model could not be loaded: {error}") from None
-
-
-def _classify(model_id: str | None, weights_dir: Path | None, image, has_hu: bool) -> dict:
-    """Load the model, then the probabilities and Grad-CAM peak (row, column in the slice's pixels) for ``image``."""
+def _result(analysis, attention, image) -> dict:
+    """The shown result as JSON, after checking that the heatmap covers the slice."""
     import numpy as np
 
-    from lungview.models import ModelError
-
-    model = _load_model(model_id, weights_dir)
-    try:
-        prediction = model.predict([image], has_hu)[0]
-        heatmap = model.cam(image, has_hu)
-    except ModelError as error:
-        raise SmokeFailure(f"the slice could not be classified: {error}") from None
-    if heatmap.shape != np.asarray(image).shape or not np.isfinite(heatmap).all():
-        raise SmokeFailure(f"the Grad-CAM heatmap is malformed (shape {heatmap.shape}, image {np.shape(image)})")
-    peak = np.unravel_index(int(np.argmax(heatmap)), heatmap.shape)
+    heatmap = attention.heatmap
+    if heatmap.shape != np.shape(image) or not np.isfinite(heatmap).all():
+        raise SmokeFailure(f"the Grad-CAM heatmap is malformed (shape {heatmap.shape}, slice {np.shape(image)})")
+    prediction = analysis.classification.prediction
     return {
-        "model": {"id": model.card.id, "version": model.card.version},
+        "model": analysis.model_id,
+        "slice_index": analysis.index,
         "predicted": prediction.predicted,
         "probabilities": prediction.probabilities,
         "cancer_probability": prediction.cancer_probability,
-        "cam_peak": [int(peak[0]), int(peak[1])],
+        "out_of_scope": list(analysis.out_of_scope),
+        "cam_method": attention.method,
+        "cam_peak": list(attention.peak),
     }
 
 
-def _wait(condition, timeout: float, failure: str) -> None:
-    """Run a Qt event loop until ``condition()`` holds; SmokeFailure(``failure``) after ``timeout`` seconds.
+def _wait(condition, timeout: float, failure: str, detail=lambda: "") -> None:
+    """Run a Qt event loop until ``condition()`` holds; SmokeFailure(``failure``, ``detail()``) after ``timeout`` s.
 
     Polls from a timer inside ``QEventLoop.exec`` rather than calling ``processEvents`` in a loop: PySide6 6.12 on
     Python 3.11 drops a reference to None on every ``processEvents`` call, which aborts the interpreter once
@@ -211,4 +197,5 @@ def _wait(condition, timeout: float, failure: str) -> None:
         loop.exec()
     poll.stop()
     if not condition():
-        raise SmokeFailure(f"{failure} within {timeout:g} s")
+        said = detail()
+        raise SmokeFailure(f"{failure} within {timeout:g} s" + (f" (the app said: {said})" if said else ""))

@@ -52,10 +52,16 @@ def test_import_graph_check_names_the_excluded_modules_the_app_imports():
 
 def test_oversized_bundle_fails_the_build(tmp_path, monkeypatch):
     """Every step but the size check is stubbed: a 2 MB bundle against a 1 MB limit must fail."""
-    outcome = build.run_smoke.SmokeOutcome(1.0, 2.0, 3.0, "test", {"result": {}}, ["lungview"])
+    outcome = build.run_smoke.SmokeOutcome(1.0, 2.0, 2.5, 3.0, "test", {"result": {"backend": "onnxruntime"}}, ["lungview"])
     monkeypatch.setattr(build.run_smoke, "run_smoke", lambda *args, **kwargs: outcome)
     monkeypatch.setattr(build, "run_pyinstaller", lambda *args: _write(tmp_path / "dist" / "LungView" / "big", 2 * build.MEGABYTE))
     arguments = ["--work-dir", str(tmp_path / "work"), "--dist-dir", str(tmp_path / "dist"), "--max-size-mb", "1"]
     assert build.main(arguments) == 1
     assert build.main(arguments[:-2]) == 0
     assert (tmp_path / "dist" / "build-report.json").is_file()
+
+
+def test_a_bundle_that_lost_the_fast_path_fails():
+    build.check_same_backend("onnxruntime", ["onnxruntime", "onnxruntime"])
+    with pytest.raises(build.BuildError, match="bundle classified with torch"):
+        build.check_same_backend("onnxruntime", ["torch"])

@@ -33,7 +33,8 @@ import json, pathlib, sys, time
 out = pathlib.Path(sys.argv[sys.argv.index("--out") + 1])
 out.mkdir(parents=True, exist_ok=True)
 now = time.time()
-report = {"first_image_at": now, "first_result_at": now + 1, "finished_at": now + 2, "result": {"predicted": "x"}}
+report = {"first_image_at": now, "first_result_at": now + 1, "first_overlay_at": now + 1.5, "finished_at": now + 2,
+          "result": {"predicted": "x"}}
 if "--fail" in sys.argv:
     report["failure"] = "the slice was not classified"
 (out / "smoke.json").write_text(json.dumps(report))
@@ -53,7 +54,7 @@ def fake_app(tmp_path, monkeypatch):
 
 def test_run_smoke_times_from_launch_and_reads_the_modules(fake_app, tmp_path):
     outcome = run_smoke.run_smoke(fake_app, tmp_path / "out", timeout=60)
-    assert 0 <= outcome.first_image_s < outcome.first_result_s < outcome.total_s
+    assert 0 <= outcome.first_image_s < outcome.first_result_s < outcome.first_overlay_s < outcome.total_s
     assert outcome.modules == ["lungview", "torch"]
     assert json.loads((tmp_path / "out" / "smoke.json").read_text())["result"] == {"predicted": "x"}
 

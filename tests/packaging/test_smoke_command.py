@@ -60,10 +60,13 @@ def test_smoke_test_opens_the_sample_classifies_and_saves_a_screenshot(tmp_path,
     finished = subprocess.run(command, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stderr
     report = json.loads((out / REPORT_FILE).read_text())
-    assert report["started_at"] < report["first_image_at"] < report["first_result_at"] <= report["finished_at"]
+    assert report["started_at"] < report["first_image_at"] < report["first_result_at"] <= report["first_overlay_at"]
+    assert report["first_overlay_at"] <= report["finished_at"]
     assert report["network_attempts"] == []
-    assert set(report["result"]["probabilities"]) == {"normal", "tumour"}
-    assert len(report["result"]["cam_peak"]) == 2
+    result = report["result"]
+    assert result["model"] == "tiny" and set(result["probabilities"]) == {"normal", "tumour"}
+    assert result["backend"] in {"onnxruntime", "torch"}
+    assert len(result["cam_peak"]) == 2
     assert (out / SCREENSHOT_FILE).stat().st_size > 10_000
     modules = (out / MODULES_FILE).read_text().split()
     assert {"torch", "pytorch_grad_cam", "PySide6.QtWidgets", "lungview.commands.smoke"} <= set(modules)
@@ -74,6 +77,6 @@ def test_smoke_test_fails_plainly_without_a_model(tmp_path):
     command = [sys.executable, "-m", "lungview", "smoke-test", "--out", str(out), "--weights-dir", str(tmp_path / "none")]
     finished = subprocess.run(command, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 1
-    assert "smoke test failed: no model was found" in finished.stderr
+    assert "smoke test failed: no model was found in" in finished.stderr
     assert "Traceback" not in finished.stderr
     assert json.loads((out / REPORT_FILE).read_text())["failure"].startswith("no model was found")
