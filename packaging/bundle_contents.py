@@ -51,6 +51,7 @@ TORCHVISION_EXTENSIONS = ("_C_stable", "image_stable")
 
 #: Never bundled, whichever backend: other Qt bindings (PyInstaller refuses two), GUI toolkits and notebook,
 #: test and training tools the viewer does not import (checked against the real import graph by build.py).
+#: onnx stays in: torch.onnx.export needs it to build the ONNX Runtime fast path when a model loads.
 EXCLUDES = (
     "PyQt5",
     "PyQt6",
@@ -63,7 +64,6 @@ EXCLUDES = (
     "pytest",
     "_pytest",
     "hypothesis",
-    "onnx",
     "skimage",
     "pandas",
     "tensorboard",
