@@ -3,7 +3,7 @@
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -12,9 +12,11 @@ from lungview.dicom.pixels import read_slice
 from lungview.volume import Series
 
 
-#: Decoded slices live in blocks of about this size: numpy asks the kernel for huge pages for arrays of 4 MiB
-#: and more, so filling a block costs a handful of page faults instead of one per 4 KiB.
-BLOCK_BYTES = 8 * 1024**2
+#: Decoded slices live in blocks of about this size, aligned to the 2 MiB huge pages that numpy asks the kernel
+#: for (madvise) on arrays of 4 MiB and more: filling a block then costs a few page faults instead of one per
+#: 4 KiB, which is most of the cost of writing a decoded slice to fresh memory.
+BLOCK_BYTES = 32 * 1024**2
+HUGE_PAGE_BYTES = 2 * 1024**2
 
 
 class SliceStore:
@@ -107,18 +109,17 @@ class SliceStore:
         ``on_decoded(index)`` is called from a worker thread for each slice decoded or failed (then ``get``
         stays None and :meth:`failed` gives the reason). Slices already cached are reported at once.
         """
-        pending = iter(order)
-        in_flight: set[Future] = set()
+
+        def decode(index: int) -> None:
+            if cancelled is None or not cancelled():
+                self._load_and_report(index, on_decoded)
+
+        # Everything is queued at once so that this thread sleeps until the end instead of taking the GIL
+        # back after every slice; after a cancel the queued slices return at once.
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="lungview-decode") as pool:
-            while True:
-                while len(in_flight) < 2 * self.workers and not (cancelled and cancelled()):
-                    index = next(pending, None)
-                    if index is None:
-                        break
-                    in_flight.add(pool.submit(self._load_and_report, index, on_decoded))
-                if not in_flight:
-                    return
-                _, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            futures = [pool.submit(decode, index) for index in order]
+        for future in futures:
+            future.result()  # a bug in a worker surfaces here instead of vanishing
 
     def _load_and_report(self, index: int, on_decoded: Callable[[int], None] | None) -> None:
         try:
@@ -158,7 +159,7 @@ class SliceStore:
         block = self._blocks.get(number)
         if block is None:
             length = min(self._block_length, len(self.series) - number * self._block_length)
-            block = self._blocks[number] = np.empty((length, self.series.rows, self.series.columns), np.float32)
+            block = self._blocks[number] = huge_page_aligned_empty((length, self.series.rows, self.series.columns))
         return block
 
     def _drop_old_blocks(self) -> None:
@@ -170,3 +171,13 @@ class SliceStore:
             first = number * self._block_length
             for index in range(first, first + len(block)):
                 self._slices.pop(index, None)
+
+
+def huge_page_aligned_empty(shape: tuple[int, ...]) -> np.ndarray:
+    """An uninitialised float32 array starting on a huge-page boundary (the unused head is never touched)."""
+    size = int(np.prod(shape)) * 4
+    if size < 2 * HUGE_PAGE_BYTES:
+        return np.empty(shape, dtype=np.float32)
+    raw = np.empty(size + HUGE_PAGE_BYTES, dtype=np.uint8)
+    start = -raw.ctypes.data % HUGE_PAGE_BYTES
+    return raw[start : start + size].view(np.float32).reshape(shape)
