@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from lungview.qt.errors import show_error
 from lungview.reports import AiSnapshot, SliceReport
+from lungview.reports.overlay import DEFAULT_OPACITY
 from lungview.windowing import apply_window
 
 PRINT_DPI = 200
@@ -38,6 +39,7 @@ def current_slice_report(window, snapshot: AiSnapshot | None) -> SliceReport | N
         image=apply_window(image, display_window),
         window=display_window,
         heatmap=snapshot.heatmap if snapshot else None,
+        overlay_opacity=snapshot.overlay_opacity if snapshot else DEFAULT_OPACITY,
         model=snapshot.model if snapshot else None,
         result=snapshot.result if snapshot else None,
         hide_identifiers=window.identifiers_hidden(),

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from lungview.reports.overlay import DEFAULT_OPACITY
 from lungview.volume import Series, SliceRef
 from lungview.windowing import Window
 
@@ -70,6 +71,8 @@ class SliceReport:
     window: Window
     heatmap: np.ndarray | None = None
     """Model attention in [0, 1] with the shape of ``image``, or None when no overlay was computed."""
+    overlay_opacity: float = DEFAULT_OPACITY
+    """Opacity of the heatmap over the slice, as on screen."""
     model: ModelSummary | None = None
     result: AiResult | None = None
     hide_identifiers: bool = False
@@ -90,6 +93,8 @@ class AiSnapshot:
     result: AiResult
     heatmap: np.ndarray | None = None
     """The attention heatmap when the overlay is shown, else None."""
+    overlay_opacity: float = DEFAULT_OPACITY
+    """Opacity of the overlay on screen."""
     sop_instance_uid: str | None = None
     """The slice the result belongs to; a snapshot of another slice is ignored. None: trust the caller."""
 

@@ -58,7 +58,10 @@ def _wrap_to_width(text: str, font: ImageFont.FreeTypeFont, width: float) -> lis
 
 def burn_in(report: SliceReport) -> tuple[np.ndarray, list[str]]:
     """RGB uint8 pixels of the export (slice, overlay if any, text band below) and the text lines drawn on them."""
-    image = grey_to_rgb(report.image) if report.heatmap is None else blend_heatmap(report.image, report.heatmap)
+    if report.heatmap is None:
+        image = grey_to_rgb(report.image)
+    else:
+        image = blend_heatmap(report.image, report.heatmap, report.overlay_opacity)
     rows, columns = image.shape[:2]
     font_pixels = max(_MIN_FONT_PIXELS, round(rows * _TEXT_HEIGHT_FRACTION))
     font = ImageFont.load_default(size=font_pixels)

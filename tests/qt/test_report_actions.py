@@ -18,7 +18,7 @@ def snapshot(shape) -> AiSnapshot:
     model = ModelSummary("m-2", "1.0", "aa" * 32, ("normal", "cancer"), 0.5)
     heatmap = np.zeros(shape, np.float32)
     heatmap[100:150, 300:350] = 1.0
-    return AiSnapshot(model, AiResult({"normal": 0.3, "cancer": 0.7}, 0.7, "cancer"), heatmap)
+    return AiSnapshot(model, AiResult({"normal": 0.3, "cancer": 0.7}, 0.7, "cancer"), heatmap, overlay_opacity=0.6)
 
 
 def test_report_of_what_is_on_screen(sample_window):
@@ -27,7 +27,7 @@ def test_report_of_what_is_on_screen(sample_window):
     window.hide_identifiers_action.setChecked(True)
     report = current_slice_report(window, snapshot(window.current_image().shape))
     assert report.slice_index == window.current_index() and report.window == PRESETS["mediastinum"]
-    assert report.hide_identifiers and report.result.predicted == "cancer"
+    assert report.hide_identifiers and report.result.predicted == "cancer" and report.overlay_opacity == 0.6
     assert report.image.dtype == np.uint8 and report.image.shape == window.current_image().shape
 
 

@@ -42,7 +42,7 @@ def test_png_shows_the_slice_plain_and_with_the_overlay_on_the_attention_peak(ma
     plain = panel_pixel(png, rendered.panels["slice"], report.image.shape, *ATTENTION_PEAK)
     overlaid = panel_pixel(png, rendered.panels["overlay"], report.image.shape, *ATTENTION_PEAK)
     assert plain.max() - plain.min() <= 2  # grey
-    expected = blend_heatmap(report.image, report.heatmap)[ATTENTION_PEAK].astype(int)
+    expected = blend_heatmap(report.image, report.heatmap, report.overlay_opacity)[ATTENTION_PEAK].astype(int)
     assert np.abs(overlaid - expected).max() <= 6
     assert overlaid[0] - overlaid[2] > 40  # red-ish: high attention in the jet colour map
     assert f"Overlay: {OVERLAY_LABEL}" in rendered.texts
