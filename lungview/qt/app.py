@@ -27,11 +27,13 @@ def run_viewer(paths: list[str]) -> int:
     from lungview.qt.ai_controller import install_ai_panel
     from lungview.qt.errors import install_excepthook
     from lungview.qt.main_window import MainWindow
+    from lungview.qt.report_actions import install_reporting
 
     app = application()
     install_excepthook()
     window = MainWindow()
-    install_ai_panel(window)
+    ai = install_ai_panel(window)
+    install_reporting(window, ai)
     window.show()
     window.open_paths(list(paths) or [str(sample_series_dir())])
     status = app.exec()

@@ -182,3 +182,13 @@ def install_report_actions(window, current_snapshot: Callable[[], AiSnapshot | N
         window.addAction(action)  # shortcuts work with the menu bar hidden
     file_menu.insertSeparator(first)
     return actions
+
+
+def install_reporting(window, ai_controller) -> None:
+    """Add the report actions and the Findings dock to ``window``, fed by the AI panel's ``ai_controller``."""
+    from lungview.qt.findings_panel import install_findings_panel
+
+    install_report_actions(window, ai_controller.current_snapshot)
+    findings = install_findings_panel(window, ai_controller.current_snapshot)
+    if findings is not None:
+        ai_controller.analysis_shown.connect(lambda _analysis: findings.refresh_current())

@@ -4,13 +4,21 @@ from dataclasses import replace
 
 import numpy as np
 import pydicom
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDockWidget
 from PySide6.QtPrintSupport import QPrinter
 from pypdf import PdfReader
 
 from lungview import INTENDED_USE
 from lungview.reports import AiResult, AiSnapshot, ModelSummary
-from lungview.qt.report_actions import current_slice_report, install_report_actions, print_image
+from lungview.findings import store
+from lungview.qt.report_actions import (
+    current_slice_report,
+    install_report_actions,
+    install_reporting,
+    print_image,
+)
 from lungview.windowing import PRESETS
 
 
@@ -69,3 +77,30 @@ def test_a_snapshot_of_another_slice_is_left_out_of_the_report(sample_window):
     stale = replace(snapshot(window.current_image().shape), sop_instance_uid=other)
     report = current_slice_report(window, stale)
     assert report.result is None and report.heatmap is None
+
+
+class FakeAiController(QObject):
+    """The two things reporting needs from the AI panel's controller."""
+
+    analysis_shown = Signal(object)
+
+    def __init__(self, snapshot_of_window):
+        super().__init__()
+        self.current_snapshot = snapshot_of_window
+
+
+def test_install_reporting_adds_actions_and_a_findings_dock_fed_by_the_ai(sample_window, tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "default_findings_path", lambda: tmp_path / "findings.sqlite")
+    window = sample_window
+    state = {"snapshot": None}
+    controller = FakeAiController(lambda: state["snapshot"])
+    install_reporting(window, controller)
+    assert "Export &report (PDF/PNG)…" in [a.text() for a in window.menuBar().actions()[0].menu().actions()]
+    panel = next(dock.widget() for dock in window.findChildren(QDockWidget) if dock.windowTitle() == "Findings")
+    panel.set_decision("agree")
+    assert not panel.save_button.isEnabled()
+    state["snapshot"] = snapshot(window.current_image().shape)
+    controller.analysis_shown.emit(object())
+    assert panel.save_button.isEnabled()
+    assert panel.save_current().reviewed.model_id == "m-2"
+    assert (tmp_path / "findings.sqlite").is_file()
