@@ -54,16 +54,17 @@ def plain_series(sized_paths: list[tuple[Path, tuple[int, int]]]) -> list[Series
             )
             for i, p in enumerate(paths)
         )
-        sizes = {size for (f, size) in groups if f == folder}
+        description = folder.name or str(folder)
         warnings = ()
-        if len(sizes) > 1:
-            warnings = (f"This folder mixes picture sizes; the {rows}×{columns} pictures are shown together.",)
+        if sum(1 for other, _ in groups if other == folder) > 1:
+            description += f" ({rows}×{columns})"
+            warnings = ("This folder mixes picture sizes: the pictures of each size form their own series.",)
         series.append(
             Series(
                 series_uid="",
                 study_uid="",
                 modality="OT",
-                description=folder.name or str(folder),
+                description=description,
                 rows=rows,
                 columns=columns,
                 spacing=None,

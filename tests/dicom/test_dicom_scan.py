@@ -117,3 +117,13 @@ def test_progress_reports_every_file_and_cancel_stops(ct_stack):
     result = scan_paths([ct_stack], cancelled=lambda: True)
     assert result.series == ()
 
+
+
+def test_pictures_of_different_sizes_form_one_series_per_size(tmp_path):
+    for name, shape in [("a.png", (4, 4)), ("b.png", (4, 4)), ("c.png", (8, 6))]:
+        Image.fromarray(np.zeros(shape, dtype=np.uint8)).save(tmp_path / name)
+
+    series = scan_paths([tmp_path]).series
+
+    assert sorted((len(s), s.rows, s.columns) for s in series) == [(1, 8, 6), (2, 4, 4)]
+    assert all(s.description.endswith(f"({s.rows}×{s.columns})") and s.warnings for s in series)
