@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "train": "train",
     "evaluate": "evaluate",
     "export-onnx": "export_onnx",
+    "bench": "bench",
 }
 
 DEFAULT_COMMAND = "view"

@@ -1,0 +1,53 @@
+"""``lungview bench``: every section's figures reach the report; a broken section is recorded, not fatal."""
+
+import json
+
+from lungview.bench import summary
+from lungview.cli import main
+
+OPEN_SERIES = {
+    "slices": 300.0, "plain_pydicom_s": 2.0, "scan_s": 1.0, "scan_and_decode_s": 4.0,
+    "scan_and_decode_two_threads_s": 3.0, "ratio_one_thread": 0.5, "ratio_one_thread_cpu_time": 0.6,
+    "ratio_two_threads": 0.67,
+}
+
+
+def _fake_sections(monkeypatch, **sections):
+    monkeypatch.setattr(summary, "SECTIONS", sections)
+    monkeypatch.setattr(summary, "machine", lambda: {
+        "cpu_model": "Test CPU", "cpus": 2, "memory_gb": 4.0, "gpu": "none", "load_average_1min": 1.0,
+    })
+
+
+def _broken(slices: int) -> dict:
+    raise RuntimeError("the viewer did not report")
+
+
+def test_report_names_each_figure_and_its_reference(monkeypatch):
+    _fake_sections(monkeypatch, open_series=lambda slices: dict(OPEN_SERIES, slices=float(slices)), cold_start=_broken)
+    results = summary.run_all(slices=300, log=lambda line: None)
+    assert results["cold_start"]["error"] == "RuntimeError: the viewer did not report"
+    text = summary.format_report(results)
+    assert "Test CPU, 2 CPU(s)" in text and "GPU: none" in text
+    assert "series scan + decode (300 slices): 4.00 s on one thread" in text
+    assert "vs plain pydicom 2.00 s = 0.50x" in text
+    assert "cold_start: not measured (RuntimeError: the viewer did not report)" in text
+
+
+def test_command_prints_json_and_fails_when_a_section_failed(monkeypatch, capsys):
+    _fake_sections(monkeypatch, open_series=lambda slices: dict(OPEN_SERIES), cold_start=_broken)
+    assert main(["bench", "--json", "--only", "open_series"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["open_series"]["ratio_one_thread"] == 0.5 and "cold_start" not in document
+    assert main(["bench", "--only", "cold_start"]) == 1
+
+
+def test_bad_slice_count_is_refused(capsys):
+    assert main(["bench", "--slices", "0"]) == 2
+    assert "--slices must be at least 1" in capsys.readouterr().err
+
+
+def test_machine_names_the_cpu():
+    described = summary.machine()
+    assert described["cpus"] >= 1 and described["cpu_model"]
+    assert described["gpu"]
