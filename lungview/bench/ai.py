@@ -58,12 +58,13 @@ def _median_ms(function, repeats: int) -> float:
 def measure_without_qt(model_id: str, weights_dir: Path | None, long_series: Path, repeats: int = 10) -> dict:
     """Per-image latency of each path (ONNX Runtime, PyTorch eager, Grad-CAM) and triage of ``long_series``."""
     from lungview.dicom import SliceStore, read_slice, scan_paths
-    from lungview.inference.classifier import load_classifier
+    from lungview.inference.classifier import load_classifier, warm_up_cam
     from lungview.inference.jobs import triage_series
 
     started = time.perf_counter()
-    fast = load_classifier(model_id, weights_dir, warm_cam=True)
+    fast = load_classifier(model_id, weights_dir)
     load_s = time.perf_counter() - started
+    warm_up_cam()
     slow = load_classifier(model_id, weights_dir, fast=False)
     sample = scan_paths([sample_series_dir()]).series[0]
     image = read_slice(sample, len(sample) // 2)

@@ -18,11 +18,12 @@ import numpy as np
 import torch
 
 from lungview import paths
-from lungview.inference.fast_path import OnnxFastPath, build_fast_path
+from lungview.inference.fast_path import EXPORT_FORMAT, OnnxFastPath, build_fast_path
 from lungview.models import LoadedModel, ModelCard, ModelError, Prediction, load_model
 from lungview.models.backbones import cam_target_layer
 from lungview.models.ood import REFERENCE_FILE, FeatureReference
-from lungview.models.preprocess import prepare_input
+from lungview.models.predict import CAM_METHODS
+from lungview.models.preprocess import map_to_image, prepare_input
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +89,51 @@ class SliceClassifier:
         return self.classify_batch(self.prepare(images, has_hu)) if len(images) else []
 
     def cam(self, image: np.ndarray, has_hu: bool, class_name: str, method: str = "gradcam") -> np.ndarray:
-        """Heatmap in [0, 1] on the grid of ``image`` for ``class_name`` (model attention, not lesion location)."""
-        with self._torch_lock, _gradients_only_through(self.model.network, cam_target_layer(self.model.network)):
-            return self.model.cam(image, has_hu, class_name, method)
+        """Heatmap in [0, 1] on the grid of ``image`` for ``class_name`` (model attention, not lesion location).
+
+        With the fast path, ONNX Runtime computes the trunk and PyTorch only the target layer and the head, under
+        ``pytorch_grad_cam``; otherwise the whole network runs in PyTorch (:meth:`LoadedModel.cam`).
+        """
+        network = self.model.network
+        if self.fast_path is None:
+            with self._torch_lock, _one_torch_thread(), _gradients_only_through(network, cam_target_layer(network)):
+                return self.model.cam(image, has_hu, class_name, method)
+        if method not in CAM_METHODS:
+            raise ModelError(f"unknown heatmap method {method!r}; choose one of {', '.join(CAM_METHODS)}")
+        if class_name not in self.card.classes:
+            raise ModelError(f"model {self.card.id!r} has no class {class_name!r}")
+        import pytorch_grad_cam
+        from pytorch_grad_cam.utils.image import scale_cam_image
+        from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+        params = self.card.preprocessing
+        prepared, box = prepare_input(image, has_hu, params)
+        trunk = torch.from_numpy(self.fast_path.trunk(prepared[None]))
+        tail = torch.nn.Sequential(cam_target_layer(network), network.pool, torch.nn.Flatten(1), network.head).eval()
+        target = ClassifierOutputTarget(self.card.classes.index(class_name))
+        cam_class = getattr(pytorch_grad_cam, CAM_METHODS[method])
+        with self._torch_lock, _one_torch_thread(), torch.set_grad_enabled(True):
+            with cam_class(model=tail, target_layers=[tail[0]]) as cam:
+                coarse = cam(input_tensor=trunk, targets=[target])
+        # As pytorch_grad_cam does for the whole network: normalise, resize to the input, normalise again.
+        square = scale_cam_image(scale_cam_image(coarse, (params.size, params.size)))[0]
+        heatmap = map_to_image(np.nan_to_num(square), box, np.asarray(image).shape, params.size)
+        return np.clip(heatmap, 0.0, 1.0)
+
+
+@contextlib.contextmanager
+def _one_torch_thread() -> Iterator[None]:
+    """Run PyTorch on one intra-op thread for the duration.
+
+    Measured on the shared 2-core machine (load ~10): the Grad-CAM tail took 430-630 ms with two OpenMP threads,
+    which spin against each other and everything else, and 135-155 ms with one.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 @contextlib.contextmanager
@@ -123,10 +166,12 @@ def load_reference(model_id: str, weights_dir: Path | None = None) -> FeatureRef
         return None
 
 
-def load_classifier(model_id: str, weights_dir: Path | None = None, fast: bool = True, warm_cam: bool = False) -> SliceClassifier:
+def load_classifier(
+    model_id: str, weights_dir: Path | None = None, fast: bool = True, onnx_cache: Path | None = None
+) -> SliceClassifier:
     """Load and verify model ``model_id`` with its fast path and OOD reference (slow: run it in a worker).
 
-    ``warm_cam`` also imports the Grad-CAM package (about 2 s), so the first heatmap does not pay for it.
+    ``onnx_cache`` is a folder that keeps the ONNX export between sessions (:func:`default_onnx_cache`).
 
     Raises
     ------
@@ -135,7 +180,18 @@ def load_classifier(model_id: str, weights_dir: Path | None = None, fast: bool =
     """
     model = load_model(model_id, weights_dir)
     params = model.card.preprocessing
-    fast_path = build_fast_path(model.network, len(params.channels), params.size) if fast else None
-    if warm_cam:
-        import pytorch_grad_cam  # noqa: F401 - imported here, in the worker, never at start-up
+    fast_path = None
+    if fast:
+        cache_file = None if onnx_cache is None else onnx_cache / f"{model.card.sha256}-v{EXPORT_FORMAT}.onnx"
+        fast_path = build_fast_path(model.network, len(params.channels), params.size, cache_file)
     return SliceClassifier(model, fast_path, load_reference(model_id, weights_dir))
+
+
+def default_onnx_cache() -> Path:
+    """Where the viewer and ``lungview predict`` keep ONNX exports: ``onnx-cache`` in the per-user data folder."""
+    return paths.user_data_dir() / "onnx-cache"
+
+
+def warm_up_cam() -> None:
+    """Import the Grad-CAM package (seconds: it imports scikit-learn) on this worker, never at start-up."""
+    import pytorch_grad_cam  # noqa: F401

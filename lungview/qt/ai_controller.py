@@ -77,6 +77,13 @@ def load_model_job(cache: ClassifierCache, model_id: str) -> ModelReady:
     return ModelReady(classifier.card, classifier.backend)
 
 
+def warm_cam_job() -> None:
+    """Import the Grad-CAM package on the overlay's worker once a model is ready, so the first overlay is quick."""
+    from lungview.inference.classifier import warm_up_cam
+
+    warm_up_cam()
+
+
 def classify_job(cache: ClassifierCache, model_id: str, series: Series, index: int, image: np.ndarray) -> SliceAnalysis:
     from lungview.inference.jobs import classify_slice
 
@@ -348,6 +355,8 @@ class AiController(QObject):
             self.select_model(outcome.default_id)
             return
         self._ready[outcome.card.id] = outcome
+        if not self._cam_runner.is_busy():
+            self._cam_runner.submit(warm_cam_job)
         if outcome.card.id == self._model_id:
             self._show_model(outcome)
             self._maybe_analyse()
@@ -370,8 +379,10 @@ class AiController(QObject):
         self.panel.set_status(f"This slice could not be classified: {error}")
 
     @Slot(int, object)
-    def _on_cam_finished(self, _generation: int, attention: SliceAttention) -> None:
+    def _on_cam_finished(self, _generation: int, attention: SliceAttention | None) -> None:
         wanted = self._cam_target()
+        if attention is None:  # the warm-up
+            return
         if (
             self.cam_action.isChecked()
             and self._is_on_screen(attention.series_uid, attention.index, attention.model_id)

@@ -17,3 +17,11 @@ def sample_series(sample_series_dir):
     from lungview.dicom import scan_paths
 
     return scan_paths([sample_series_dir]).series[0]
+
+
+@pytest.fixture(autouse=True)
+def onnx_cache_in_tmp(tmp_path, monkeypatch):
+    """Keep ONNX exports made by ``lungview predict`` out of the user's data folder."""
+    import lungview.inference.classifier
+
+    monkeypatch.setattr(lungview.inference.classifier, "default_onnx_cache", lambda: tmp_path / "onnx-cache")

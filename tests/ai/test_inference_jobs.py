@@ -101,3 +101,22 @@ def test_triage_stops_when_cancelled(classifier, sample_series):
     result = triage_series(classifier, SliceStore(sample_series), cancelled=cancelled)
     assert not result.complete
     assert np.isnan(result.cancer_probabilities).sum() >= len(sample_series) - 8
+
+
+@pytest.mark.parametrize("method", ["gradcam", "hirescam", "eigencam"])
+def test_split_cam_agrees_with_the_whole_pytorch_network(classifier, blob_weights_dir, sample_series, method):
+    reference = load_classifier("blob", blob_weights_dir, fast=False)
+    image = SliceStore(sample_series).load(20)
+    fast = classifier.cam(image, True, "tumour", method)
+    slow = reference.cam(image, True, "tumour", method)
+    assert np.abs(fast - slow).max() <= 1e-3
+
+
+def test_onnx_export_is_cached_and_rebuilt_when_damaged(blob_weights_dir, tmp_path):
+    cache = tmp_path / "cache"
+    first = load_classifier("blob", blob_weights_dir, onnx_cache=cache)
+    (cached,) = cache.glob("*.onnx")
+    assert first.card.sha256 in cached.name
+    cached.write_bytes(b"damaged")
+    again = load_classifier("blob", blob_weights_dir, onnx_cache=cache)
+    assert again.backend == "onnxruntime" and cached.stat().st_size > 100

@@ -7,6 +7,7 @@ from PySide6.QtCore import QPointF, Qt
 
 from ai.fakes import BLOB_CENTRE, blob_slice, save_blob_model
 from lungview.inference.cache import ClassifierCache
+from lungview.inference.classifier import load_classifier
 from lungview.qt.ai_controller import install_ai_panel
 from lungview.qt.ai_overlay import ATTENTION_LABEL, heatmap_rgba
 from lungview.qt.ai_screenshot import show_ai_result
@@ -27,7 +28,8 @@ def blob_folder(tmp_path, sample_series_dir):
 @pytest.fixture
 def blob_window(qtbot, main_window, blob_folder, tmp_path):
     weights = save_blob_model(tmp_path / "weights")
-    ai = install_ai_panel(main_window, ClassifierCache(weights))
+    cache = ClassifierCache(weights, loader=lambda model_id: load_classifier(model_id, weights, onnx_cache=tmp_path / "onnx"))
+    ai = install_ai_panel(main_window, cache)
     with qtbot.waitSignal(main_window.loading_finished, timeout=60_000):
         main_window.open_paths([str(blob_folder)])
     qtbot.waitUntil(lambda: main_window.current_image() is not None and "blob" in ai.panel.model_label.text(), timeout=60_000)
