@@ -4,7 +4,7 @@ The viewer fills a :class:`SliceReport` from what is on screen; :func:`lungview.
 fills one from the command line. The PDF/PNG page, the printout and the DICOM Secondary Capture are all drawn from it.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -93,6 +93,7 @@ class AiSnapshot:
     result: AiResult
     heatmap: np.ndarray | None = None
     """The attention heatmap when the overlay is shown, else None."""
+    _: KW_ONLY
     overlay_opacity: float = DEFAULT_OPACITY
     """Opacity of the overlay on screen."""
     sop_instance_uid: str | None = None

@@ -70,7 +70,7 @@ def test_filters_and_csv_export_of_what_is_listed(panel, findings_log, tmp_path)
 
 def snapshot_of(window, sop_instance_uid=None) -> AiSnapshot:
     model = ModelSummary("m-2", "1.0", "aa" * 32, ("normal", "cancer"), 0.5)
-    return AiSnapshot(model, AiResult({"normal": 0.4, "cancer": 0.6}, 0.6, "cancer"), None, sop_instance_uid)
+    return AiSnapshot(model, AiResult({"normal": 0.4, "cancer": 0.6}, 0.6, "cancer"), sop_instance_uid=sop_instance_uid)
 
 
 def test_reopening_a_finding_goes_back_to_its_slice(qtbot, sample_window, findings_log):
