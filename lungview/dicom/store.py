@@ -147,7 +147,7 @@ class SliceStore:
             if cached is not None:
                 return cached
             view = self._block(number)[offset]
-            if not np.shares_memory(view, image):
+            if not np.may_share_memory(view, image):
                 view[...] = image
             self._blocks.move_to_end(number)
             self._slices[index] = view
