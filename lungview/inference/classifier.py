@@ -154,16 +154,20 @@ def _gradients_only_through(network: torch.nn.Module, target: torch.nn.Module) -
             parameter.requires_grad_(flag)
 
 
-def load_reference(model_id: str, weights_dir: Path | None = None) -> FeatureReference | None:
-    """The model's out-of-distribution reference (``ood.npz`` beside its card), or None when it has none."""
-    path = (weights_dir or paths.weights_dir()) / model_id / REFERENCE_FILE
+def load_reference(card: ModelCard, weights_dir: Path | None = None) -> FeatureReference | None:
+    """The model's out-of-distribution reference (``ood.npz`` beside its card) if it was fitted for these weights."""
+    path = (weights_dir or paths.weights_dir()) / card.id / REFERENCE_FILE
     if not path.is_file():
         return None
     try:
-        return FeatureReference.load(path)
+        reference = FeatureReference.load(path)
     except ValueError as error:
-        log.warning("%s; the OOD score is off for model %s", error, model_id)
+        log.warning("%s; the OOD score is off for model %s", error, card.id)
         return None
+    if reference.model_sha256 != card.sha256:
+        log.warning("the OOD reference of model %s was fitted for other weights; the OOD score is off", card.id)
+        return None
+    return reference
 
 
 def load_classifier(
@@ -184,7 +188,7 @@ def load_classifier(
     if fast:
         cache_file = None if onnx_cache is None else onnx_cache / f"{model.card.sha256}-v{EXPORT_FORMAT}.onnx"
         fast_path = build_fast_path(model.network, len(params.channels), params.size, cache_file)
-    return SliceClassifier(model, fast_path, load_reference(model_id, weights_dir))
+    return SliceClassifier(model, fast_path, load_reference(model.card, weights_dir))
 
 
 def default_onnx_cache() -> Path:

@@ -71,6 +71,8 @@ class FeatureReference:
         Scores above this are out of distribution (a high quantile of the training images' scores).
     quantile : float
         The quantile ``threshold`` was taken at.
+    model_sha256 : str
+        SHA-256 of the weights whose features these are; a reference for other weights is meaningless.
     """
 
     mean: np.ndarray
@@ -79,6 +81,7 @@ class FeatureReference:
     residual_variance: float
     threshold: float
     quantile: float
+    model_sha256: str = ""
 
     def score(self, features: np.ndarray) -> np.ndarray:
         """Mahalanobis distance of each row of ``features`` ``[N, D]`` from the training features."""
@@ -96,6 +99,7 @@ class FeatureReference:
             components=self.components.astype(np.float32),
             variances=self.variances.astype(np.float64),
             scalars=np.array([self.residual_variance, self.threshold, self.quantile], dtype=np.float64),
+            model_sha256=np.array(self.model_sha256),
         )
 
     @classmethod
@@ -111,13 +115,18 @@ class FeatureReference:
                     residual,
                     threshold,
                     quantile,
+                    str(data["model_sha256"]) if "model_sha256" in data else "",
                 )
         except (OSError, KeyError, ValueError) as error:
             raise ValueError(f"the out-of-distribution reference {path.name} cannot be read ({error})") from None
 
 
 def fit_feature_reference(
-    features: np.ndarray, held_out: np.ndarray | None = None, components: int = 32, quantile: float = 0.99
+    features: np.ndarray,
+    held_out: np.ndarray | None = None,
+    components: int = 32,
+    quantile: float = 0.99,
+    model_sha256: str = "",
 ) -> FeatureReference:
     """Fit the probabilistic-PCA Mahalanobis reference to training features ``[N, D]``.
 
@@ -136,7 +145,7 @@ def fit_feature_reference(
     residual = max(float(rest.sum() / max(dim - k, 1)), floor)
     reference = FeatureReference(mean, directions[:k], np.maximum(eigen[:k], floor), residual, 0.0, quantile)
     threshold = float(np.quantile(reference.score(features if held_out is None else held_out), quantile))
-    return FeatureReference(mean, directions[:k], reference.variances, residual, threshold, quantile)
+    return FeatureReference(mean, directions[:k], reference.variances, residual, threshold, quantile, model_sha256)
 
 
 def score_reason(score: float, threshold: float) -> list[str]:

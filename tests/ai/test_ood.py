@@ -54,14 +54,14 @@ def test_reference_scores_outliers_above_its_threshold(tmp_path):
     rng = np.random.default_rng(0)
     train = rng.normal(size=(300, 40)) * np.linspace(3, 0.1, 40)
     held_out = rng.normal(size=(100, 40)) * np.linspace(3, 0.1, 40)
-    reference = fit_feature_reference(train, held_out, components=8, quantile=0.99)
+    reference = fit_feature_reference(train, held_out, components=8, quantile=0.99, model_sha256="ab" * 32)
     inliers = reference.score(held_out)
     assert np.mean(inliers > reference.threshold) <= 0.02
     outliers = reference.score(held_out + 5.0)
     assert np.all(outliers > reference.threshold)
     reference.save(tmp_path / "ood.npz")
     loaded = FeatureReference.load(tmp_path / "ood.npz")
-    assert np.allclose(loaded.score(held_out), inliers, rtol=1e-4)
+    assert np.allclose(loaded.score(held_out), inliers, rtol=1e-4) and loaded.model_sha256 == "ab" * 32
     assert score_reason(float(outliers[0]), loaded.threshold)
     assert score_reason(float(np.min(inliers)), loaded.threshold) == []
 
