@@ -5,8 +5,8 @@ import csv
 import pytest
 from PySide6.QtCore import Qt
 
-from lungview.findings import FindingsLog, ReviewedSlice
-from lungview.qt.findings_panel import FindingsPanel, install_findings_panel
+from lungview.findings import FindingLocation, FindingsLog, ReviewedSlice
+from lungview.qt.findings_panel import FindingsPanel, install_findings_panel, reopen_finding
 from lungview.reports import AiResult, AiSnapshot, ModelSummary
 
 
@@ -98,3 +98,15 @@ def test_a_result_of_another_slice_is_never_recorded(sample_window, findings_log
     window.set_slice(4)  # the user moved on; the snapshot still names slice 3
     assert not panel.save_button.isEnabled()
     assert panel.save_current() is None and findings_log.find() == []
+
+
+def test_reopening_a_finding_of_a_series_not_open_opens_its_folder(qtbot, main_window, sample_series_dir):
+    from lungview.dicom import scan_paths
+
+    series = scan_paths([str(sample_series_dir)]).series[0]
+    target = series.slices[7]
+    location = FindingLocation(series.study_uid, series.series_uid, target.sop_instance_uid, 7, target.path)
+    with qtbot.waitSignal(main_window.loading_finished, timeout=60_000):
+        reopen_finding(main_window, location)
+    qtbot.waitUntil(lambda: main_window.current_index() == 7, timeout=10_000)
+    assert main_window.current_series().series_uid == series.series_uid
