@@ -9,11 +9,12 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRect, Qt, Slot
+from PySide6.QtCore import QObject, QRect, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from lungview.qt.errors import show_error
+from lungview.qt.runner import Runner
 from lungview.reports import AiSnapshot, SliceReport
 from lungview.reports.overlay import DEFAULT_OPACITY
 from lungview.windowing import apply_window
@@ -47,13 +48,32 @@ def current_slice_report(window, snapshot: AiSnapshot | None) -> SliceReport | N
 
 
 class ReportActions(QObject):
-    """Export, print and copy actions; ``current_report()`` gives the report of what is on screen, or None."""
+    """Export, print and copy actions; ``current_report()`` gives the report of what is on screen, or None.
 
-    def __init__(self, parent: QWidget, current_report: Callable[[], SliceReport | None], view: QWidget) -> None:
+    Exports run on ``runner`` (a :class:`~lungview.qt.runner.Runner`) so the window never waits; the export actions
+    stay disabled until the running export has finished, so no request is ever superseded.
+
+    Signals
+    -------
+    exported(str)
+        The file was written.
+    export_failed(str)
+        The export failed; the plain sentence already shown to the user.
+    """
+
+    exported = Signal(str)
+    export_failed = Signal(str)
+
+    def __init__(self, parent: QWidget, current_report: Callable[[], SliceReport | None], view: QWidget,
+                 runner: Runner) -> None:
         super().__init__(parent)
         self._parent = parent
         self._current_report = current_report
         self._view = view
+        self._runner = runner
+        self._export_path = ""
+        runner.finished.connect(self._on_export_finished)
+        runner.failed.connect(self._on_export_failed)
         self.export_report_action = QAction("Export &report (PDF/PNG)…", parent)
         self.export_report_action.setShortcut(QKeySequence("Ctrl+E"))
         self.export_dicom_action = QAction("Export DICOM &Secondary Capture…", parent)
@@ -77,18 +97,35 @@ class ReportActions(QObject):
 
     # ------------------------------------------------------------------ export
     def export_report(self, report: SliceReport, path: str | Path) -> None:
-        """Save ``report`` as PDF or PNG (by extension), with a busy cursor while it is drawn."""
+        """Save ``report`` as PDF or PNG (by extension) in the background."""
         from lungview.reports import save_report
 
-        with _busy_cursor():
-            save_report(report, path)
+        self._start_export(save_report, report, str(path))
 
     def export_dicom(self, report: SliceReport, path: str | Path) -> None:
-        """Save ``report`` as a DICOM Secondary Capture; de-identified when identifiers are hidden."""
-        from lungview.reports import write_secondary_capture
+        """Save ``report`` as a DICOM Secondary Capture in the background; de-identified when identifiers are hidden."""
+        self._start_export(write_dicom_export, report, str(path))
 
-        with _busy_cursor():
-            write_secondary_capture(report, path, deidentify=report.hide_identifiers)
+    def _start_export(self, job: Callable[[SliceReport, str], object], report: SliceReport, path: str) -> None:
+        self._export_path = path
+        self._set_exporting(True)
+        self._runner.submit(job, report, path)
+
+    def _set_exporting(self, busy: bool) -> None:
+        self.export_report_action.setEnabled(not busy)
+        self.export_dicom_action.setEnabled(not busy)
+
+    @Slot(int, object)
+    def _on_export_finished(self, _generation: int, _result: object) -> None:
+        self._set_exporting(False)
+        self.exported.emit(self._export_path)
+
+    @Slot(int, object)
+    def _on_export_failed(self, _generation: int, error: object) -> None:
+        self._set_exporting(False)
+        sentence = f"The export to {Path(self._export_path).name} failed: {error}"
+        show_error(sentence, error if isinstance(error, BaseException) else None, self._parent)
+        self.export_failed.emit(sentence)
 
     @Slot()
     def export_report_dialog(self) -> None:
@@ -100,7 +137,7 @@ class ReportActions(QObject):
             "PDF (*.pdf);;PNG image (*.png)",
         )
         if path:
-            self._run_export(self.export_report, report, path)
+            self.export_report(report, path)
 
     @Slot()
     def export_dicom_dialog(self) -> None:
@@ -112,15 +149,7 @@ class ReportActions(QObject):
             self._parent, title, f"lungview-slice-{report.slice_index + 1}.dcm", "DICOM (*.dcm)"
         )
         if path:
-            self._run_export(self.export_dicom, report, path)
-
-    def _run_export(self, export: Callable[[SliceReport, str], None], report: SliceReport, path: str) -> None:
-        from lungview.reports import SecondaryCaptureError
-
-        try:
-            export(report, path)
-        except (OSError, ValueError, SecondaryCaptureError) as error:
-            show_error(f"The export to {Path(path).name} failed: {error}", error, self._parent)
+            self.export_dicom(report, path)
 
     # ------------------------------------------------------------------- print
     def report_image(self, report: SliceReport, dpi: int = PRINT_DPI) -> QImage:
@@ -149,6 +178,13 @@ class ReportActions(QObject):
         QGuiApplication.clipboard().setImage(self._view.grab().toImage())
 
 
+def write_dicom_export(report: SliceReport, path: str) -> None:
+    """Background job: the Secondary Capture of ``report``, de-identified when its identifiers are hidden."""
+    from lungview.reports import write_secondary_capture
+
+    write_secondary_capture(report, path, deidentify=report.hide_identifiers)
+
+
 def print_image(printer, image: QImage) -> None:
     """Paint ``image`` on one page of ``printer`` (a QPagedPaintDevice), scaled to fit with its aspect kept."""
     painter = QPainter(printer)
@@ -164,7 +200,7 @@ def print_image(printer, image: QImage) -> None:
 
 @contextmanager
 def _busy_cursor():
-    """Show the wait cursor for the duration of a ``with`` block (drawing a report takes about a second)."""
+    """Show the wait cursor for the duration of a ``with`` block (drawing the page to print takes a second or two)."""
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
         yield
@@ -174,7 +210,9 @@ def _busy_cursor():
 
 def install_report_actions(window, current_snapshot: Callable[[], AiSnapshot | None] = lambda: None) -> ReportActions:
     """Add the report actions to ``window``'s File menu (a MainWindow); ``current_snapshot`` comes from the AI panel."""
-    actions = ReportActions(window, lambda: current_slice_report(window, current_snapshot()), window.view)
+    actions = ReportActions(window, lambda: current_slice_report(window, current_snapshot()), window.view,
+                            window.create_runner("export"))
+    actions.exported.connect(lambda path: window.statusBar().showMessage(f"Saved {Path(path).name}", 10000))
     file_menu = getattr(window, "file_menu", None) or window.menuBar().actions()[0].menu()
     first = file_menu.actions()[-1] if file_menu.actions() else None  # keep Quit last
     for action in actions.actions():

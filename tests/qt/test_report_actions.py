@@ -6,7 +6,7 @@ import numpy as np
 import pydicom
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QMessageBox
 from PySide6.QtPrintSupport import QPrinter
 from pypdf import PdfReader
 
@@ -39,16 +39,32 @@ def test_report_of_what_is_on_screen(sample_window):
     assert report.image.dtype == np.uint8 and report.image.shape == window.current_image().shape
 
 
-def test_actions_are_in_the_file_menu_and_export(sample_window, tmp_path):
+def test_actions_are_in_the_file_menu_and_export_in_the_background(qtbot, sample_window, tmp_path):
     window = sample_window
     actions = install_report_actions(window, lambda: snapshot(window.current_image().shape))
     assert all(action in window.menuBar().actions()[0].menu().actions() for action in actions.actions())
     report = current_slice_report(window, snapshot(window.current_image().shape))
-    actions.export_report(report, tmp_path / "r.pdf")
+    with qtbot.waitSignal(actions.exported, timeout=60_000) as exported:
+        actions.export_report(report, tmp_path / "r.pdf")
+        assert not actions.export_dicom_action.isEnabled()  # one export at a time: none is ever superseded
+    assert exported.args == [str(tmp_path / "r.pdf")] and actions.export_dicom_action.isEnabled()
     assert INTENDED_USE in PdfReader(tmp_path / "r.pdf").pages[0].extract_text()
-    actions.export_dicom(report, tmp_path / "r.dcm")
+    with qtbot.waitSignal(actions.exported, timeout=60_000):
+        actions.export_dicom(report, tmp_path / "r.dcm")
     export = pydicom.dcmread(tmp_path / "r.dcm")
     assert export.SourceImageSequence[0].ReferencedSOPInstanceUID == report.slice_ref.sop_instance_uid
+
+
+def test_a_failed_export_is_reported_and_the_actions_come_back(qtbot, sample_window, tmp_path):
+    window = sample_window
+    actions = install_report_actions(window)
+    report = current_slice_report(window, None)
+    with qtbot.waitSignal(actions.export_failed, timeout=60_000) as failed:
+        actions.export_report(report, tmp_path / "missing-folder" / "r.pdf")
+    assert "r.pdf failed" in failed.args[0]
+    assert actions.export_report_action.isEnabled()
+    for box in window.findChildren(QMessageBox):
+        box.close()
 
 
 def test_printing_the_report_page_to_a_pdf_printer(sample_window, tmp_path):
