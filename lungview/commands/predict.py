@@ -108,7 +108,8 @@ def predict(args: argparse.Namespace) -> dict:
     scan = scan_paths(args.paths)
     skipped = [{"path": s.path, "reason": s.reason} for s in scan.skipped]
     if not scan.series:
-        raise PredictInputError(f"nothing could be read under {', '.join(args.paths)} ({len(skipped)} file(s) skipped)")
+        reasons = "; ".join(f"{entry['path']}: {entry['reason']}" for entry in skipped[:5])
+        raise PredictInputError(f"nothing could be read under {', '.join(args.paths)} ({len(skipped)} file(s) skipped: {reasons})")
     classifier = _load_classifier(args.model, args.weights_dir)
     results = []
     for series in scan.series:

@@ -25,11 +25,18 @@ def read_plain_size(path: str | Path) -> tuple[int, int]:
     ValueError
         With a plain reason when the file is not a readable picture.
     """
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
-            columns, rows = image.size
+        # Pillow only warns between its limit and twice it, then decodes gigabytes: refuse all alike, and say why.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                columns, rows = image.size
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise ValueError(f"the picture is too large (over {Image.MAX_IMAGE_PIXELS:,} pixels)") from None
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise ValueError(f"not a readable PNG/JPG picture ({type(error).__name__})") from None
     return rows, columns
