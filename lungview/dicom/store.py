@@ -9,6 +9,8 @@ import numpy as np
 
 from lungview.dicom.errors import DecodeError
 from lungview.dicom.pixels import read_slice
+from lungview.dicom.process_decode import WORKERS as PROCESS_WORKERS
+from lungview.dicom.process_decode import decodes_in_process, read_slice_in_process
 from lungview.volume import Series
 
 
@@ -24,6 +26,8 @@ class SliceStore:
 
     ``get`` never blocks on decoding; ``load`` decodes on the calling thread (a worker); ``prefetch`` decodes
     many slices with ``workers`` threads (pydicom's decoders and numpy release the GIL for much of the work).
+    Slices whose decoder holds the GIL (JPEG 2000, JPEG-LS, JPEG) are decoded in worker processes instead
+    (:mod:`lungview.dicom.process_decode`); the threads then only wait, and there are at least as many as processes.
     Two threads asking for the same slice decode it once. Slices are kept in blocks of neighbouring slices
     (see :data:`BLOCK_BYTES`); a block is dropped whole, and never exceeds a quarter of ``max_bytes``.
     """
@@ -87,7 +91,8 @@ class SliceStore:
                     break
             other_decoder.wait()
         try:
-            image = read_slice(self.series, index, out=self._reserve(index))
+            decode = read_slice_in_process if decodes_in_process(self.series.slices[index]) else read_slice
+            image = decode(self.series, index, out=self._reserve(index))
         except DecodeError as error:
             with self._lock:
                 self._failures[index] = error.reason
@@ -114,9 +119,13 @@ class SliceStore:
             if cancelled is None or not cancelled():
                 self._load_and_report(index, on_decoded)
 
+        order = list(order)
+        threads = self.workers
+        if order and decodes_in_process(self.series.slices[order[0]]):
+            threads = max(threads, PROCESS_WORKERS)  # one waiting thread per worker process keeps them all busy
         # Everything is queued at once so that this thread sleeps until the end instead of taking the GIL
         # back after every slice; after a cancel the queued slices return at once.
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="lungview-decode") as pool:
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lungview-decode") as pool:
             futures = [pool.submit(decode, index) for index in order]
         for future in futures:
             future.result()  # a bug in a worker surfaces here instead of vanishing

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from lungview import INTENDED_USE, __version__
 from lungview.dicom import read_header
+from lungview.dicom.process_decode import shutdown_decode_pool
 from lungview.qt import overlays
 from lungview.qt.errors import show_error
 from lungview.qt.runner import Runner
@@ -637,10 +638,11 @@ class MainWindow(QMainWindow):
             self.open_paths(paths)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        """Stop the cine and every worker thread before the window goes."""
+        """Stop the cine, every worker thread and the decode processes before the window goes."""
         self._stop_cine()
         self.loader.shutdown()
         for runner in self._runners:
             runner.shutdown()
+        shutdown_decode_pool()  # after the loader: its threads may be waiting on a slice in a worker process
         self._settings.sync()
         super().closeEvent(event)
