@@ -20,14 +20,15 @@ class ConfidenceTable(QTableWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, 2, parent)
-        self.setHorizontalHeaderLabels(["Class", "Calibrated probability"])
+        self.setHorizontalHeaderLabels(["Class", "Probability"])
         self.verticalHeader().hide()
         self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
         self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setToolTip("Click a class to show the model's attention for it")
+        self.setToolTip("Calibrated probability of each class. Click a class to show the model's attention for it")
         self._classes: tuple[str, ...] = ()
         self._bars: list[QProgressBar] = []
         self.cellClicked.connect(self._on_cell_clicked)
@@ -50,6 +51,8 @@ class ConfidenceTable(QTableWidget):
             self._bars.append(bar)
         self.set_probabilities(None, None)
         self.resizeRowsToContents()
+        rows_height = sum(self.rowHeight(row) for row in range(len(classes)))
+        self.setFixedHeight(rows_height + self.horizontalHeader().sizeHint().height() + 2 * self.frameWidth())
 
     def set_probabilities(self, probabilities: dict[str, float] | None, predicted: str | None) -> None:
         """Show ``probabilities`` (class -> calibrated probability); None empties the bars."""

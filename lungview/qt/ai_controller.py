@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFrame, QScrollArea
 
 from lungview.findings import ReviewedSlice, reviewed_slice
 from lungview.inference.cache import ClassifierCache
@@ -250,12 +251,8 @@ class AiController(QObject):
         """Classify the slice on screen in the background (once its pixels and the model are ready)."""
         self._auto_timer.stop()
         series, image = self._window.current_series(), self._window.current_image()
-        if self._model_id is None or series is None:
-            return
-        if self._model_id not in self._ready or image is None:
-            self._analysis_wanted = True
-            if self._model_id not in self._ready:
-                self.panel.set_status("loading model…")
+        if self._model_id not in self._ready or series is None or image is None:
+            self._analysis_wanted = True  # done once the models are found and loaded and the slice is decoded
             return
         self._analysis_wanted = False
         index = self._window.current_index()
@@ -522,6 +519,11 @@ def install_ai_panel(window, cache: ClassifierCache | None = None) -> AiControll
     """Dock the AI panel in ``window`` (a MainWindow), put the probability strip above its slider, wire them."""
     panel = AiPanel(window)
     strip = ProbabilityStrip(window)
-    window.add_panel(panel, "AI second reader")
+    scroller = QScrollArea(window)  # a short screen scrolls the panel instead of squeezing its parts together
+    scroller.setWidgetResizable(True)
+    scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroller.setFrameShape(QFrame.Shape.NoFrame)
+    scroller.setWidget(panel)
+    window.add_panel(scroller, "AI second reader")
     window.add_slider_strip(strip)
     return AiController(window, panel, strip, cache)

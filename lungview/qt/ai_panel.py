@@ -102,6 +102,7 @@ class AiPanel(QWidget):
         self.triage_cancel_button = QPushButton("Cancel", self)
         self.suspicious_list = QListWidget(self)
         self.suspicious_list.setToolTip("The most suspicious slices; click to go there")
+        self.suspicious_list.setMinimumHeight(self.fontMetrics().height() * 6)
         self.triage_status = QLabel(self)
         self.triage_status.setWordWrap(True)
         self.set_triage_running(False)

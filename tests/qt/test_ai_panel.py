@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -147,3 +148,15 @@ def test_out_of_scope_badge(controller):
     assert not panel.scope_badge.isHidden() and "not axial" in panel.scope_badge.text()
     panel.set_out_of_scope(())
     assert panel.scope_badge.isHidden()
+
+
+def test_a_request_made_while_models_load_is_served_once_ready(qtbot, sample_window, fake):
+    def slow_lister():
+        time.sleep(0.3)
+        return [fake.card.id]
+
+    ai = install_ai_panel(sample_window, ClassifierCache(loader=lambda _id: fake, lister=slow_lister))
+    assert ai.model_id() is None and ai.panel.status_label.text() == "loading model…"
+    with qtbot.waitSignal(ai.analysis_shown, timeout=10_000, check_params_cb=lambda a: a is not None) as shown:
+        ai.analyse_current()
+    assert shown.args[0].index == sample_window.current_index()
