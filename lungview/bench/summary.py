@@ -18,7 +18,7 @@ def machine() -> dict:
     return {
         "cpu_model": _cpu_model(),
         "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3, 1),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3, 1),
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none",
         "load_average_1min": os.getloadavg()[0],
         "python": platform.python_version(),
@@ -103,7 +103,7 @@ def format_report(results: dict) -> str:
     """The figures as text, one measurement and its reference per line."""
     m = results["machine"]
     lines = [
-        f"machine: {m['cpu_model']}, {m['cpus']} CPU(s), {m['memory_gb']} GB, GPU: {m['gpu']}; "
+        f"machine: {m['cpu_model']}, {m['cpus']} CPU(s), {m['memory_gib']} GiB, GPU: {m['gpu']}; "
         f"load average {m['load_average_1min']:.1f} before, {m['load_average_1min_after']:.1f} after",
     ]
     for name in SECTIONS:

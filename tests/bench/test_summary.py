@@ -15,7 +15,7 @@ OPEN_SERIES = {
 def _fake_sections(monkeypatch, **sections):
     monkeypatch.setattr(summary, "SECTIONS", sections)
     monkeypatch.setattr(summary, "machine", lambda: {
-        "cpu_model": "Test CPU", "cpus": 2, "memory_gb": 4.0, "gpu": "none", "load_average_1min": 1.0,
+        "cpu_model": "Test CPU", "cpus": 2, "memory_gib": 4.0, "gpu": "none", "load_average_1min": 1.0,
     })
 
 
