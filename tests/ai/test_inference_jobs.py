@@ -63,7 +63,9 @@ def test_cam_leaves_the_network_as_it_was(classifier, blob_series):
     assert not any(module._forward_hooks for module in classifier.model.network.modules())
 
 
-def test_cam_hooks_are_released_memory_stays_flat(classifier, blob_series):
+@pytest.mark.parametrize("fast", [True, False], ids=["split-onnx-torch", "whole-torch"])
+def test_cam_hooks_are_released_memory_stays_flat(blob_weights_dir, blob_series, fast):
+    classifier = load_classifier("blob", blob_weights_dir, fast=fast)
     image = blob_slice()
     for _ in range(10):
         cam_for_slice(classifier, blob_series, 0, image, "tumour")
