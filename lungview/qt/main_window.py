@@ -5,6 +5,7 @@ Hooks for panels added later (the AI panel of issue 5):
 - :meth:`MainWindow.add_panel` docks a widget (right side by default);
 - :meth:`MainWindow.add_slider_strip` puts a widget (a per-slice probability strip) right above the slice slider,
   spanning the same width;
+- :meth:`MainWindow.add_shortcut_action` makes an action's key work in the whole window and lists it under F1;
 - :meth:`MainWindow.create_runner` gives a latest-request-wins :class:`~lungview.qt.runner.Runner` that the window
   shuts down when it closes;
 - signals ``series_changed(Series)``, ``slice_changed(index)`` (the user moved) and ``slice_displayed(index)``
@@ -123,6 +124,11 @@ class MainWindow(QMainWindow):
     def add_slider_strip(self, widget: QWidget) -> None:
         """Place ``widget`` directly above the slice slider, spanning the same width."""
         self._strip_layout.addWidget(widget)
+
+    def add_shortcut_action(self, action: QAction) -> None:
+        """Make ``action``'s shortcut work anywhere in the window and list it under Help > Keyboard shortcuts."""
+        self.addAction(action)
+        self._shortcut_actions.append(action)
 
     def create_runner(self, name: str) -> Runner:
         """A latest-request-wins runner owned by the window and shut down when it closes."""

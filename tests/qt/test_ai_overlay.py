@@ -108,3 +108,8 @@ def test_show_ai_result_without_models(qtbot, main_window, blob_folder):
     with qtbot.waitSignal(main_window.loading_finished, timeout=60_000):
         main_window.open_paths([str(blob_folder)])
     assert show_ai_result(ai, with_cam=False, timeout_s=30).startswith("No model is installed")
+
+
+def test_key_c_is_listed_with_the_shortcuts(blob_window):
+    window, ai = blob_window
+    assert ai.cam_action in window._shortcut_actions and ai.cam_action in window.view_menu.actions()
