@@ -23,9 +23,11 @@ from lungview.dicom.errors import DecodeError
 from lungview.dicom.pixels import read_slice
 from lungview.volume import Series, SliceRef
 
-#: Transfer syntaxes whose decoders were measured to hold the GIL for the whole decode.
+#: Transfer syntaxes whose decoders hold the GIL for the whole decode (measured for JPEG 2000 with pylibjpeg-openjpeg
+#: and Pillow, JPEG-LS and JPEG Lossless with pylibjpeg-libjpeg; the other JPEG processes share that decoder).
 GIL_HOLDING_TRANSFER_SYNTAXES = frozenset(JPEG2000TransferSyntaxes + JPEGLSTransferSyntaxes + JPEGTransferSyntaxes)
-#: Worker processes: two overlap one slice's transfer with the next one's decode.
+#: Worker processes: two slices decode at once where there are two cores (the viewer decodes its prefetch and the
+#: slice on screen side by side).
 WORKERS = min(2, os.cpu_count() or 1)
 
 _lock = threading.Lock()
@@ -90,14 +92,20 @@ def _submit(one_slice: Series) -> tuple[ProcessPoolExecutor, Future]:
     """
     global _pool
     with _lock:
-        if _pool is None:
+        is_new = _pool is None
+        if is_new:
             _pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"))
         try:
-            return _pool, _pool.submit(read_slice, one_slice, 0)
+            future = _pool.submit(read_slice, one_slice, 0)
+            if is_new:
+                # Python spawns a worker per job that finds none idle: start the others now, so that they
+                # load Python and the decoders while the first slice decodes.
+                for _worker in range(WORKERS - 1):
+                    _pool.submit(os.getpid)
         except BrokenProcessPool as broken:
             future = Future()
             future.set_exception(broken)
-            return _pool, future
+        return _pool, future
 
 
 def _forget(pool: ProcessPoolExecutor) -> None:

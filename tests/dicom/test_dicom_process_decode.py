@@ -1,6 +1,7 @@
 """Slices whose decoder holds the GIL decode in worker processes: the same HU, the same errors, no child left."""
 
 import multiprocessing
+import threading
 
 import numpy as np
 import pytest
@@ -26,12 +27,16 @@ def _jpeg2000_ct(make_ct, instance: int):
     return ds
 
 
+def _jpeg2000_series(folder, make_ct, write, slices: int):
+    for instance in range(1, slices + 1):
+        write(_jpeg2000_ct(make_ct, instance), folder / f"slice{instance}.dcm")
+    return scan_paths([folder]).series[0]
+
+
 @pytest.fixture
 def jpeg2000_series(tmp_path, make_ct, write):
     """A four-slice JPEG 2000 Lossless CT series written in memory."""
-    for instance in range(1, 5):
-        write(_jpeg2000_ct(make_ct, instance), tmp_path / "j2k" / f"slice{instance}.dcm")
-    return scan_paths([tmp_path / "j2k"]).series[0]
+    return _jpeg2000_series(tmp_path / "j2k", make_ct, write, 4)
 
 
 def test_jpeg2000_slices_decode_in_a_process_to_the_same_hu(jpeg2000_series):
@@ -87,14 +92,33 @@ def test_corrupt_jpeg2000_gives_the_same_decode_error_as_on_a_thread(tmp_path, m
 
 
 def test_cancelled_prefetch_stops_at_the_slices_in_flight(tmp_path, make_ct, write):
-    for instance in range(1, 9):
-        write(_jpeg2000_ct(make_ct, instance), tmp_path / "j2k" / f"slice{instance}.dcm")
-    store = SliceStore(scan_paths([tmp_path / "j2k"]).series[0], workers=1)
+    store = SliceStore(_jpeg2000_series(tmp_path / "j2k", make_ct, write, 8), workers=1)
     decoded = []
 
     store.prefetch(range(8), on_decoded=decoded.append, cancelled=lambda: bool(decoded))
 
     assert 1 <= len(decoded) < 8  # one slice per waiting thread at most, never the whole series
+
+
+def test_shutdown_while_slices_decode_ends_each_load_with_an_image_or_a_decode_error(tmp_path, make_ct, write):
+    series = _jpeg2000_series(tmp_path / "j2k", make_ct, write, 6)
+    outcomes = []
+
+    def load(index: int) -> None:
+        try:
+            outcomes.append(read_slice_in_process(series, index))
+        except DecodeError as error:
+            outcomes.append(error.reason)
+
+    threads = [threading.Thread(target=load, args=(index,)) for index in range(6)]
+    for thread in threads:
+        thread.start()
+    shutdown_decode_pool()
+    for thread in threads:
+        thread.join(60)
+
+    assert len(outcomes) == 6
+    assert all(isinstance(outcome, np.ndarray) or "stopped" in outcome for outcome in outcomes)
 
 
 @pytest.mark.shared_data
