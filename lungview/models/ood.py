@@ -25,6 +25,8 @@ from lungview.volume import Series, SliceRef
 AXIAL_MIN_COSINE = 0.85
 #: In-plane pixel spacing (mm) of chest CT: 512-pixel reconstructions of a 150-770 mm field of view.
 CHEST_CT_SPACING_MM = (0.3, 1.5)
+#: Fewer rows or columns than this cannot be a CT slice (the training pictures are at least 110 px high).
+MIN_SLICE_PIXELS = 64
 #: Feature reference file beside a model's card.
 REFERENCE_FILE = "ood.npz"
 
@@ -32,12 +34,14 @@ REFERENCE_FILE = "ood.npz"
 def header_reasons(series: Series, slice_ref: SliceRef) -> list[str]:
     """Why a DICOM slice lies outside what a chest-CT slice classifier knows, from its header alone.
 
-    Plain pictures (modality ``OT`` with no orientation) give no reasons here: their content is judged by the
-    feature score.
+    Plain pictures (modality ``OT`` with no orientation) are only checked for size here: their content is judged by
+    the feature score.
     """
-    if series.modality == "OT" and series.orientation is None and not series.has_hu:
-        return []
     reasons = []
+    if series.rows < MIN_SLICE_PIXELS or series.columns < MIN_SLICE_PIXELS:
+        reasons.append(f"only {series.rows}×{series.columns} pixels (a CT slice is hundreds of pixels across)")
+    if series.modality == "OT" and series.orientation is None and not series.has_hu:
+        return reasons
     if series.modality != "CT":
         reasons.append(f"not CT (modality {series.modality or 'unknown'})")
     if any(value.upper() == "LOCALIZER" for value in series.image_type):

@@ -93,6 +93,14 @@ def test_readable_modes_are_classified(capsys, pictures, blob_weights_dir, name)
     assert kind == "classified"
 
 
+def test_a_one_pixel_picture_is_flagged_out_of_scope(capsys, pictures, blob_weights_dir):
+    """A 1×1 picture used to get a confident answer (0.80 cancer from ct-subtype-4) with no out-of-scope flag."""
+    kind, record = predict_outcome(capsys, pictures / "one-pixel.png", blob_weights_dir)
+    assert kind == "classified"
+    assert record["out_of_scope"]["flagged"]
+    assert any("only 1×1 pixels" in reason for reason in record["out_of_scope"]["reasons"])
+
+
 def test_animated_gif_is_refused_not_guessed(capsys, pictures, blob_weights_dir):
     kind, message = predict_outcome(capsys, pictures / "animated.gif", blob_weights_dir)
     assert kind == "refused" and "animated.gif: not a DICOM file" in message
