@@ -115,7 +115,8 @@ def predict(args: argparse.Namespace) -> dict:
     for series in scan.series:
         indices, outside = chosen_indices(series, choice)
         folder = str(Path(series.slices[0].path).parent)
-        skipped += [{"path": folder, "reason": f"slice {i} is outside this series (0..{len(series) - 1})"} for i in outside]
+        last = len(series) - 1
+        skipped += [{"path": folder, "reason": f"slice {i} is outside this series (0..{last})"} for i in outside]
         store = SliceStore(series, max_bytes=256 * 1024**2)
         batch = classify_slices(classifier, store, indices)
         skipped += [{"path": series.slices[i].path, "reason": reason} for i, reason in sorted(batch.failures.items())]
@@ -126,7 +127,8 @@ def predict(args: argparse.Namespace) -> dict:
             peak = None
             if args.cam:
                 try:
-                    peak = cam_for_slice(classifier, series, index, store.load(index), analysis.classification.prediction.predicted).peak
+                    predicted = analysis.classification.prediction.predicted
+                    peak = cam_for_slice(classifier, series, index, store.load(index), predicted).peak
                 except DecodeError as error:
                     skipped.append({"path": series.slices[index].path, "reason": error.reason})
                     continue
@@ -134,7 +136,8 @@ def predict(args: argparse.Namespace) -> dict:
     if not results:
         raise PredictInputError(f"no slice could be classified under {', '.join(args.paths)} ({len(skipped)} skipped)")
     card = classifier.card
-    return {"model": {"id": card.id, "version": card.version, "sha256": card.sha256}, "results": results, "skipped": skipped}
+    model = {"id": card.id, "version": card.version, "sha256": card.sha256}
+    return {"model": model, "results": results, "skipped": skipped}
 
 
 def write_csv(document: dict, stream) -> None:

@@ -96,35 +96,48 @@ def fit_and_measure(model_id: str, data_root: Path, shared_data: Path | None, we
     weights = weights_dir or paths.weights_dir()
     classifier = load_classifier(model_id, weights)
     _, split = split_for_card(classifier.card, data_root)
-    train = features_of(classifier, _pictures([data_root / r.path for r in split.train]), False)
-    valid = features_of(classifier, _pictures([data_root / r.path for r in split.valid]), False)
+
+    def flagged(images: Iterable[np.ndarray], has_hu: bool = False) -> dict:
+        return _flagged(reference, features_of(classifier, images, has_hu))
+
+    def split_pictures(records) -> list[np.ndarray]:
+        return _pictures([data_root / record.path for record in records])
+
+    train = features_of(classifier, split_pictures(split.train), False)
+    valid = features_of(classifier, split_pictures(split.valid), False)
     reference = fit_feature_reference(train, valid, COMPONENTS, QUANTILE, classifier.card.sha256)
     reference.save(weights / model_id / REFERENCE_FILE)
+    sets = {"own_test_split": flagged(split_pictures(split.test))}
+    if shared_data is not None:
+        dicom = shared_data / "dicom"
+        iqothnccd = sorted((shared_data / "iqothnccd").rglob("*.jpg"))[::4]
+        real_ct = _dicom_slices([dicom / "lidc-idri-0001", dicom / "lung-pet-ct-dx-A0001"], True, 80)
+        not_ct = _dicom_slices([dicom / "pydicom-test-files"], False, 40)
+        sets["other_source_ct_pictures_iqothnccd"] = flagged(_pictures(iqothnccd))
+        sets["real_dicom_ct_hu"] = flagged(real_ct, True)
+        sets["non_ct_dicom_images"] = flagged([np.clip(image, 0, 255) for image in not_ct])
+    sets["synthetic_non_images"] = flagged(_synthetic())
     report = {
         "model": {"id": model_id, "sha256": classifier.card.sha256},
         "method": f"Mahalanobis distance of pooled backbone features, probabilistic PCA with {COMPONENTS} components "
         f"fitted on {len(train)} training images; threshold = {QUANTILE:.0%} quantile of {len(valid)} validation images",
         "threshold": round(reference.threshold, 3),
-        "sets": {"own_test_split": _flagged(reference, features_of(classifier, _pictures([data_root / r.path for r in split.test]), False))},
+        "sets": sets,
     }
-    if shared_data is not None:
-        other_source = sorted((shared_data / "iqothnccd").rglob("*.jpg"))[::4]
-        report["sets"]["other_source_ct_pictures_iqothnccd"] = _flagged(reference, features_of(classifier, _pictures(other_source), False))
-        real_ct = _dicom_slices([shared_data / "dicom" / "lidc-idri-0001", shared_data / "dicom" / "lung-pet-ct-dx-A0001"], True, 80)
-        report["sets"]["real_dicom_ct_hu"] = _flagged(reference, features_of(classifier, real_ct, True))
-        not_ct = _dicom_slices([shared_data / "dicom" / "pydicom-test-files"], False, 40)
-        report["sets"]["non_ct_dicom_images"] = _flagged(reference, features_of(classifier, [np.clip(i, 0, 255) for i in not_ct], False))
-    report["sets"]["synthetic_non_images"] = _flagged(reference, features_of(classifier, _synthetic(), False))
     (weights / model_id / REPORT_FILE).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: fit, save and print the measurement."""
-    parser = argparse.ArgumentParser(prog="python -m lungview.inference.ood_reference", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m lungview.inference.ood_reference", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("model_id")
     parser.add_argument("data_root", type=Path, help="the model's training data set folder")
-    parser.add_argument("--shared-data", type=Path, help="folder with iqothnccd/ and dicom/ for the out-of-distribution sets")
+    parser.add_argument(
+        "--shared-data", type=Path, help="folder with iqothnccd/ and dicom/ for the out-of-distribution sets"
+    )
     parser.add_argument("--weights-dir", type=Path, help="default: the app's weights/")
     args = parser.parse_args(argv)
     print(json.dumps(fit_and_measure(args.model_id, args.data_root, args.shared_data, args.weights_dir), indent=2))

@@ -3,7 +3,6 @@
 import csv
 import io
 import json
-import shutil
 
 import numpy as np
 import pydicom
