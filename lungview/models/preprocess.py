@@ -187,10 +187,14 @@ def normalise(square: np.ndarray, params: PreprocessParams) -> np.ndarray:
 
 
 def prepare_grey_square(image: np.ndarray, has_hu: bool, params: PreprocessParams) -> tuple[np.ndarray, CropBox]:
-    """Grey planes cropped to the body and letterboxed: ``[C, size, size]`` float32 0..255, and the crop box."""
+    """Grey planes cropped to the body and letterboxed: ``[C, size, size]`` whole grey levels 0..255, and the crop box.
+
+    Rounding to whole grey levels makes the input identical whether it is computed on the fly or read back from the
+    8-bit squares cached for training; the shipped models react to sub-level differences by up to a few percent.
+    """
     planes = grey_planes(image, has_hu, params)
     box = body_box(planes[0], params)
-    return np.stack([_letterbox(plane, box, params.size) for plane in planes]), box
+    return np.rint(np.stack([_letterbox(plane, box, params.size) for plane in planes])), box
 
 
 def prepare_input(image: np.ndarray, has_hu: bool, params: PreprocessParams) -> tuple[np.ndarray, CropBox]:

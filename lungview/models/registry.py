@@ -57,12 +57,13 @@ def load_model(model_id: str, weights_dir: Path | None = None) -> LoadedModel:
     return LoadedModel(card, network.eval())
 
 
-def save_model(folder: Path, network: Classifier, card: ModelCard) -> ModelCard:
-    """Write ``network`` as an fp16 state dict and ``card`` (with the file's SHA-256 filled in); returns that card."""
+def save_model(folder: Path, network: Classifier, card: ModelCard, half: bool = True) -> ModelCard:
+    """Write ``network`` as a state dict (fp16 when ``half``) and ``card`` with the file's SHA-256; returns that card."""
     folder.mkdir(parents=True, exist_ok=True)
-    half_state = {key: value.detach().half() if value.is_floating_point() else value for key, value in network.state_dict().items()}
+    dtype = torch.float16 if half else torch.float32
+    state = {key: value.detach().to(dtype) if value.is_floating_point() else value for key, value in network.state_dict().items()}
     buffer = io.BytesIO()
-    torch.save(half_state, buffer)
+    torch.save(state, buffer)
     (folder / WEIGHTS_FILE).write_bytes(buffer.getvalue())
     final = dataclasses.replace(card, sha256=file_sha256(folder / WEIGHTS_FILE))
     write_card(folder, final)

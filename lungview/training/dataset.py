@@ -19,7 +19,7 @@ def load_squares(records: Sequence[ImageRecord], root: Path, params: PreprocessP
     squares = np.zeros((len(records), len(params.channels), params.size, params.size), np.uint8)
     for i, record in enumerate(progress(records)):
         square, _ = prepare_grey_square(read_grey_image(root / record.path), has_hu=False, params=params)
-        squares[i] = np.clip(np.rint(square), 0, 255).astype(np.uint8)
+        squares[i] = square.astype(np.uint8)
     return squares
 
 

@@ -18,14 +18,14 @@ import numpy as np
 import torch
 
 from lungview import INTENDED_USE
-from lungview.models.backbones import backbone_spec, build_classifier
+from lungview.models.backbones import Classifier, backbone_spec, build_classifier
 from lungview.models.card import ModelCard
 from lungview.models.preprocess import PreprocessParams
-from lungview.models.registry import save_model
+from lungview.models.registry import load_model, save_model
 from lungview.training.audit import AuditResult, audit_dataset, write_manifest
 from lungview.training.calibration import fit_temperature, softmax, threshold_for_sensitivity
-from lungview.training.dataset import cache_trunk, load_squares
-from lungview.training.fit import StageSettings, fit_head, fit_top, pooled_features, top_logits
+from lungview.training.dataset import cache_trunk, load_squares, network_batch
+from lungview.training.fit import StageSettings, fit_head, fit_top, pooled_features
 from lungview.training.splits import DataSplit, block_split, official_split
 from lungview.windowing import PRESETS
 
@@ -134,6 +134,28 @@ def _normalisation_notes(config: TrainConfig) -> tuple[str, ...]:
             "inputs are scaled to [-1, 1] as TF-Lite EfficientNet-Lite expects",)
 
 
+#: Largest validation probability change allowed for storing weights in fp16 instead of fp32.
+FP16_TOLERANCE = 0.01
+
+
+def full_logits(network: Classifier, batch: torch.Tensor, batch_size: int = 32) -> np.ndarray:
+    """Whole-network fp32 logits (eval mode) of a normalised batch."""
+    network.eval()
+    with torch.inference_mode():
+        return torch.cat([network(batch[i : i + batch_size]) for i in range(0, len(batch), batch_size)]).numpy()
+
+
+def _save_small(folder: Path, network: Classifier, card: ModelCard, valid_squares: np.ndarray, valid_logits: np.ndarray) -> ModelCard:
+    """Save fp16 weights when they move no validation probability by more than :data:`FP16_TOLERANCE`, else fp32."""
+    saved = save_model(folder, network, card, half=True)
+    shipped = load_model(card.id, folder.parent)
+    batch = network_batch(valid_squares, card.preprocessing)
+    change = float(np.abs(softmax(full_logits(shipped.network, batch), card.temperature) - softmax(valid_logits, card.temperature)).max(initial=0.0))
+    half = change <= FP16_TOLERANCE
+    note = f"fp16 weights change validation probabilities by at most {change:.2g}; stored as {'fp16' if half else 'fp32'} (tolerance {FP16_TOLERANCE})"
+    return save_model(folder, network, dataclasses.replace(saved, sha256="", notes=(*card.notes, note)), half=half)
+
+
 def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = iter) -> TrainResult:
     """Train, calibrate and save one model as ``config.output_dir/config.model_id``; returns what the report needs."""
     torch.set_num_threads(2)
@@ -174,7 +196,7 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
         histories["stage2"] = history.to_dict()
         timings["stage2_s"] = time.perf_counter() - started - sum(timings.values())
 
-    valid_logits = top_logits(network, spec.top_start, valid_trunk[:, 0]).numpy()
+    valid_logits = full_logits(network, network_batch(valid_squares, params))
     temperature = fit_temperature(valid_logits, valid_labels)
     cancer_columns = [dataset.classes.index(name) for name in dataset.cancer_classes]
     valid_cancer = softmax(valid_logits, temperature)[:, cancer_columns].sum(axis=1)
@@ -210,6 +232,6 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
         limits=LIMITS,
         notes=_normalisation_notes(config),
     )
-    card = save_model(config.output_dir / config.model_id, network, card)
+    card = _save_small(config.output_dir / config.model_id, network, card, valid_squares, valid_logits)
     timings["total_s"] = time.perf_counter() - started
     return TrainResult(card, split, audit, histories, seed_scores, valid_logits, valid_labels, timings)

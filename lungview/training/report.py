@@ -138,7 +138,7 @@ def _plot_samples(model, root: Path, rows: list[dict], path: Path, with_cam: boo
 
 
 def _fp16_check(model, training: TrainResult, root: Path) -> dict:
-    """Largest probability difference between the fp32 network at the end of training and the shipped fp16 file."""
+    """Largest validation probability difference between the network at the end of training and the shipped file."""
     from lungview.training.calibration import softmax
 
     shipped = split_logits(model, training.split.valid, root)
@@ -199,7 +199,7 @@ def render_markdown(report: dict) -> str:
         training = report["training"]
         lines += ["", "## Training", "", f"- Validation macro-F1 per stage-1 seed: {training['validation_macro_f1_per_seed']}; kept seed {training['chosen_seed']}"]
         lines += [f"- Timings (s): {json.dumps({k: round(v, 1) for k, v in training['timings_s'].items()})}"]
-        lines += [f"- fp16 weight file vs fp32 network on validation: {json.dumps(training['fp16_check'])}"]
+        lines += [f"- Shipped weight file vs the fp32 network at the end of training (validation probabilities): {json.dumps(training['fp16_check'])}"]
     if "onnx" in report:
         lines += [f"- ONNX export vs PyTorch on the test images: {json.dumps(report['onnx'])}"]
     lines += ["", "## Plots", ""]

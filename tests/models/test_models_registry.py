@@ -66,3 +66,15 @@ def test_shipped_model_loads_and_predicts(model_id):
     hu = (_slice_with_patch(200) - 100) * 10 - 600
     (from_hu,) = model.predict([hu], has_hu=True)
     assert from_hu.predicted in model.card.classes
+
+
+def test_weights_can_be_stored_in_fp32(tmp_path):
+    import torch
+
+    from lungview.models.registry import save_model
+    from tests.models.conftest import brightness_detector, tiny_card
+
+    save_model(tmp_path / "tiny", brightness_detector(), tiny_card(), half=False)
+    state = torch.load(tmp_path / "tiny" / "model.pt", weights_only=True)
+    assert state["head.weight"].dtype == torch.float32
+    assert load_model("tiny", tmp_path).predict([_slice_with_patch(255)], has_hu=False)[0].predicted == "tumour"
