@@ -113,3 +113,14 @@ def test_show_ai_result_without_models(qtbot, main_window, blob_folder):
 def test_key_c_is_listed_with_the_shortcuts(blob_window):
     window, ai = blob_window
     assert ai.cam_action in window._shortcut_actions and ai.cam_action in window.view_menu.actions()
+
+
+def test_the_display_window_does_not_change_what_the_model_sees(qtbot, blob_window):
+    window, ai = blob_window
+    with qtbot.waitSignal(ai.analysis_shown, timeout=60_000, check_params_cb=lambda a: a is not None) as lung:
+        ai.analyse_current()
+    window.apply_preset("bone")
+    ai.forget_results()
+    with qtbot.waitSignal(ai.analysis_shown, timeout=60_000, check_params_cb=lambda a: a is not None) as bone:
+        ai.analyse_current()
+    assert bone.args[0].classification == lung.args[0].classification
