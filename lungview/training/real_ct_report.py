@@ -87,6 +87,8 @@ def render_markdown(card: dict) -> str:
         "",
         "![Grad-CAM on one held-out tumour slice per series](cam_gallery.png)",
         "",
+        "What was tried before this design, with its figures: [research.md](research.md).",
+        "",
         "## How it works",
         "",
         f"- Input: {card['hu_input']}",
