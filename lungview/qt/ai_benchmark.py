@@ -80,11 +80,15 @@ def measure_ai_panel(paths: list[str], settings_file: str, cache: ClassifierCach
     controller = install_ai_panel(window, cache)
     window.show()
     try:
+        heartbeat = _Heartbeat()
+        heartbeat.start()
+        started = time.perf_counter()
         window.open_paths(paths)
         _wait_until(lambda: window.current_series() is not None and not window.loader.is_loading())
-        _wait_until(lambda: controller.model_id() is not None and controller.panel.status_label.text() == "")
+        _wait_until(lambda: controller.model_backend() is not None and controller.panel.status_label.text() == "")
+        model_ready_s = time.perf_counter() - started
+        loading_stall = heartbeat.stop()
         series = window.current_series()
-        heartbeat = _Heartbeat()
         heartbeat.start()
         _wait(controller.triage_shown, timeout_ms=IDLE_MS)  # never fires: the event loop idles for IDLE_MS
         idle_stall = heartbeat.stop()
@@ -126,6 +130,9 @@ def measure_ai_panel(paths: list[str], settings_file: str, cache: ClassifierCach
             "longest_gui_stall_ms_while_classifying": round(max(stalls), 1),
             "longest_gui_stall_ms_while_triaging": round(triage_stall, 1),
             "longest_gui_stall_ms_idle": round(idle_stall, 1),
+            "open_to_model_ready_s": round(model_ready_s, 2),
+            "longest_gui_stall_ms_while_loading_series_and_model": round(loading_stall, 1),
+            "gui_stall_ms_per_click": [round(v, 1) for v in stalls],
         }
     finally:
         window.close()

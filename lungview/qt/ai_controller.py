@@ -73,16 +73,17 @@ def find_models(cache: ClassifierCache) -> ModelsFound:
 
 
 def load_model_job(cache: ClassifierCache, model_id: str) -> ModelReady:
-    """Load ``model_id`` (verified, fast path built, Grad-CAM package imported)."""
-    classifier = cache.get(model_id)
-    return ModelReady(classifier.card, classifier.backend)
+    """Load ``model_id`` (verified, fast path built) and import the Grad-CAM package.
 
-
-def warm_cam_job() -> None:
-    """Import the Grad-CAM package on the overlay's worker once a model is ready, so the first overlay is quick."""
+    The import is done here, while the panel says "loading model…", because importing in any thread holds the
+    GIL in long stretches (measured: GUI-thread gaps up to 440 ms while ``pytorch_grad_cam`` imports scikit-learn
+    under load); done later it would stall the window in the middle of an analysis.
+    """
     from lungview.inference.classifier import warm_up_cam
 
+    classifier = cache.get(model_id)
     warm_up_cam()
+    return ModelReady(classifier.card, classifier.backend)
 
 
 def classify_job(cache: ClassifierCache, model_id: str, series: Series, index: int, image: np.ndarray) -> SliceAnalysis:
@@ -353,8 +354,6 @@ class AiController(QObject):
             self.select_model(outcome.default_id)
             return
         self._ready[outcome.card.id] = outcome
-        if not self._cam_runner.is_busy():
-            self._cam_runner.submit(warm_cam_job)
         if outcome.card.id == self._model_id:
             self._show_model(outcome)
             self._maybe_analyse()
@@ -377,10 +376,8 @@ class AiController(QObject):
         self.panel.set_status(f"This slice could not be classified: {error}")
 
     @Slot(int, object)
-    def _on_cam_finished(self, _generation: int, attention: SliceAttention | None) -> None:
+    def _on_cam_finished(self, _generation: int, attention: SliceAttention) -> None:
         wanted = self._cam_target()
-        if attention is None:  # the warm-up
-            return
         if (
             self.cam_action.isChecked()
             and self._is_on_screen(attention.series_uid, attention.index, attention.model_id)
