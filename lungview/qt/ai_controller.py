@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFrame, QScrollArea
 
 from lungview.findings import ReviewedSlice, reviewed_slice
+from lungview.inference.background import lower_thread_priority
 from lungview.inference.cache import ClassifierCache
 from lungview.inference.model_choice import TUMOUR_SLICE_MODEL, default_classifier_id, default_triage_id
 from lungview.qt.ai_card_dialog import ModelCardDialog
@@ -68,6 +69,7 @@ class TriageOutcome:
 # ---------------------------------------------------------------- jobs (worker threads; import torch there)
 def find_models(cache: ClassifierCache) -> ModelsFound:
     """List the shipped models and pick the default classifier."""
+    lower_thread_priority()
     model_ids = cache.model_ids()
     return ModelsFound(model_ids, default_classifier_id(model_ids))
 
@@ -81,6 +83,7 @@ def load_model_job(cache: ClassifierCache, model_id: str) -> ModelReady:
     """
     from lungview.inference.classifier import warm_up_cam
 
+    lower_thread_priority()  # before ONNX Runtime starts its threads: they inherit it
     classifier = cache.get(model_id)
     warm_up_cam()
     return ModelReady(classifier.card, classifier.backend)
@@ -89,6 +92,7 @@ def load_model_job(cache: ClassifierCache, model_id: str) -> ModelReady:
 def classify_job(cache: ClassifierCache, model_id: str, series: Series, index: int, image: np.ndarray) -> SliceAnalysis:
     from lungview.inference.jobs import classify_slice
 
+    lower_thread_priority()
     return classify_slice(cache.get(model_id), series, index, image)
 
 
@@ -97,12 +101,14 @@ def cam_job(
 ) -> SliceAttention:
     from lungview.inference.jobs import cam_for_slice
 
+    lower_thread_priority()
     return cam_for_slice(cache.get(model_id), series, index, image, class_name, method)
 
 
 def triage_job(cache: ClassifierCache, model_id: str, store: SliceStore, progress=None, cancelled=None) -> TriageOutcome:
     from lungview.inference.jobs import triage_series
 
+    lower_thread_priority()
     classifier = cache.get(model_id)
     return TriageOutcome(triage_series(classifier, store, progress, cancelled), classifier.card.threshold)
 
