@@ -12,6 +12,8 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -44,18 +46,21 @@ def time_child(arguments: list[str], config_home: Path, timeout_s: float = 300.0
     """
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(config_home)}
     command = [sys.executable, "-m", "lungview.bench.viewer_process", *arguments]
-    started = time.perf_counter()
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as child:
-        try:
-            report = _read_report(child)
-            reported = time.perf_counter()
-            _, stderr = child.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.communicate()
-            raise RuntimeError(f"the viewer did not report within {timeout_s:.0f} s") from None
+    with tempfile.TemporaryFile("w+") as stderr:  # a file, so a chatty child can never block on a full pipe
+        started = time.perf_counter()
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=env) as child:
+            watchdog = threading.Timer(timeout_s, child.kill)  # a child that never reports must not hang the bench
+            watchdog.start()
+            try:
+                report = _read_report(child)
+                reported = time.perf_counter()
+                child.wait()
+            finally:
+                watchdog.cancel()
+        stderr.seek(0)
+        errors = stderr.read()[-2000:]
     if report is None:
-        raise RuntimeError(f"the viewer exited ({child.returncode}) without reporting: {stderr[-2000:]}")
+        raise RuntimeError(f"the viewer exited ({child.returncode}) without reporting within {timeout_s:g} s: {errors}")
     return {**report, "wall_s": reported - started}
 
 

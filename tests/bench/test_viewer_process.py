@@ -1,5 +1,7 @@
 """The cold-start and memory benchmarks' child process: the real viewer, started fresh, reports once (no timing asserted)."""
 
+import pytest
+
 from lungview.bench.memory import run_memory_benchmark
 from lungview.bench.viewer_process import peak_rss_mb, time_child
 
@@ -25,3 +27,8 @@ def test_memory_benchmark_loads_every_slice(sample_series_dir):
 
 def test_peak_rss_is_this_process():
     assert peak_rss_mb() > 10
+
+
+def test_a_child_that_does_not_report_in_time_is_stopped(tmp_path):
+    with pytest.raises(RuntimeError, match="without reporting within 0.01 s"):
+        time_child(["--reference"], tmp_path, timeout_s=0.01)
