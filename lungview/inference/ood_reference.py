@@ -23,6 +23,8 @@ from lungview.models.ood import REFERENCE_FILE, FeatureReference, fit_feature_re
 from lungview.models.preprocess import read_grey_image
 
 REPORT_FILE = "ood_report.json"
+#: Collections of 2-D CT pictures under the shared data folder; every one but the model's own is a test set.
+OTHER_PICTURE_SETS = ("chest-ct-4class", "iqothnccd")
 COMPONENTS = 32
 QUANTILE = 0.99
 BATCH = 16
@@ -110,10 +112,12 @@ def fit_and_measure(model_id: str, data_root: Path, shared_data: Path | None, we
     sets = {"own_test_split": flagged(split_pictures(split.test))}
     if shared_data is not None:
         dicom = shared_data / "dicom"
-        iqothnccd = sorted((shared_data / "iqothnccd").rglob("*.jpg"))[::4]
+        for name in OTHER_PICTURE_SETS:
+            if (shared_data / name).resolve() != data_root.resolve():
+                pictures = sorted(p for p in (shared_data / name).rglob("*") if p.suffix.lower() in (".png", ".jpg"))
+                sets[f"other_source_ct_pictures_{name}"] = flagged(_pictures(pictures[::4]))
         real_ct = _dicom_slices([dicom / "lidc-idri-0001", dicom / "lung-pet-ct-dx-A0001"], True, 80)
         not_ct = _dicom_slices([dicom / "pydicom-test-files"], False, 40)
-        sets["other_source_ct_pictures_iqothnccd"] = flagged(_pictures(iqothnccd))
         sets["real_dicom_ct_hu"] = flagged(real_ct, True)
         sets["non_ct_dicom_images"] = flagged([np.clip(image, 0, 255) for image in not_ct])
     sets["synthetic_non_images"] = flagged(_synthetic())
