@@ -22,7 +22,7 @@ from lungview.inference.fast_path import EXPORT_FORMAT, OnnxFastPath, build_fast
 from lungview.models import LoadedModel, ModelCard, ModelError, Prediction, load_model
 from lungview.models.backbones import cam_target_layer
 from lungview.models.ood import REFERENCE_FILE, FeatureReference
-from lungview.models.predict import CAM_METHODS
+from lungview.models.predict import CAM_METHODS, Spacing
 from lungview.models.preprocess import map_to_image, prepare_input
 
 log = logging.getLogger(__name__)
@@ -59,10 +59,13 @@ class SliceClassifier:
         """Scores above this are out of distribution; None without a reference."""
         return None if self.reference is None else self.reference.threshold
 
-    def prepare(self, images: Sequence[np.ndarray], has_hu: bool) -> np.ndarray:
-        """The preprocessed batch ``[N, C, size, size]`` (the window and crop of the model card)."""
+    def prepare(self, images: Sequence[np.ndarray], has_hu: bool, pixel_spacing: Spacing = None) -> np.ndarray:
+        """The preprocessed batch ``[N, C, size, size]`` (the window and crop of the model card).
+
+        ``pixel_spacing`` is the DICOM PixelSpacing (mm) of the images, for cards that resample to a fixed pixel size.
+        """
         try:
-            return np.stack([prepare_input(image, has_hu, self.card.preprocessing)[0] for image in images])
+            return np.stack([prepare_input(image, has_hu, self.card.preprocessing, pixel_spacing)[0] for image in images])
         except ValueError as error:
             raise ModelError(f"the image cannot be classified: {error}") from None
 
@@ -84,11 +87,13 @@ class SliceClassifier:
         scores = [None] * len(predictions) if self.reference is None else [float(s) for s in self.reference.score(features)]
         return [Classification(prediction, score) for prediction, score in zip(predictions, scores)]
 
-    def classify(self, images: Sequence[np.ndarray], has_hu: bool) -> list[Classification]:
+    def classify(self, images: Sequence[np.ndarray], has_hu: bool, pixel_spacing: Spacing = None) -> list[Classification]:
         """Calibrated predictions with OOD scores for 2-D slices (HU when ``has_hu``, else grey 0..255)."""
-        return self.classify_batch(self.prepare(images, has_hu)) if len(images) else []
+        return self.classify_batch(self.prepare(images, has_hu, pixel_spacing)) if len(images) else []
 
-    def cam(self, image: np.ndarray, has_hu: bool, class_name: str, method: str = "gradcam") -> np.ndarray:
+    def cam(
+        self, image: np.ndarray, has_hu: bool, class_name: str, method: str = "gradcam", pixel_spacing: Spacing = None
+    ) -> np.ndarray:
         """Heatmap in [0, 1] on the grid of ``image`` for ``class_name`` (model attention, not lesion location).
 
         With the fast path, ONNX Runtime computes the trunk and PyTorch only the target layer and the head, under
@@ -97,7 +102,7 @@ class SliceClassifier:
         network = self.model.network
         if self.fast_path is None:
             with self._torch_lock, _one_torch_thread(), _gradients_only_through(network, cam_target_layer(network)):
-                return self.model.cam(image, has_hu, class_name, method)
+                return self.model.cam(image, has_hu, class_name, method, pixel_spacing)
         if method not in CAM_METHODS:
             raise ModelError(f"unknown heatmap method {method!r}; choose one of {', '.join(CAM_METHODS)}")
         if class_name not in self.card.classes:
@@ -107,7 +112,7 @@ class SliceClassifier:
         from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
         params = self.card.preprocessing
-        prepared, box = prepare_input(image, has_hu, params)
+        prepared, box = prepare_input(image, has_hu, params, pixel_spacing)
         trunk = torch.from_numpy(self.fast_path.trunk(prepared[None]))
         tail = torch.nn.Sequential(cam_target_layer(network), network.pool, torch.nn.Flatten(1), network.head).eval()
         target = ClassifierOutputTarget(self.card.classes.index(class_name))

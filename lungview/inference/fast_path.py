@@ -62,6 +62,7 @@ def export_onnx_bytes(network: Classifier, channels: int, size: int) -> bytes:
             opset_version=17,
             dynamo=False,
         )
+    network.eval()  # the exporter restores the wrapper's default training mode, and with it the network's
     return buffer.getvalue()
 
 

@@ -13,6 +13,9 @@ from lungview.models.backbones import Classifier, cam_target_layer
 from lungview.models.card import ModelCard, ModelError
 from lungview.models.preprocess import map_to_image, prepare_input
 
+#: DICOM PixelSpacing of a slice in mm (row, column), one number, or None when unknown.
+Spacing = float | tuple[float, float] | None
+
 #: Grad-CAM method name -> class name in ``pytorch_grad_cam``.
 CAM_METHODS: dict[str, str] = {
     "gradcam": "GradCAM",
@@ -40,9 +43,9 @@ class LoadedModel:
         self.network = network.eval()
         self._lock = threading.Lock()
 
-    def _batch(self, images: Sequence[np.ndarray], has_hu: bool) -> tuple[torch.Tensor, list]:
+    def _batch(self, images: Sequence[np.ndarray], has_hu: bool, pixel_spacing: Spacing = None) -> tuple[torch.Tensor, list]:
         try:
-            prepared = [prepare_input(image, has_hu, self.card.preprocessing) for image in images]
+            prepared = [prepare_input(image, has_hu, self.card.preprocessing, pixel_spacing) for image in images]
         except ValueError as error:
             raise ModelError(f"the image cannot be classified: {error}") from None
         return torch.from_numpy(np.stack([array for array, _ in prepared])), [box for _, box in prepared]
@@ -60,19 +63,25 @@ class LoadedModel:
             for row in probabilities
         ]
 
-    def logits(self, images: Sequence[np.ndarray], has_hu: bool) -> torch.Tensor:
-        """Uncalibrated network outputs ``[N, classes]`` for 2-D slices."""
-        batch, _ = self._batch(images, has_hu)
+    def logits(self, images: Sequence[np.ndarray], has_hu: bool, pixel_spacing: Spacing = None) -> torch.Tensor:
+        """Uncalibrated network outputs ``[N, classes]`` for 2-D slices (``pixel_spacing``: DICOM PixelSpacing, mm)."""
+        batch, _ = self._batch(images, has_hu, pixel_spacing)
         with self._lock, torch.inference_mode():
             return self.network(batch)
 
-    def predict(self, images: Sequence[np.ndarray], has_hu: bool) -> list[Prediction]:
-        """Calibrated predictions for 2-D slices (HU when ``has_hu``, else grey 0..255), one per image."""
+    def predict(self, images: Sequence[np.ndarray], has_hu: bool, pixel_spacing: Spacing = None) -> list[Prediction]:
+        """Calibrated predictions for 2-D slices (HU when ``has_hu``, else grey 0..255), one per image.
+
+        ``pixel_spacing`` (DICOM PixelSpacing in mm, shared by the images) lets a card that asks for a fixed pixel
+        size resample; other models ignore it.
+        """
         if len(images) == 0:
             return []
-        return self.probabilities_from_logits(self.logits(images, has_hu))
+        return self.probabilities_from_logits(self.logits(images, has_hu, pixel_spacing))
 
-    def cam(self, image: np.ndarray, has_hu: bool, class_name: str | None = None, method: str = "gradcam") -> np.ndarray:
+    def cam(
+        self, image: np.ndarray, has_hu: bool, class_name: str | None = None, method: str = "gradcam", pixel_spacing: Spacing = None
+    ) -> np.ndarray:
         """Heatmap in [0, 1] with the shape of ``image`` showing where the network looked for ``class_name``.
 
         ``class_name`` defaults to the predicted class. ``method`` is one of :data:`CAM_METHODS`. The heatmap
@@ -85,7 +94,7 @@ class LoadedModel:
         import pytorch_grad_cam
         from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
-        batch, boxes = self._batch([image], has_hu)
+        batch, boxes = self._batch([image], has_hu, pixel_spacing)
         cam_class = getattr(pytorch_grad_cam, CAM_METHODS[method])
         with self._lock, torch.set_grad_enabled(True):  # grad mode is per thread; a worker may start without it
             if class_name is None:

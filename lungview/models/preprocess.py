@@ -3,7 +3,9 @@
 Shortcut removal (issue 4): every image becomes one grey channel, is cropped to the body (borders, burnt-in text,
 rulers and coloured annotation marks are left out) and resized to one square size, the same way for every class.
 HU slices are first mapped to grey through the windows stored in the model card (DICOM PS3.3 C.11.2.1.2.1, via
-:func:`lungview.windowing.apply_window`).
+:func:`lungview.windowing.apply_window`). A model may also ask (issue 9) for a fixed pixel size — a HU slice of
+known pixel spacing (DICOM PixelSpacing, PS3.3 C.7.6.2.1.1) is then cut to a square of ``size * spacing_mm``
+millimetres centred on the body and resampled — and for a lung-field mask that blacks out everything but the lungs.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ class PreprocessParams:
         Fraction of the body box added on each side.
     normalisation : str
         ``"minus_one_to_one"`` (TF-Lite EfficientNet-Lite) or ``"imagenet"`` (torchvision mean/std).
+    spacing_mm : float or None
+        Millimetres per input pixel for HU slices of known pixel spacing (the square is centred on the body, which
+        HU > ``-500`` marks); None, or a slice without spacing, keeps the ``crop`` letterbox.
+    lung_field : bool
+        Black out (grey 0) every pixel of a HU slice outside the lung field (:func:`lung_field_mask`).
     """
 
     size: int = 224
@@ -53,6 +60,8 @@ class PreprocessParams:
     body_threshold: float = 20.0
     margin: float = 0.03
     normalisation: str = "minus_one_to_one"
+    spacing_mm: float | None = None
+    lung_field: bool = False
 
     def __post_init__(self) -> None:
         if self.crop not in ("body", "none"):
@@ -61,6 +70,8 @@ class PreprocessParams:
             raise ValueError(f"normalisation must be one of {NORMALISATIONS}, not {self.normalisation!r}")
         if self.size < 8 or not self.channels:
             raise ValueError("size must be at least 8 and channels must not be empty")
+        if self.spacing_mm is not None and self.spacing_mm <= 0:
+            raise ValueError(f"spacing_mm must be positive, not {self.spacing_mm}")
 
     def to_dict(self) -> dict:
         """JSON-ready form for the model card."""
@@ -156,14 +167,71 @@ def _letterbox_geometry(box: CropBox, size: int) -> tuple[int, int, int, int]:
     return resized_h, resized_w, (size - resized_h) // 2, (size - resized_w) // 2
 
 
-def _letterbox(plane: np.ndarray, box: CropBox, size: int) -> np.ndarray:
-    """Crop ``plane`` to ``box`` and fit it, aspect kept, into a black ``size`` square."""
+def letterbox(plane: np.ndarray, box: CropBox, size: int) -> np.ndarray:
+    """Crop ``plane`` to ``box`` and fit it, aspect kept, into a black ``size`` square.
+
+    A box reaching past the image (a fixed-millimetre square near the edge) is padded with black.
+    """
     resized_h, resized_w, top, left = _letterbox_geometry(box, size)
-    crop = plane[box.top : box.bottom, box.left : box.right]
+    height, width = plane.shape
+    pads = (max(0, -box.top), max(0, box.bottom - height), max(0, -box.left), max(0, box.right - width))
+    if any(pads):
+        plane = cv2.copyMakeBorder(np.ascontiguousarray(plane, np.float32), *pads, cv2.BORDER_CONSTANT, value=0.0)
+    crop = plane[box.top + pads[0] : box.bottom + pads[0], box.left + pads[2] : box.right + pads[2]]
     interpolation = cv2.INTER_AREA if max(box.height, box.width) > size else cv2.INTER_LINEAR
     square = np.zeros((size, size), np.float32)
     square[top : top + resized_h, left : left + resized_w] = cv2.resize(crop, (resized_w, resized_h), interpolation=interpolation)
     return square
+
+
+def _largest_region(mask: np.ndarray) -> np.ndarray:
+    """The largest 8-connected region of a binary uint8 mask, holes filled (all zero when the mask is empty)."""
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    region = np.zeros_like(mask)
+    if contours:
+        cv2.drawContours(region, [max(contours, key=cv2.contourArea)], -1, 1, thickness=cv2.FILLED)
+    return region
+
+
+def _disk(radius_px: float) -> np.ndarray:
+    side = 2 * max(1, round(radius_px)) + 1
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+
+
+def body_mask(hu: np.ndarray) -> np.ndarray:
+    """The body on a HU slice: the largest region above -500 HU (soft tissue and bone), holes (the lungs) filled."""
+    return _largest_region((np.asarray(hu) > -500).astype(np.uint8))
+
+
+def lung_field_mask(hu: np.ndarray, pixel_mm: float) -> np.ndarray:
+    """The lung fields of a HU slice as a uint8 0/1 mask, generous enough to keep nodules and pleural masses.
+
+    Air below -400 HU inside the body, opened (1.5 mm) to drop noise; each lung (a region over 0.5 % of the body)
+    is replaced by its convex hull, so nodules and masses at the lung edge or in the hilum join the field, then
+    grown by 5 mm. The threshold follows the usual lung segmentation recipe (Hu, Hoffman & Reinhardt, IEEE TMI
+    20(6):490-498, 2001); the radii were chosen by eye on real slices.
+    """
+    body = body_mask(hu)
+    air = ((np.asarray(hu) < -400) & (body > 0)).astype(np.uint8)
+    air = cv2.morphologyEx(air, cv2.MORPH_OPEN, _disk(1.5 / pixel_mm))
+    contours, _ = cv2.findContours(air, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    lungs = [cv2.convexHull(c) for c in contours if cv2.contourArea(c) > 0.005 * body.sum()]
+    field = np.zeros_like(air)
+    cv2.drawContours(field, lungs, -1, 1, thickness=cv2.FILLED)
+    return cv2.dilate(field, _disk(5.0 / pixel_mm)) & body
+
+
+def spacing_box(hu: np.ndarray, pixel_mm: float, params: PreprocessParams) -> CropBox:
+    """The square of ``params.size * params.spacing_mm`` millimetres centred on the body (may reach past the image)."""
+    body = body_mask(hu)
+    rows, columns = np.nonzero(body)
+    if len(rows):
+        centre_y, centre_x = (rows.min() + rows.max() + 1) / 2, (columns.min() + columns.max() + 1) / 2
+    else:
+        centre_y, centre_x = hu.shape[0] / 2, hu.shape[1] / 2
+    side = max(1, round(params.size * params.spacing_mm / pixel_mm))
+    top, left = round(centre_y - side / 2), round(centre_x - side / 2)
+    return CropBox(top, top + side, left, left + side)
 
 
 def grey_planes(image: np.ndarray, has_hu: bool, params: PreprocessParams) -> list[np.ndarray]:
@@ -186,18 +254,36 @@ def normalise(square: np.ndarray, params: PreprocessParams) -> np.ndarray:
     return ((square / 255.0 - mean) / std).astype(np.float32)
 
 
-def prepare_grey_square(image: np.ndarray, has_hu: bool, params: PreprocessParams) -> tuple[np.ndarray, CropBox]:
+def _row_spacing(pixel_spacing: float | tuple[float, float] | None) -> float | None:
+    if pixel_spacing is None:
+        return None
+    value = float(np.mean(pixel_spacing))
+    return value if value > 0 else None
+
+
+def prepare_grey_square(
+    image: np.ndarray, has_hu: bool, params: PreprocessParams, pixel_spacing: float | tuple[float, float] | None = None
+) -> tuple[np.ndarray, CropBox]:
     """Grey planes cropped to the body and letterboxed: ``[C, size, size]`` whole grey levels 0..255, and the crop box.
 
     Rounding to whole grey levels makes the input identical whether it is computed on the fly or read back from the
     8-bit squares cached for training; the shipped models react to sub-level differences by up to a few percent.
     """
     planes = grey_planes(image, has_hu, params)
-    box = body_box(planes[0], params)
-    return np.rint(np.stack([_letterbox(plane, box, params.size) for plane in planes])), box
+    pixel_mm = _row_spacing(pixel_spacing) if has_hu else None
+    if has_hu and params.lung_field:
+        field = lung_field_mask(image, pixel_mm or params.spacing_mm or 0.7)
+        planes = [plane * field for plane in planes]
+    if pixel_mm is not None and params.spacing_mm is not None:
+        box = spacing_box(np.asarray(image), pixel_mm, params)
+    else:
+        box = body_box(planes[0], params)
+    return np.rint(np.stack([letterbox(plane, box, params.size) for plane in planes])), box
 
 
-def prepare_input(image: np.ndarray, has_hu: bool, params: PreprocessParams) -> tuple[np.ndarray, CropBox]:
+def prepare_input(
+    image: np.ndarray, has_hu: bool, params: PreprocessParams, pixel_spacing: float | tuple[float, float] | None = None
+) -> tuple[np.ndarray, CropBox]:
     """The network input ``[C, size, size]`` float32 for one 2-D slice, and the crop box it came from.
 
     Parameters
@@ -208,15 +294,24 @@ def prepare_input(image: np.ndarray, has_hu: bool, params: PreprocessParams) -> 
         Whether ``image`` holds Hounsfield units.
     params : PreprocessParams
         From the model card.
+    pixel_spacing : float or (row, column) mm, optional
+        DICOM PixelSpacing of the slice; used when the card asks for ``spacing_mm`` (else ignored).
     """
-    square, box = prepare_grey_square(image, has_hu, params)
+    square, box = prepare_grey_square(image, has_hu, params, pixel_spacing)
     return normalise(square, params), box
 
 
 def map_to_image(heatmap: np.ndarray, box: CropBox, image_shape: tuple[int, int], size: int) -> np.ndarray:
-    """Map a ``size`` x ``size`` heatmap back through the letterbox and crop onto the original image grid."""
+    """Map a ``size`` x ``size`` heatmap back through the letterbox and crop onto the original image grid.
+
+    The inverse of :func:`letterbox`: the part of the box that reaches past the image is dropped.
+    """
     resized_h, resized_w, top, left = _letterbox_geometry(box, size)
     inside = np.ascontiguousarray(heatmap[top : top + resized_h, left : left + resized_w], dtype=np.float32)
+    whole = cv2.resize(inside, (box.width, box.height), interpolation=cv2.INTER_LINEAR)
+    height, width = image_shape[:2]
+    rows = slice(max(0, box.top), min(height, box.bottom))
+    columns = slice(max(0, box.left), min(width, box.right))
     result = np.zeros(image_shape, np.float32)
-    result[box.top : box.bottom, box.left : box.right] = cv2.resize(inside, (box.width, box.height), interpolation=cv2.INTER_LINEAR)
+    result[rows, columns] = whole[rows.start - box.top : rows.stop - box.top, columns.start - box.left : columns.stop - box.left]
     return result

@@ -38,12 +38,14 @@ Box = tuple[int, int, int, int]
 
 @dataclass(frozen=True)
 class TruthSeries:
-    """One annotated series: HU slices in TRUTH.csv order, per-slice tumour flags and boxes (None without tumour)."""
+    """One annotated series: HU slices in TRUTH.csv order, per-slice tumour flags, boxes (None without tumour) and
+    DICOM pixel spacings (row, column mm; None when the header has none)."""
 
     name: str
     images: tuple[np.ndarray, ...]
     has_tumour: tuple[bool, ...]
     boxes: tuple[Box | None, ...]
+    spacings: tuple[tuple[float, float] | None, ...]
 
     @property
     def tumour_count(self) -> int:
@@ -99,7 +101,7 @@ def read_truth_series(folder: Path) -> TruthSeries:
     for series in scan_paths([folder]).series:
         for index, ref in enumerate(series.slices):
             where[Path(ref.path).resolve()] = (series, index)
-    images, flags, boxes = [], [], []
+    images, flags, boxes, spacings = [], [], [], []
     for row in rows:
         located = where.get((folder / row["slice_file"]).resolve())
         if located is None:
@@ -113,4 +115,5 @@ def read_truth_series(folder: Path) -> TruthSeries:
             raise ValueError(f"{row['slice_file']} cannot be decoded: {error}") from None
         boxes.append(_box(row))
         flags.append(boxes[-1] is not None)
-    return TruthSeries(folder.name, tuple(images), tuple(flags), tuple(boxes))
+        spacings.append(series.slices[index].pixel_spacing)
+    return TruthSeries(folder.name, tuple(images), tuple(flags), tuple(boxes), tuple(spacings))

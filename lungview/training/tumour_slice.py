@@ -2,8 +2,9 @@
 
 Design (each choice measured leave-one-patient-out on the shared series, see the model's report):
 
-- Input: the whole HU slice windowed three ways (lung, mediastinal, wide) as the three channels, 512 px, no crop,
-  so a 0.7-0.85 mm pixel keeps its size and a tumour covers a few cells of the 16 x 16 feature map.
+- Input: the HU slice windowed three ways (lung, mediastinal, wide) as the three channels, resampled to 0.75 mm
+  pixels in a 512-px (384 mm) square centred on the body, so a tumour has the same size in pixels on every scanner
+  and covers a few cells of the 16 x 16 feature map; optionally everything outside the lung fields is blacked out.
 - Head: one logistic regression scores every feature-map cell; a slice scores as its most tumour-like cell
   (:class:`lungview.models.cell_classifier.CellMaxClassifier`). The tumour box is the weak localisation: cells the
   box covers are positives, cells of the other slices of the same patients (and cells away from the box) are
@@ -18,7 +19,6 @@ Run ``python -m lungview.training.tumour_slice ../shared/data/dicom`` (or ``lung
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import hashlib
 import json
 import logging
@@ -34,7 +34,7 @@ from lungview import INTENDED_USE, __version__
 from lungview.models.backbones import build_classifier
 from lungview.models.card import ModelCard
 from lungview.models.predict import LoadedModel
-from lungview.models.preprocess import PreprocessParams, prepare_grey_square, prepare_input
+from lungview.models.preprocess import CropBox, PreprocessParams, letterbox, prepare_input
 from lungview.models.registry import save_model
 from lungview.training.calibration import fit_temperature, threshold_for_sensitivity
 from lungview.training.real_ct_data import TruthSeries, attribution, find_truth_folders, read_truth_series
@@ -53,10 +53,11 @@ LIMITS = (
     "One slice at a time: it cannot use the neighbouring slices, so vessels, atelectasis at the lung bases and the "
     "liver dome seen in one slice can score like a nodule.",
     "Needs Hounsfield units (DICOM CT). Grey PNG/JPG input runs, but this model was never trained or tested on it.",
-    "No pixel-spacing normalisation: the slice is used at its stored matrix (512 px expected); very different "
-    "fields of view change the apparent tumour size.",
-    "Choices (windows, cell rule, regularisation, hard-negative rounds) were compared by leave-one-patient-out on "
-    "the same three series that the figures are reported on, so those figures are optimistic.",
+    "Needs the DICOM pixel spacing to resample to 0.75 mm pixels; without it the body is letterboxed to 512 px and "
+    "the apparent tumour size depends on the field of view. A body wider than 384 mm is cut at the sides.",
+    "Choices (windows, cell rule, regularisation, hard-negative rounds, pixel size, lung-field mask, mirrored views) "
+    "were compared by leave-one-patient-out on the same three series that the figures are reported on, so those "
+    "figures are optimistic.",
     "Not a diagnosis: the score says which slices to look at first, not whether a lesion is cancer.",
 )
 
@@ -70,7 +71,9 @@ class TumourSliceConfig:
     model_id: str = MODEL_ID
     architecture: str = "efficientnet-lite0-cells"
     size: int = 512
-    mirror: bool = False
+    spacing_mm: float | None = 0.75
+    lung_field: bool = False
+    mirror: bool = True
     positive_cover: float = 0.3
     regularisation: float = 0.01
     hard_negative_rounds: int = 2
@@ -81,8 +84,15 @@ class TumourSliceConfig:
     cache_dir: Path | None = None
 
     def params(self) -> PreprocessParams:
-        """The preprocessing stored in the card: three HU windows, whole slice, no crop."""
-        return PreprocessParams(size=self.size, channels=HU_CHANNELS, crop="none", normalisation="minus_one_to_one")
+        """The preprocessing stored in the card: three HU windows, fixed pixel size around the body, lung field."""
+        return PreprocessParams(
+            size=self.size,
+            channels=HU_CHANNELS,
+            crop="none",
+            normalisation="minus_one_to_one",
+            spacing_mm=self.spacing_mm,
+            lung_field=self.lung_field,
+        )
 
 
 @dataclass(frozen=True)
@@ -133,16 +143,15 @@ def cell_labels(cover: np.ndarray, has_tumour: bool, positive_cover: float) -> n
     return labels
 
 
-def box_cover(box: tuple[int, int, int, int], image_shape: tuple[int, int], params: PreprocessParams, grid: int) -> np.ndarray:
+def box_cover(box: tuple[int, int, int, int], image_shape: tuple[int, int], crop: CropBox, size: int, grid: int) -> np.ndarray:
     """Fraction of each cell of the ``grid`` x ``grid`` feature map that the (inclusive) pixel box covers.
 
-    The box is pushed through the same letterbox as the image (``params.crop`` must be ``"none"``).
+    The box is pushed through the same crop and letterbox as the image (``crop`` from :func:`prepare_input`).
     """
     mask = np.zeros(image_shape, np.float32)
-    mask[box[1] : box[3] + 1, box[0] : box[2] + 1] = 255.0
-    square, _ = prepare_grey_square(mask, False, dataclasses.replace(params, channels=params.channels[:1]))
-    block = params.size // grid
-    return (square[0] / 255.0).reshape(grid, block, grid, block).mean(axis=(1, 3))
+    mask[box[1] : box[3] + 1, box[0] : box[2] + 1] = 1.0
+    block = size // grid
+    return letterbox(mask, crop, size).reshape(grid, block, grid, block).mean(axis=(1, 3))
 
 
 def _cache_path(config: TumourSliceConfig, name: str) -> Path | None:
@@ -162,13 +171,13 @@ def extract_cells(
             return CellSet(series.name, stored["features"], stored["labels"], stored["has_tumour"])
     params = config.params()
     all_features, all_labels = [], []
-    for image, has_tumour, box in progress(list(zip(series.images, series.has_tumour, series.boxes))):
-        network_input, _ = prepare_input(image, True, params)
+    for image, has_tumour, box, spacing in progress(list(zip(series.images, series.has_tumour, series.boxes, series.spacings))):
+        network_input, crop = prepare_input(image, True, params, spacing)
         views = [network_input, network_input[:, :, ::-1]] if config.mirror else [network_input]
         with torch.inference_mode():
             feature_map = features(torch.from_numpy(np.ascontiguousarray(np.stack(views)))).numpy()
         grid = feature_map.shape[-1]
-        cover = box_cover(box, image.shape, params, grid) if box is not None else np.zeros((grid, grid))
+        cover = box_cover(box, image.shape, crop, params.size, grid) if box is not None else np.zeros((grid, grid))
         covers = [cover, cover[:, ::-1]][: len(views)]
         all_features.append(feature_map.reshape(len(views), feature_map.shape[1], -1).transpose(0, 2, 1).astype(np.float16))
         all_labels.append(np.stack([cell_labels(c, has_tumour, config.positive_cover).ravel() for c in covers]))
@@ -267,7 +276,7 @@ def leave_one_patient_out(
         model = LoadedModel(draft_card(config), network_with_head(backbone, head))
         hits, tumour_rows = [], np.flatnonzero(test.has_tumour)
         for index in tumour_rows:
-            heatmap = model.cam(truth.images[index], True, class_name="tumour")
+            heatmap = model.cam(truth.images[index], True, class_name="tumour", pixel_spacing=truth.spacings[index])
             hits.append(cam_peak_in_box(heatmap, truth.boxes[index]))
             if index == tumour_rows[len(tumour_rows) // 2]:
                 gallery.append({"series": truth.name, "slice": int(index), "box": truth.boxes[index], "heatmap": heatmap, "image": truth.images[index]})
@@ -285,6 +294,19 @@ def leave_one_patient_out(
         all_labels.append(test.has_tumour)
         log.info("held out series %d: AUC %.3f, CAM peak in box %.2f", held_out + 1, rows[-1]["tumour_slice_auc"], rows[-1]["cam_peak_in_box"])
     return rows, np.concatenate(all_scores), np.concatenate(all_labels), gallery
+
+
+def _describe_input(config: TumourSliceConfig) -> str:
+    where = (
+        f"resampled to {config.spacing_mm:g} mm pixels in a {config.size}-px square centred on the body (HU > -500)"
+        if config.spacing_mm
+        else f"whole slice letterboxed to {config.size} px"
+    )
+    mask = "; outside the lung field (HU < -400 in the body, closed, filled, grown 5 mm) black" if config.lung_field else ""
+    return (
+        "HU slice windowed three times (lung W1500/L-600, mediastinal W350/L40, wide W2000/L-300) into the three "
+        f"input channels; {where}{mask}."
+    )
 
 
 def train_tumour_slice(config: TumourSliceConfig, progress: Callable[[Iterable], Iterable] = iter) -> TumourSliceResult:
@@ -311,8 +333,7 @@ def train_tumour_slice(config: TumourSliceConfig, progress: Callable[[Iterable],
         temperature=temperature,
         threshold=threshold,
         pretrained_source=pretrained_source,
-        hu_input="HU slice windowed three times (lung W1500/L-600, mediastinal W350/L40, wide W2000/L-300) into the "
-        "three input channels; whole slice, letterboxed to 512 px, no crop.",
+        hu_input=_describe_input(config),
         data={
             "series": [{"series": s.name, "slices": len(s.images), "tumour_slices": s.tumour_count, **attribution(s.name)} for s in series],
             "tumour_rule": "TRUTH.csv has_tumour (Lung-PET-CT-Dx boxes; LIDC-IDRI: any reader's contour of a nodule >= 3 mm)",

@@ -47,6 +47,10 @@ def test_onnx_fast_path_agrees_with_pytorch(classifier, blob_weights_dir, sample
     assert np.abs(fast_features - slow_features).max() <= 1e-4
 
 
+def test_loading_with_the_fast_path_leaves_the_network_in_eval_mode(classifier):
+    assert classifier.model.network.training is False  # the ONNX exporter used to leave it in training mode
+
+
 @pytest.mark.parametrize("method", ["gradcam", "gradcam++", "hirescam", "layercam", "eigencam"])
 def test_cam_peaks_on_the_blob_in_slice_pixels(classifier, blob_series, method):
     attention = cam_for_slice(classifier, blob_series, 0, blob_slice(), "tumour", method)

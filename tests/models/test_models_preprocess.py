@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from lungview.models.preprocess import PreprocessParams, body_box, grey_from_rgb, map_to_image, prepare_input, read_grey_image
+from lungview.models.preprocess import (
+    CropBox,
+    PreprocessParams,
+    body_box,
+    grey_from_rgb,
+    lung_field_mask,
+    map_to_image,
+    prepare_input,
+    read_grey_image,
+)
 from lungview.windowing import Window
 
 
@@ -84,3 +93,49 @@ def test_read_grey_image_reads_by_content_and_reports_bad_files(tmp_path):
     broken.write_bytes(b"not an image")
     with pytest.raises(ValueError, match="cannot decode"):
         read_grey_image(broken)
+
+
+def _chest(shape=(200, 240)) -> np.ndarray:
+    """A HU slice: air around an elliptical body holding two lung-like air regions and a nodule in one of them."""
+    rows, columns = np.mgrid[: shape[0], : shape[1]]
+    image = np.full(shape, -1000.0, np.float32)
+    image[((rows - 100) / 70) ** 2 + ((columns - 130) / 90) ** 2 < 1] = 40.0
+    for centre in (95, 165):
+        image[((rows - 100) / 45) ** 2 + ((columns - centre) / 28) ** 2 < 1] = -850.0
+    image[95:101, 90:96] = 30.0
+    return image
+
+
+def test_spacing_resamples_a_square_of_fixed_millimetres_centred_on_the_body():
+    params = PreprocessParams(size=64, crop="none", spacing_mm=4.0)
+    array, box = prepare_input(_chest(), has_hu=True, params=params, pixel_spacing=(2.0, 2.0))
+    assert box.height == box.width == 128  # 64 px of 4 mm = 256 mm = 128 px of 2 mm
+    assert (box.top + box.bottom) / 2 == pytest.approx(100, abs=1) and (box.left + box.right) / 2 == pytest.approx(130, abs=1)
+    padded, wide = prepare_input(_chest(), has_hu=True, params=params, pixel_spacing=1.0)
+    assert wide.height == 256 and wide.top < 0 and wide.bottom > 200  # reaches past the image: padded black
+    assert array.shape == padded.shape == (3, 64, 64) and padded[:, 0, 0].tolist() == [-1.0] * 3
+    same, unchanged = prepare_input(_chest(), has_hu=True, params=params)  # no spacing: the crop letterbox
+    assert unchanged == CropBox(0, 200, 0, 240) and same.shape == (3, 64, 64)
+
+
+def test_heatmap_maps_back_through_the_spacing_crop_exactly():
+    params = PreprocessParams(size=64, crop="none", spacing_mm=4.0)
+    image = _chest()
+    _, box = prepare_input(image, has_hu=True, params=params, pixel_spacing=2.0)
+    heatmap = np.zeros((64, 64), np.float32)
+    row, column = (95 - box.top) // 2, (90 - box.left) // 2  # the nodule's corner in the square
+    heatmap[row : row + 3, column : column + 3] = 1.0
+    back = map_to_image(heatmap, box, image.shape, 64)
+    assert back.shape == image.shape
+    peak = np.unravel_index(int(np.argmax(back)), back.shape)
+    assert 94 <= peak[0] <= 101 and 89 <= peak[1] <= 96
+
+
+def test_lung_field_keeps_the_lungs_and_the_nodule_and_blacks_out_the_rest():
+    image = _chest()
+    field = lung_field_mask(image, pixel_mm=1.0)
+    assert field[100, 95] and field[100, 165] and field[97, 92]
+    assert not field[5, 5] and not field[100, 215]
+    params = PreprocessParams(size=64, crop="none", lung_field=True, channels=(Window(40, 400),))
+    array, _ = prepare_input(image, has_hu=True, params=params, pixel_spacing=1.0)
+    assert array.min() == -1.0 and array[0, 0, 0] == -1.0

@@ -9,6 +9,7 @@ from torch import nn
 
 from lungview.models.cell_classifier import CellMaxClassifier
 from lungview.models.predict import LoadedModel
+from lungview.models.preprocess import CropBox, prepare_input
 from lungview.training.tumour_slice import (
     CellHead,
     CellSet,
@@ -28,10 +29,20 @@ def tiny_config(**changes) -> TumourSliceConfig:
 
 
 def test_box_cover_follows_the_letterbox():
-    cover = box_cover((32, 64, 63, 95), (128, 128), tiny_config().params(), grid=16)
+    cover = box_cover((32, 64, 63, 95), (128, 128), CropBox(0, 128, 0, 128), 64, grid=16)
     assert cover.shape == (16, 16)
     assert cover[8:12, 4:8].min() == pytest.approx(1.0)
     assert cover.sum() == pytest.approx(16.0)
+
+
+def test_box_cover_follows_the_spacing_crop():
+    params = tiny_config(spacing_mm=1.0).params()
+    image = np.full((128, 128), -1000.0, np.float32)
+    image[16:112, 16:112] = 0.0  # a 48 mm body of 0.5 mm pixels: a 64 mm square is 128 px, centred on it
+    _, crop = prepare_input(image, True, params, (0.5, 0.5))
+    assert crop == CropBox(0, 128, 0, 128)
+    cover = box_cover((32, 64, 63, 95), image.shape, crop, 64, grid=16)
+    assert cover[8:12, 4:8].min() == pytest.approx(1.0) and cover.sum() == pytest.approx(16.0)
 
 
 def test_cell_labels_keep_a_margin_around_the_box():
