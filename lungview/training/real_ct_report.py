@@ -79,6 +79,13 @@ def render_markdown(card: dict) -> str:
             f"| {row['series']} | {row['collection']} | {row['slices']} | {row['tumour_slices']} | "
             f"{_cell(row['tumour_slice_auc'], TARGET_AUC)} | {_cell(row['cam_peak_in_box'], TARGET_CAM)} |"
         )
+    replaced = card["metrics"].get("replaced_version")
+    if replaced:
+        lines += ["", f"The version it replaced ({replaced['version']}), same leave-one-patient-out protocol:", ""]
+        lines += ["| held-out series | tumour-slice AUC | CAM peak in box |", "|---|---|---|"]
+        lines += [
+            f"| {row['series']} | {row['tumour_slice_auc']:.3f} | {row['cam_peak_in_box']:.2f} |" for row in replaced["leave_one_patient_out"]
+        ]
     lines += [
         "",
         f"Pooled out-of-fold AUC over all slices: {card['metrics']['pooled_out_of_fold_auc']:.3f}. "

@@ -69,6 +69,8 @@ class TumourSliceConfig:
     data_root: Path
     output_dir: Path
     model_id: str = MODEL_ID
+    #: The model's own version (0.1.0: whole slice, no spacing; 0.2.0: 0.75 mm pixels around the body, mirrored views).
+    version: str = "0.2.0"
     architecture: str = "efficientnet-lite0-cells"
     size: int = 512
     spacing_mm: float | None = 0.75
@@ -241,7 +243,7 @@ def draft_card(config: TumourSliceConfig, temperature: float = 1.0, threshold: f
     """The card of this model before its weights are written (sha256 is filled in by ``save_model``)."""
     return ModelCard(
         id=config.model_id,
-        version=__version__,
+        version=config.version,
         architecture=config.architecture,
         classes=CLASSES,
         cancer_classes=("tumour",),
@@ -296,6 +298,17 @@ def leave_one_patient_out(
     return rows, np.concatenate(all_scores), np.concatenate(all_labels), gallery
 
 
+def replaced_figures(folder: Path) -> dict | None:
+    """The version and per-patient LOPO figures of the model in ``folder`` that this run replaces (None if none)."""
+    try:
+        previous = json.loads((Path(folder) / "card.json").read_text(encoding="utf-8"))
+        rows = previous["metrics"]["leave_one_patient_out"]
+        keep = ("series", "tumour_slice_auc", "cam_peak_in_box")
+        return {"version": previous["version"], "leave_one_patient_out": [{key: row[key] for key in keep} for row in rows]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _describe_input(config: TumourSliceConfig) -> str:
     where = (
         f"resampled to {config.spacing_mm:g} mm pixels in a {config.size}-px square centred on the body (HU > -500)"
@@ -322,6 +335,8 @@ def train_tumour_slice(config: TumourSliceConfig, progress: Callable[[Iterable],
     cells = [extract_cells(s, backbone.features, config, progress) for s in series]
     features_s = time.monotonic() - started
     per_patient, oof_scores, oof_labels, gallery = leave_one_patient_out(series, cells, backbone, config)
+    folder = config.output_dir / config.model_id
+    replaced = replaced_figures(folder)
     oof_logits = np.stack([np.zeros_like(oof_scores), oof_scores], axis=1)
     temperature = fit_temperature(oof_logits, oof_labels.astype(int))
     oof_probability = 1.0 / (1.0 + np.exp(-oof_scores / temperature))
@@ -352,13 +367,14 @@ def train_tumour_slice(config: TumourSliceConfig, progress: Callable[[Iterable],
         metrics={
             "leave_one_patient_out": per_patient,
             "pooled_out_of_fold_auc": _auc(oof_labels, oof_scores),
+            **({"replaced_version": replaced} if replaced else {}),
         },
         notes=(
             "Grad-CAM of this model is ReLU of the per-cell tumour score map (the head is linear on the last feature map).",
             "Input normalisation [-1, 1] (TF-Lite EfficientNet-Lite0), checked on scikit-image photographs by the issue-4 pipeline.",
         ),
     )
-    card = save_model(config.output_dir / config.model_id, network, card)
+    card = save_model(folder, network, card)
     return TumourSliceResult(card, per_patient, gallery)
 
 

@@ -121,3 +121,17 @@ def test_best_cell_pool_survives_the_onnx_fast_path():
     logits, features = fast_path.run(x.numpy())
     assert np.abs(logits - expected).max() < 1e-4
     assert features.shape == (2, 16)
+
+
+def test_replaced_figures_read_the_previous_card(tmp_path: Path):
+    import json
+
+    from lungview.training.tumour_slice import replaced_figures
+
+    assert replaced_figures(tmp_path) is None
+    row = {"series": "a", "tumour_slice_auc": 0.7, "cam_peak_in_box": 0.4, "licence": "x"}
+    (tmp_path / "card.json").write_text(json.dumps({"version": "0.1.0", "metrics": {"leave_one_patient_out": [row]}}))
+    assert replaced_figures(tmp_path) == {
+        "version": "0.1.0",
+        "leave_one_patient_out": [{"series": "a", "tumour_slice_auc": 0.7, "cam_peak_in_box": 0.4}],
+    }
