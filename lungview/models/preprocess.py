@@ -52,6 +52,8 @@ class PreprocessParams:
         HU > ``-500`` marks); None, or a slice without spacing, keeps the ``crop`` letterbox.
     lung_field : bool
         Black out (grey 0) every pixel of a HU slice outside the lung field (:func:`lung_field_mask`).
+    lung_margin_mm : float
+        How far the lung field is grown beyond the lungs, so masses on the pleura, mediastinum or spine stay in.
     """
 
     size: int = 224
@@ -62,6 +64,7 @@ class PreprocessParams:
     normalisation: str = "minus_one_to_one"
     spacing_mm: float | None = None
     lung_field: bool = False
+    lung_margin_mm: float = 5.0
 
     def __post_init__(self) -> None:
         if self.crop not in ("body", "none"):
@@ -203,12 +206,12 @@ def body_mask(hu: np.ndarray) -> np.ndarray:
     return _largest_region((np.asarray(hu) > -500).astype(np.uint8))
 
 
-def lung_field_mask(hu: np.ndarray, pixel_mm: float) -> np.ndarray:
+def lung_field_mask(hu: np.ndarray, pixel_mm: float, margin_mm: float = 5.0) -> np.ndarray:
     """The lung fields of a HU slice as a uint8 0/1 mask, generous enough to keep nodules and pleural masses.
 
     Air below -400 HU inside the body, opened (1.5 mm) to drop noise; each lung (a region over 0.5 % of the body)
     is replaced by its convex hull, so nodules and masses at the lung edge or in the hilum join the field, then
-    grown by 5 mm. The threshold follows the usual lung segmentation recipe (Hu, Hoffman & Reinhardt, IEEE TMI
+    grown by ``margin_mm``. The threshold follows the usual lung segmentation recipe (Hu, Hoffman & Reinhardt, IEEE TMI
     20(6):490-498, 2001); the radii were chosen by eye on real slices.
     """
     body = body_mask(hu)
@@ -218,7 +221,7 @@ def lung_field_mask(hu: np.ndarray, pixel_mm: float) -> np.ndarray:
     lungs = [cv2.convexHull(c) for c in contours if cv2.contourArea(c) > 0.005 * body.sum()]
     field = np.zeros_like(air)
     cv2.drawContours(field, lungs, -1, 1, thickness=cv2.FILLED)
-    return cv2.dilate(field, _disk(5.0 / pixel_mm)) & body
+    return cv2.dilate(field, _disk(margin_mm / pixel_mm)) & body
 
 
 def spacing_box(hu: np.ndarray, pixel_mm: float, params: PreprocessParams) -> CropBox:
@@ -272,7 +275,7 @@ def prepare_grey_square(
     planes = grey_planes(image, has_hu, params)
     pixel_mm = _row_spacing(pixel_spacing) if has_hu else None
     if has_hu and params.lung_field:
-        field = lung_field_mask(image, pixel_mm or params.spacing_mm or 0.7)
+        field = lung_field_mask(image, pixel_mm or params.spacing_mm or 0.7, params.lung_margin_mm)
         planes = [plane * field for plane in planes]
     if pixel_mm is not None and params.spacing_mm is not None:
         box = spacing_box(np.asarray(image), pixel_mm, params)

@@ -75,6 +75,7 @@ class TumourSliceConfig:
     size: int = 512
     spacing_mm: float | None = 0.75
     lung_field: bool = False
+    lung_margin_mm: float = 5.0
     mirror: bool = True
     positive_cover: float = 0.3
     regularisation: float = 0.01
@@ -94,6 +95,7 @@ class TumourSliceConfig:
             normalisation="minus_one_to_one",
             spacing_mm=self.spacing_mm,
             lung_field=self.lung_field,
+            lung_margin_mm=self.lung_margin_mm,
         )
 
 
@@ -315,7 +317,11 @@ def _describe_input(config: TumourSliceConfig) -> str:
         if config.spacing_mm
         else f"whole slice letterboxed to {config.size} px"
     )
-    mask = "; outside the lung field (HU < -400 in the body, closed, filled, grown 5 mm) black" if config.lung_field else ""
+    mask = (
+        f"; black outside the lung field (HU < -400 in the body, convex hull per lung, grown {config.lung_margin_mm:g} mm)"
+        if config.lung_field
+        else ""
+    )
     return (
         "HU slice windowed three times (lung W1500/L-600, mediastinal W350/L40, wide W2000/L-300) into the three "
         f"input channels; {where}{mask}."
