@@ -125,13 +125,14 @@ TRIMMED_PACKAGES = (
 
 #: Collected files dropped from every bundle (paths inside the bundle, ``/``-separated, fnmatch patterns):
 #: Qt translations (the app is English), Qt's software OpenGL (the viewer paints with the raster engine),
-#: OpenCV's video back end, torch's command-line tools, and C/C++ headers and import libraries.
+#: OpenCV's video back end, torch's protobuf compiler, and C/C++ headers and import libraries. (torch's
+#: torch_shm_manager stays: ``import torch`` checks that it exists on Linux.)
 DROPPED_FILES = (
     "PySide6/Qt/translations/*",
     "PySide6/translations/*",
     "PySide6/opengl32sw.dll",
     "cv2/opencv_videoio_ffmpeg*",
-    "torch/bin/*",
+    "torch/bin/protoc*",
     "torch/include/*",
     "torch/share/*",
     "*.lib",
