@@ -2,9 +2,10 @@
 
 Design (each choice measured leave-one-patient-out on the shared series, see the model's report):
 
-- Input: the HU slice windowed three ways (lung, mediastinal, wide) as the three channels, resampled to 0.75 mm
-  pixels in a 512-px (384 mm) square centred on the body, so a tumour has the same size in pixels on every scanner
-  and covers a few cells of the 16 x 16 feature map; optionally everything outside the lung fields is blacked out.
+- Input: the whole HU slice windowed three ways (lung, mediastinal, wide) as the three channels, 512 px, no crop,
+  so a 0.7-0.85 mm pixel keeps its size and a tumour covers a few cells of the 16 x 16 feature map. The config can
+  instead resample to ``spacing_mm`` pixels around the body, black out all but the lung field and add mirrored
+  views; measured leave-one-patient-out in the research log, none beat the shipped input on every series.
 - Head: one logistic regression scores every feature-map cell; a slice scores as its most tumour-like cell
   (:class:`lungview.models.cell_classifier.CellMaxClassifier`). The tumour box is the weak localisation: cells the
   box covers are positives, cells of the other slices of the same patients (and cells away from the box) are
@@ -53,8 +54,8 @@ LIMITS = (
     "One slice at a time: it cannot use the neighbouring slices, so vessels, atelectasis at the lung bases and the "
     "liver dome seen in one slice can score like a nodule.",
     "Needs Hounsfield units (DICOM CT). Grey PNG/JPG input runs, but this model was never trained or tested on it.",
-    "Needs the DICOM pixel spacing to resample to 0.75 mm pixels; without it the body is letterboxed to 512 px and "
-    "the apparent tumour size depends on the field of view. A body wider than 384 mm is cut at the sides.",
+    "No pixel-spacing normalisation: the slice is used at its stored matrix (512 px expected); very different "
+    "fields of view change the apparent tumour size.",
     "Choices (windows, cell rule, regularisation, hard-negative rounds, pixel size, lung-field mask, mirrored views) "
     "were compared by leave-one-patient-out on the same three series that the figures are reported on, so those "
     "figures are optimistic.",
@@ -69,14 +70,14 @@ class TumourSliceConfig:
     data_root: Path
     output_dir: Path
     model_id: str = MODEL_ID
-    #: The model's own version (0.1.0: whole slice, no spacing; 0.2.0: 0.75 mm pixels around the body, mirrored views).
-    version: str = "0.2.0"
+    #: The model's own version; bump it when a retrained model replaces the shipped one.
+    version: str = "0.1.0"
     architecture: str = "efficientnet-lite0-cells"
     size: int = 512
-    spacing_mm: float | None = 0.75
+    spacing_mm: float | None = None
     lung_field: bool = False
     lung_margin_mm: float = 5.0
-    mirror: bool = True
+    mirror: bool = False
     positive_cover: float = 0.3
     regularisation: float = 0.01
     hard_negative_rounds: int = 2
