@@ -7,6 +7,7 @@ import argparse
 import csv
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 HELP = "classify slices of a DICOM series, DICOM files or PNG/JPG pictures; JSON (default) or CSV on stdout"
@@ -59,13 +60,13 @@ def chosen_indices(series, choice: list[int] | str | None) -> tuple[list[int], l
     return [i for i in choice if i < count], [i for i in choice if i >= count]
 
 
-def _load_classifier(model_id: str | None, weights_dir: Path | None):
+def _load_classifier(model_id: str | None, weights_dir: Path | None, series: Sequence):
     from lungview.inference.classifier import default_onnx_cache, load_classifier
     from lungview.inference.model_choice import default_classifier_id
     from lungview.models import ModelError, list_model_ids
 
     available = list_model_ids(weights_dir)
-    model_id = model_id or default_classifier_id(available)
+    model_id = model_id or default_classifier_id(available, series)
     if model_id is None:
         raise PredictInputError("no shipped model was found in the weights folder")
     try:
@@ -110,7 +111,7 @@ def predict(args: argparse.Namespace) -> dict:
     if not scan.series:
         reasons = "; ".join(f"{entry['path']}: {entry['reason']}" for entry in skipped[:5])
         raise PredictInputError(f"nothing could be read under {', '.join(args.paths)} ({len(skipped)} file(s) skipped: {reasons})")
-    classifier = _load_classifier(args.model, args.weights_dir)
+    classifier = _load_classifier(args.model, args.weights_dir, scan.series)
     results = []
     for series in scan.series:
         indices, outside = chosen_indices(series, choice)

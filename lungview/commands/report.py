@@ -74,14 +74,14 @@ def choose_series(all_series, choice: str | None):
     raise ReportInputError(f"--series {choice!r} is neither a number from 1 to {len(all_series)} nor a series UID")
 
 
-def _load_classifier(model_id: str | None):
-    """The model ``model_id`` (default: the viewer's default classifier) through the viewer's inference path."""
+def _load_classifier(model_id: str | None, series):
+    """The model ``model_id`` (default: the viewer's choice for ``series``) through the viewer's inference path."""
     from lungview.inference.classifier import load_classifier
     from lungview.inference.model_choice import default_classifier_id
     from lungview.models import ModelError, list_model_ids
 
     available = list_model_ids()
-    model_id = model_id or default_classifier_id(available)
+    model_id = model_id or default_classifier_id(available, [series])
     if model_id is None:
         raise ReportInputError("no shipped model was found in the weights folder")
     try:
@@ -106,7 +106,7 @@ def make_report(args: argparse.Namespace):
     if not 0 <= args.slice < len(series):
         raise ReportInputError(f"--slice must be from 0 to {len(series) - 1} for this series of {len(series)} slices")
     window = parse_window(args.window, series.has_hu)
-    classifier = _load_classifier(args.model)
+    classifier = _load_classifier(args.model, series)
     try:
         pixels = read_slice(series, args.slice)
     except DecodeError as error:

@@ -44,10 +44,9 @@ SUSPICIOUS_COUNT = 10
 
 @dataclass(frozen=True)
 class ModelsFound:
-    """The shipped model ids and the default classifier among them."""
+    """The shipped model ids."""
 
     model_ids: list[str]
-    default_id: str | None
 
 
 @dataclass(frozen=True)
@@ -68,10 +67,10 @@ class TriageOutcome:
 
 # ---------------------------------------------------------------- jobs (worker threads; import torch there)
 def find_models(cache: ClassifierCache) -> ModelsFound:
-    """List the shipped models and pick the default classifier."""
+    """List the shipped models."""
     lower_thread_priority()
     model_ids = cache.model_ids()
-    return ModelsFound(model_ids, default_classifier_id(model_ids))
+    return ModelsFound(model_ids)
 
 
 def load_model_job(cache: ClassifierCache, model_id: str) -> ModelReady:
@@ -145,6 +144,8 @@ class AiController(QObject):
         self._model_ids: list[str] = []
         self._model_id: str | None = None
         self._triage_model_id: str | None = None
+        self._model_chosen_by_user = False
+        """Once the user picks a classifier, a new series no longer switches to that series' default."""
         self._ready: dict[str, ModelReady] = {}
         self._analyses: dict[tuple[str, str, int], SliceAnalysis] = {}
         self._analysis: SliceAnalysis | None = None
@@ -182,7 +183,7 @@ class AiController(QObject):
         self._triage_runner.failed.connect(self._on_triage_failed)
         self._triage_runner.progressed.connect(lambda _g, done, total: panel.set_triage_progress(done, total))
         self.cam_action.toggled.connect(self._on_cam_toggled)
-        panel.model_selected.connect(self.select_model)
+        panel.model_selected.connect(self._on_model_chosen)
         panel.card_requested.connect(self.show_model_card)
         panel.analyse_requested.connect(self.analyse_current)
         panel.auto_toggled.connect(self._on_auto_toggled)
@@ -306,6 +307,8 @@ class AiController(QObject):
     # ================================================================ window signals
     @Slot(object)
     def _on_series_changed(self, series: Series) -> None:
+        if self._model_ids and not self._model_chosen_by_user:
+            self.select_model(default_classifier_id(self._model_ids, [series]))
         self._analyses.clear()
         self._clear_result()
         self._triage_runner.cancel()
@@ -352,12 +355,13 @@ class AiController(QObject):
         if isinstance(outcome, ModelsFound):
             self._model_ids = outcome.model_ids
             self._set_triage_models(self._window.current_series())
-            if outcome.default_id is None:
+            if not outcome.model_ids:
                 self.panel.set_models([], None)
                 self.panel.set_status("No model is installed (weights/ is empty).")
                 return
             self._model_id = None
-            self.select_model(outcome.default_id)
+            series = self._window.current_series()
+            self.select_model(default_classifier_id(self._model_ids, [series] if series else []))
             return
         self._ready[outcome.card.id] = outcome
         if outcome.card.id == self._model_id:
@@ -509,6 +513,10 @@ class AiController(QObject):
         self._triage_model_id = default_triage_id(self._model_ids, series, self._model_id)
         labels = {TUMOUR_SLICE_MODEL: "trained on real CT series"}
         self.panel.set_triage_models(self._model_ids, self._triage_model_id, labels)
+
+    def _on_model_chosen(self, model_id: str) -> None:
+        self._model_chosen_by_user = True
+        self.select_model(model_id)
 
     def _on_triage_model_selected(self, model_id: str) -> None:
         self._triage_model_id = model_id or None
