@@ -18,13 +18,11 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dicom.test_dicom_fuzz import DAMAGES, HEADER_BYTES, damaged
-from lungview.dicom import DecodeError, read_header, read_slice, scan_paths
+from dicom.test_dicom_fuzz import DAMAGES, HEADER_BYTES, damaged, scan_and_decode
 
 EXAMPLES = int(os.environ.get("LUNGVIEW_FUZZ_EXAMPLES", "10000"))
 HANG_SECONDS = 2.0
@@ -73,25 +71,6 @@ def seeds(request, sample_series_dir) -> list[bytes]:
         for pattern in SHARED_SEEDS:
             paths += sorted(shared.glob(pattern))[:7]
     return [path.read_bytes() for path in paths]
-
-
-def scan_and_decode(path: Path) -> str:
-    """Scan ``path`` and decode every slice found; the outcome in a word. Raises on anything but a clear refusal."""
-    result = scan_paths([path])
-    assert len(result.series) + len(result.skipped) >= 1
-    assert all(skipped.reason.strip() for skipped in result.skipped), result.skipped
-    outcome = "skipped" if result.skipped else "decoded"
-    for series in result.series:
-        for index, ref in enumerate(series.slices):
-            read_header(ref)
-            try:
-                image = read_slice(series, index)
-            except DecodeError as error:
-                assert error.reason.strip()
-                outcome = "decode refused"
-                continue
-            assert image.shape == (series.rows, series.columns) and image.dtype == np.float32
-    return outcome
 
 
 def within_hang_bound(path: Path) -> str:
