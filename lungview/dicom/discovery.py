@@ -19,7 +19,10 @@ def collect_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Skipped
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(_walk(path))
+            found = _walk(path)
+            if not found:
+                skipped.append(SkippedFile(str(path), "the folder holds no files (hidden files are ignored)"))
+            files.extend(found)
         elif path.is_file() and is_dicomdir(path):
             referenced, problems = dicomdir_files(path)
             files.extend(referenced)
