@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -12,6 +15,8 @@ import torch
 from lungview.models.backbones import Classifier
 from lungview.models.preprocess import PreprocessParams, normalise, prepare_grey_square, read_grey_image
 from lungview.training.audit import ImageRecord
+
+log = logging.getLogger(__name__)
 
 
 def load_squares(records: Sequence[ImageRecord], root: Path, params: PreprocessParams, progress: Callable[[Iterable], Iterable] = iter) -> np.ndarray:
@@ -71,3 +76,30 @@ def cache_trunk(
                 per_view.append(trunk(network_batch(images, params)).half())
             outputs.append(torch.stack(per_view, dim=1))
     return torch.cat(outputs)
+
+
+def trunk_cache_key(records: Sequence[ImageRecord], params: PreprocessParams, architecture: str, top_start: int, views: int, seed: int) -> str:
+    """A digest of everything the cached trunk activations depend on (images, preprocessing, cut, views, seed)."""
+    described = {
+        "images": [(r.path, r.pixel_md5) for r in records],
+        "params": params.to_dict(),
+        "architecture": architecture,
+        "top_start": top_start,
+        "views": views,
+        "seed": seed,
+    }
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def cached(cache_dir: Path | None, key: str, compute: Callable[[], torch.Tensor]) -> torch.Tensor:
+    """``compute()``, read from / written to ``cache_dir/trunk-<key>.pt`` when a cache folder is given."""
+    if cache_dir is None:
+        return compute()
+    path = Path(cache_dir) / f"trunk-{key}.pt"
+    if path.is_file():
+        log.info("trunk activations read from %s", path)
+        return torch.load(path, weights_only=True)
+    value = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(value, path)
+    return value

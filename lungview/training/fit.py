@@ -29,6 +29,7 @@ class StageSettings:
     patience: int
     batch_size: int = 32
     weight_decay: float = 1e-4
+    schedule: str = "constant"  # or "cosine": the rate falls to 0 over ``epochs`` (cosine annealing)
 
 
 @dataclass
@@ -92,6 +93,7 @@ def _run_stage(
     class_count = network.head.out_features
     loss_fn = nn.CrossEntropyLoss(weight=class_weights(train_labels, class_count))
     optimiser = torch.optim.Adam(parameters, lr=settings.learning_rate, weight_decay=settings.weight_decay)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, settings.epochs) if settings.schedule == "cosine" else None
     labels = torch.from_numpy(train_labels).long()
     valid_targets = torch.from_numpy(valid_labels).long()
     history, best_state, best_score, waited = FitHistory(), None, -1.0, 0
@@ -109,6 +111,8 @@ def _run_stage(
             loss.backward()
             optimiser.step()
             total += loss.item() * len(index)
+        if scheduler is not None:
+            scheduler.step()
         valid = valid_logits()
         history.train_loss.append(total / len(labels))
         history.valid_loss.append(float(nn.functional.cross_entropy(valid, valid_targets)))
@@ -134,6 +138,11 @@ def pooled_features(network: Classifier, top_start: int, trunk: torch.Tensor, ba
             [torch.flatten(network.pool(_top(network, top_start)(flat[i : i + batch_size].float())), 1) for i in range(0, len(flat), batch_size)]
         )
     return pooled.view(trunk.shape[0], trunk.shape[1], -1)
+
+
+def average_states(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """The element-wise mean of state dicts; for linear heads on the same features this averages their logits."""
+    return {name: torch.stack([state[name].float() for state in states]).mean(0).to(states[0][name].dtype) for name in states[0]}
 
 
 def fit_head(

@@ -24,8 +24,8 @@ from lungview.models.preprocess import PreprocessParams
 from lungview.models.registry import load_model, save_model
 from lungview.training.audit import AuditResult, audit_dataset, write_manifest
 from lungview.training.calibration import fit_temperature, softmax, threshold_for_sensitivity
-from lungview.training.dataset import cache_trunk, load_squares, network_batch
-from lungview.training.fit import StageSettings, fit_head, fit_top, pooled_features
+from lungview.training.dataset import cache_trunk, cached, load_squares, network_batch, trunk_cache_key
+from lungview.training.fit import StageSettings, average_states, fit_head, fit_top, pooled_features
 from lungview.training.splits import DataSplit, block_split, official_split
 from lungview.windowing import PRESETS
 
@@ -92,6 +92,9 @@ class TrainConfig:
     pretrained: bool = True
     version: str = "1.0"
     max_images: int | None = None
+    top_start: int | None = None
+    cache_dir: Path | None = None
+    seed_merge: str = "best"
 
 
 @dataclass
@@ -174,12 +177,18 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
     network, pretrained_source = build_classifier(config.architecture, len(dataset.classes), config.size, config.pretrained)
     train_squares = load_squares(split.train, config.data_root, params, progress)
     valid_squares = load_squares(split.valid, config.data_root, params, progress)
-    train_trunk = cache_trunk(network, spec.top_start, train_squares, params, config.views, seed=0, progress=progress)
-    valid_trunk = cache_trunk(network, spec.top_start, valid_squares, params, 1, seed=0, progress=progress)
+    top_start = spec.top_start if config.top_start is None else config.top_start
+
+    def trunk(records, squares, views):
+        key = trunk_cache_key(records, params, config.architecture, top_start, views, seed=0)
+        return cached(config.cache_dir, key, lambda: cache_trunk(network, top_start, squares, params, views, seed=0, progress=progress))
+
+    train_trunk = trunk(split.train, train_squares, config.views)
+    valid_trunk = trunk(split.valid, valid_squares, 1)
     timings["feature_cache_s"] = time.perf_counter() - started - timings["audit_s"]
 
-    train_features = pooled_features(network, spec.top_start, train_trunk)
-    valid_features = pooled_features(network, spec.top_start, valid_trunk)
+    train_features = pooled_features(network, top_start, train_trunk)
+    valid_features = pooled_features(network, top_start, valid_trunk)
     seed_scores, head_states, histories = {}, {}, {}
     for seed in config.seeds:
         history = fit_head(network, train_features, train_labels, valid_features, valid_labels, config.stage1, seed, progress)
@@ -188,11 +197,12 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
         histories[f"stage1_seed{seed}"] = history.to_dict()
         log.info("stage 1 seed %d: best validation macro-F1 %.3f at epoch %d", seed, seed_scores[seed], history.best_epoch)
     best_seed = max(seed_scores, key=lambda s: seed_scores[s])
-    network.head.load_state_dict(head_states[best_seed])
+    merged = average_states(list(head_states.values())) if config.seed_merge == "average" else head_states[best_seed]
+    network.head.load_state_dict(merged)
     timings["stage1_s"] = time.perf_counter() - started - sum(timings.values())
 
-    if config.stage2 is not None and spec.top_start < len(network.features):
-        history = fit_top(network, spec.top_start, train_trunk, train_labels, valid_trunk, valid_labels, config.stage2, best_seed, progress)
+    if config.stage2 is not None and top_start < len(network.features):
+        history = fit_top(network, top_start, train_trunk, train_labels, valid_trunk, valid_labels, config.stage2, best_seed, progress)
         histories["stage2"] = history.to_dict()
         timings["stage2_s"] = time.perf_counter() - started - sum(timings.values())
 
@@ -219,10 +229,11 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
         data={"layout": dataset.layout, "dataset": dataset.description, "split_method": split.method, "counts": split.counts(dataset.classes), "audit": audit.summary()},
         training={
             "stage1": {**dataclasses.asdict(config.stage1), "trained": "dropout + linear head on frozen pooled features"},
-            "stage2": None if config.stage2 is None else {**dataclasses.asdict(config.stage2), "trained": f"features[{spec.top_start}:] + head, batch-norm frozen"},
+            "stage2": None if config.stage2 is None else {**dataclasses.asdict(config.stage2), "trained": f"features[{top_start}:] + head, batch-norm frozen"},
             "seeds": list(config.seeds),
             "validation_macro_f1_per_seed": {str(k): v for k, v in seed_scores.items()},
             "chosen_seed": best_seed,
+            "seed_merge": "stage-1 heads of all seeds averaged (their logits averaged)" if config.seed_merge == "average" else "best seed by validation macro-F1",
             "augmented_views_per_image": config.views - 1,
             "loss": "class-weighted cross-entropy (inverse frequency)",
             "threshold_rule": "highest cancer-probability threshold with >= 98 % sensitivity on validation",
