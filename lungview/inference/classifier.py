@@ -1,31 +1,46 @@
-"""A slice classifier ready for the viewer and the command line: a verified model, its fast path and OOD reference.
+"""A slice classifier ready for the viewer and the command line: a verified model, its OOD reference, a back end.
 
-:func:`load_classifier` is the slow part (torch, weights, ONNX export, the Grad-CAM package); run it in the
-background. :class:`SliceClassifier` then gives calibrated predictions with an out-of-distribution score in one
-batched pass, and Grad-CAM heatmaps on the original slice grid.
+:func:`load_classifier` is the slow part; run it in the background. It returns a :class:`SliceClassifier` that gives
+calibrated predictions with an out-of-distribution score in one batched pass, and heatmaps on the original slice
+grid, computed by one of two back ends:
+
+- ``torch`` (:class:`~lungview.inference.torch_classifier.TorchClassifier`): the PyTorch weights, with an ONNX
+  Runtime copy exported at load for the probabilities, and every Grad-CAM method of ``pytorch_grad_cam``;
+- ``onnx`` (:class:`~lungview.inference.onnx_classifier.OnnxClassifier`): ONNX Runtime, numpy and OpenCV only,
+  from the ONNX file shipped beside the weights; Grad-CAM only. The bundle built without PyTorch uses it.
+
+Without a choice (``backend=None``), the environment variable ``LUNGVIEW_BACKEND`` (``torch`` or ``onnx``)
+decides, else ``torch`` when PyTorch is installed and ``onnx`` when it is not. This module never imports torch.
 """
 
 from __future__ import annotations
 
-import contextlib
+import importlib.util
 import logging
-import threading
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from lungview import paths
-from lungview.inference.fast_path import EXPORT_FORMAT, OnnxFastPath, build_fast_path
-from lungview.models import LoadedModel, ModelCard, ModelError, Prediction, load_model
-from lungview.models.backbones import cam_target_layer
+from lungview.models.card import ModelCard, ModelError, read_card
 from lungview.models.ood import REFERENCE_FILE, FeatureReference
-from lungview.models.predict import CAM_METHODS, Spacing
-from lungview.models.preprocess import map_to_image, prepare_input
+from lungview.models.prediction import (
+    CAM_METHODS,
+    Prediction,
+    Spacing,
+    calibrated_probabilities,
+    predictions_from_probabilities,
+)
+from lungview.models.preprocess import prepare_input
 
 log = logging.getLogger(__name__)
+
+BACKENDS = ("torch", "onnx")
+#: Environment variable that picks the back end (``torch`` or ``onnx``) when the caller does not.
+BACKEND_VARIABLE = "LUNGVIEW_BACKEND"
 
 
 @dataclass(frozen=True)
@@ -37,22 +52,18 @@ class Classification:
 
 
 class SliceClassifier:
-    """Batched predictions (ONNX Runtime when available, else PyTorch) and PyTorch Grad-CAM for one model.
+    """What both back ends share: preprocessing, calibrated predictions and the OOD score of one model.
 
-    Safe to share between worker threads: the fast path is re-entrant and the PyTorch network is used under a lock.
+    Subclasses provide :meth:`logits_and_features`, :meth:`cam`, ``backend`` (what computes the probabilities,
+    shown in the AI panel) and ``cam_methods`` (the heatmap methods they can compute).
     """
 
-    def __init__(self, model: LoadedModel, fast_path: OnnxFastPath | None = None, reference: FeatureReference | None = None):
-        self.model = model
-        self.card: ModelCard = model.card
-        self.fast_path = fast_path
-        self.reference = reference
-        self._torch_lock = threading.Lock()
+    backend: str
+    cam_methods: tuple[str, ...]
 
-    @property
-    def backend(self) -> str:
-        """``"onnxruntime"`` or ``"torch"``: what computes the probabilities."""
-        return "onnxruntime" if self.fast_path is not None else "torch"
+    def __init__(self, card: ModelCard, reference: FeatureReference | None = None):
+        self.card = card
+        self.reference = reference
 
     @property
     def ood_threshold(self) -> float | None:
@@ -71,19 +82,14 @@ class SliceClassifier:
 
     def logits_and_features(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Uncalibrated logits ``[N, classes]`` and pooled features ``[N, D]`` of a preprocessed batch."""
-        if self.fast_path is not None:
-            return self.fast_path.run(batch)
-        network = self.model.network
-        with self._torch_lock, torch.inference_mode():
-            features = network.embed(torch.from_numpy(batch))
-            return network.head(features).numpy(), features.numpy()
+        raise NotImplementedError
 
     def classify_batch(self, batch: np.ndarray) -> list[Classification]:
         """Predictions with OOD scores for a preprocessed batch."""
         if len(batch) == 0:
             return []
         logits, features = self.logits_and_features(batch)
-        predictions = self.model.probabilities_from_logits(torch.from_numpy(np.asarray(logits)))
+        predictions = predictions_from_probabilities(calibrated_probabilities(logits, self.card.temperature), self.card)
         scores = [None] * len(predictions) if self.reference is None else [float(s) for s in self.reference.score(features)]
         return [Classification(prediction, score) for prediction, score in zip(predictions, scores)]
 
@@ -94,69 +100,37 @@ class SliceClassifier:
     def cam(
         self, image: np.ndarray, has_hu: bool, class_name: str, method: str = "gradcam", pixel_spacing: Spacing = None
     ) -> np.ndarray:
-        """Heatmap in [0, 1] on the grid of ``image`` for ``class_name`` (model attention, not lesion location).
+        """Heatmap in [0, 1] on the grid of ``image`` for ``class_name`` (model attention, not lesion location)."""
+        raise NotImplementedError
 
-        With the fast path, ONNX Runtime computes the trunk and PyTorch only the target layer and the head, under
-        ``pytorch_grad_cam``; otherwise the whole network runs in PyTorch (:meth:`LoadedModel.cam`).
-        """
-        network = self.model.network
-        if self.fast_path is None:
-            with self._torch_lock, _one_torch_thread(), _gradients_only_through(network, cam_target_layer(network)):
-                return self.model.cam(image, has_hu, class_name, method, pixel_spacing)
+    def _check_cam_request(self, class_name: str, method: str) -> None:
+        """ModelError when this back end cannot compute ``method`` or the model has no class ``class_name``."""
         if method not in CAM_METHODS:
             raise ModelError(f"unknown heatmap method {method!r}; choose one of {', '.join(CAM_METHODS)}")
+        if method not in self.cam_methods:
+            raise ModelError(
+                f"the {method} heatmap needs PyTorch, which this build of LungView does not include; "
+                f"it computes {', '.join(self.cam_methods)} only"
+            )
         if class_name not in self.card.classes:
             raise ModelError(f"model {self.card.id!r} has no class {class_name!r}")
-        import pytorch_grad_cam
-        from pytorch_grad_cam.utils.image import scale_cam_image
-        from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
-
-        params = self.card.preprocessing
-        prepared, box = prepare_input(image, has_hu, params, pixel_spacing)
-        trunk = torch.from_numpy(self.fast_path.trunk(prepared[None]))
-        tail = torch.nn.Sequential(cam_target_layer(network), network.pool, torch.nn.Flatten(1), network.head).eval()
-        target = ClassifierOutputTarget(self.card.classes.index(class_name))
-        cam_class = getattr(pytorch_grad_cam, CAM_METHODS[method])
-        with self._torch_lock, _one_torch_thread(), torch.set_grad_enabled(True):
-            with cam_class(model=tail, target_layers=[tail[0]]) as cam:
-                coarse = cam(input_tensor=trunk, targets=[target])
-        # As pytorch_grad_cam does for the whole network: normalise, resize to the input, normalise again.
-        square = scale_cam_image(scale_cam_image(coarse, (params.size, params.size)))[0]
-        heatmap = map_to_image(np.nan_to_num(square), box, np.asarray(image).shape, params.size)
-        return np.clip(heatmap, 0.0, 1.0)
 
 
-@contextlib.contextmanager
-def _one_torch_thread() -> Iterator[None]:
-    """Run PyTorch on one intra-op thread for the duration.
+def selected_backend() -> str:
+    """The back end to use when the caller names none: ``LUNGVIEW_BACKEND``, else ``torch`` if it is installed.
 
-    Measured on the shared 2-core machine (load ~10): the Grad-CAM tail took 430-630 ms with two OpenMP threads,
-    which spin against each other and everything else, and 135-155 ms with one.
+    Finding torch does not import it (that takes seconds).
     """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    chosen = os.environ.get(BACKEND_VARIABLE, "").strip().lower()
+    if chosen in BACKENDS:
+        return chosen
+    if chosen:
+        log.warning("%s=%s is not one of %s; choosing by what is installed", BACKEND_VARIABLE, chosen, ", ".join(BACKENDS))
     try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
-@contextlib.contextmanager
-def _gradients_only_through(network: torch.nn.Module, target: torch.nn.Module) -> Iterator[None]:
-    """Let autograd track only the CAM target layer and what follows it (the head).
-
-    Grad-CAM needs the gradient at the target layer's output, which depends only on the layers after it; without
-    this, the backward pass also computes every earlier weight's gradient, for nothing.
-    """
-    keep = {id(p) for p in target.parameters()} | {id(p) for p in getattr(network, "head", network).parameters()}
-    saved = [(p, p.requires_grad) for p in network.parameters()]
-    try:
-        for parameter, _ in saved:
-            parameter.requires_grad_(id(parameter) in keep)
-        yield
-    finally:
-        for parameter, flag in saved:
-            parameter.requires_grad_(flag)
+        has_torch = importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):
+        has_torch = False
+    return "torch" if has_torch else "onnx"
 
 
 def load_reference(card: ModelCard, weights_dir: Path | None = None) -> FeatureReference | None:
@@ -176,24 +150,41 @@ def load_reference(card: ModelCard, weights_dir: Path | None = None) -> FeatureR
 
 
 def load_classifier(
-    model_id: str, weights_dir: Path | None = None, fast: bool = True, onnx_cache: Path | None = None
+    model_id: str,
+    weights_dir: Path | None = None,
+    fast: bool = True,
+    onnx_cache: Path | None = None,
+    backend: str | None = None,
 ) -> SliceClassifier:
-    """Load and verify model ``model_id`` with its fast path and OOD reference (slow: run it in a worker).
+    """Load and verify model ``model_id`` with its OOD reference on ``backend`` (slow: run it in a worker).
 
-    ``onnx_cache`` is a folder that keeps the ONNX export between sessions (:func:`default_onnx_cache`).
+    ``backend`` is ``torch`` or ``onnx`` (None: :func:`selected_backend`). For ``torch``, ``fast`` adds the ONNX
+    Runtime fast path and ``onnx_cache`` is a folder that keeps its export between sessions
+    (:func:`default_onnx_cache`); the ``onnx`` back end reads the verified ``model.onnx`` beside the card.
 
     Raises
     ------
     ModelError
-        When the model is unknown or its weight file does not match its card.
+        When the model is unknown, its weight or ONNX file does not match its card or manifest, or ``backend``
+        is not one of :data:`BACKENDS`.
     """
-    model = load_model(model_id, weights_dir)
-    params = model.card.preprocessing
-    fast_path = None
-    if fast:
-        cache_file = None if onnx_cache is None else onnx_cache / f"{model.card.sha256}-v{EXPORT_FORMAT}.onnx"
-        fast_path = build_fast_path(model.network, len(params.channels), params.size, cache_file)
-    return SliceClassifier(model, fast_path, load_reference(model.card, weights_dir))
+    backend = backend or selected_backend()
+    root = weights_dir or paths.weights_dir()
+    if backend == "onnx":
+        from lungview.inference.onnx_classifier import OnnxClassifier
+        from lungview.inference.onnx_files import read_onnx_model
+        from lungview.inference.onnx_session import OnnxNetwork
+
+        folder = root / model_id
+        if not folder.is_dir():
+            raise ModelError(f"no model called {model_id!r} in {root}")
+        card = read_card(folder)
+        return OnnxClassifier(card, OnnxNetwork(read_onnx_model(folder, card)), load_reference(card, weights_dir))
+    if backend != "torch":
+        raise ModelError(f"unknown back end {backend!r}; choose one of {', '.join(BACKENDS)}")
+    from lungview.inference.torch_classifier import load_torch_classifier
+
+    return load_torch_classifier(model_id, weights_dir, fast, onnx_cache)
 
 
 def default_onnx_cache() -> Path:
@@ -202,5 +193,9 @@ def default_onnx_cache() -> Path:
 
 
 def warm_up_cam() -> None:
-    """Import the Grad-CAM package (seconds: it imports scikit-learn) on this worker, never at start-up."""
-    import pytorch_grad_cam  # noqa: F401
+    """Import the Grad-CAM package (seconds: it imports scikit-learn) on this worker, never at start-up.
+
+    Only the PyTorch back end uses it; the back end without PyTorch computes Grad-CAM with numpy.
+    """
+    if selected_backend() == "torch":
+        import pytorch_grad_cam  # noqa: F401

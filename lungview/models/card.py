@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from lungview import paths
 from lungview.models.preprocess import PreprocessParams
 
 CARD_FILE = "card.json"
@@ -76,6 +77,14 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def list_model_ids(weights_dir: Path | None = None) -> list[str]:
+    """Sorted ids of the folders in ``weights_dir`` (default: the shipped weights) that hold a ``card.json``."""
+    root = weights_dir or paths.weights_dir()
+    if not root.is_dir():
+        return []
+    return sorted(folder.name for folder in root.iterdir() if (folder / CARD_FILE).is_file())
 
 
 def read_card(folder: Path) -> ModelCard:

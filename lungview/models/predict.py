@@ -1,38 +1,22 @@
-"""A loaded model: calibrated batched predictions and Grad-CAM heatmaps on the original image grid."""
+"""A loaded model: calibrated batched predictions and Grad-CAM heatmaps on the original image grid.
+
+``Prediction``, ``Spacing`` and ``CAM_METHODS`` live in the torch-free :mod:`lungview.models.prediction`.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from lungview.models.backbones import Classifier, cam_target_layer
 from lungview.models.card import ModelCard, ModelError
+from lungview.models.prediction import CAM_METHODS, Prediction, Spacing, predictions_from_probabilities
 from lungview.models.preprocess import map_to_image, prepare_input
 
-#: DICOM PixelSpacing of a slice in mm (row, column), one number, or None when unknown.
-Spacing = float | tuple[float, float] | None
-
-#: Grad-CAM method name -> class name in ``pytorch_grad_cam``.
-CAM_METHODS: dict[str, str] = {
-    "gradcam": "GradCAM",
-    "gradcam++": "GradCAMPlusPlus",
-    "hirescam": "HiResCAM",
-    "layercam": "LayerCAM",
-    "eigencam": "EigenCAM",
-}
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """Calibrated class probabilities for one slice, the cancer probability and the most likely class."""
-
-    probabilities: dict[str, float]
-    cancer_probability: float
-    predicted: str
+__all__ = ["CAM_METHODS", "LoadedModel", "Prediction", "Spacing"]
 
 
 class LoadedModel:
@@ -53,15 +37,7 @@ class LoadedModel:
     def probabilities_from_logits(self, logits: torch.Tensor) -> list[Prediction]:
         """Temperature-scaled softmax of ``logits`` ``[N, classes]`` as predictions."""
         probabilities = torch.softmax(logits.float() / self.card.temperature, dim=1).numpy()
-        cancer_columns = [self.card.classes.index(name) for name in self.card.cancer_classes]
-        return [
-            Prediction(
-                probabilities={name: float(p) for name, p in zip(self.card.classes, row)},
-                cancer_probability=float(row[cancer_columns].sum()),
-                predicted=self.card.classes[int(np.argmax(row))],
-            )
-            for row in probabilities
-        ]
+        return predictions_from_probabilities(probabilities, self.card)
 
     def logits(self, images: Sequence[np.ndarray], has_hu: bool, pixel_spacing: Spacing = None) -> torch.Tensor:
         """Uncalibrated network outputs ``[N, classes]`` for 2-D slices (``pixel_spacing``: DICOM PixelSpacing, mm)."""

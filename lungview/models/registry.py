@@ -11,18 +11,20 @@ import torch
 
 from lungview import paths
 from lungview.models.backbones import Classifier, build_classifier
-from lungview.models.card import WEIGHTS_FILE, ModelCard, ModelError, file_sha256, read_card, write_card
+from lungview.models.card import (
+    WEIGHTS_FILE,
+    ModelCard,
+    ModelError,
+    file_sha256,
+    list_model_ids,
+    read_card,
+    write_card,
+)
 from lungview.models.predict import LoadedModel
 
 log = logging.getLogger(__name__)
 
-
-def list_model_ids(weights_dir: Path | None = None) -> list[str]:
-    """Sorted ids of the folders in ``weights_dir`` (default: the shipped weights) that hold a ``card.json``."""
-    root = weights_dir or paths.weights_dir()
-    if not root.is_dir():
-        return []
-    return sorted(folder.name for folder in root.iterdir() if (folder / "card.json").is_file())
+__all__ = ["list_model_ids", "load_model", "save_model"]
 
 
 def load_model(model_id: str, weights_dir: Path | None = None) -> LoadedModel:

@@ -25,3 +25,15 @@ def onnx_cache_in_tmp(tmp_path, monkeypatch):
     import lungview.inference.classifier
 
     monkeypatch.setattr(lungview.inference.classifier, "default_onnx_cache", lambda: tmp_path / "onnx-cache")
+
+
+@pytest.fixture(scope="session")
+def onnx_weights_dir(tmp_path_factory):
+    """A copy of the shipped weights with each model's ONNX file and manifest, as ``build.py --backend onnx``
+    stages them (``model.pt`` kept, so the PyTorch back end can load the same folder)."""
+    from lungview import paths
+    from lungview.training.onnx_export import stage_onnx_weights
+
+    target = tmp_path_factory.mktemp("onnx") / "weights"
+    stage_onnx_weights(paths.weights_dir(), target, keep_weights=True)
+    return target

@@ -1,0 +1,62 @@
+"""The back end without PyTorch: ONNX Runtime for the network, numpy for calibration, OOD score and Grad-CAM.
+
+Grad-CAM without gradients: both heads LungView ships end in a linear layer on a pooling of the last feature map
+``A`` (global average for the picture models, the best cell for ``ct-tumour-slice``). In either case the gradient of
+class ``c``'s logit, averaged over the ``h × w`` cells as Grad-CAM does, is ``w_ck / (h w)`` for channel ``k``, so
+Grad-CAM is ``ReLU(sum_k w_ck A_k) / (h w)``: the exported ``class_maps`` output, scaled. The normalise, resize and
+normalise-again steps below are those of ``pytorch_grad_cam`` (``BaseCAM.forward``, ``scale_cam_image``), so the
+heatmap equals the PyTorch back end's (``tests/inference/test_onnx_classifier.py`` checks it against
+``pytorch_grad_cam``). Other CAM methods need gradients or eigen-decompositions that only PyTorch provides here.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from lungview.inference.classifier import SliceClassifier
+from lungview.inference.onnx_session import OnnxNetwork
+from lungview.models.card import ModelCard
+from lungview.models.ood import FeatureReference
+from lungview.models.prediction import Spacing
+from lungview.models.preprocess import map_to_image, prepare_input
+
+
+class OnnxClassifier(SliceClassifier):
+    """Predictions, OOD scores and Grad-CAM of one model from its verified ONNX file; no torch anywhere.
+
+    Safe to share between worker threads (ONNX Runtime sessions are re-entrant).
+    """
+
+    backend = "onnxruntime (no PyTorch)"
+    cam_methods = ("gradcam",)
+
+    def __init__(self, card: ModelCard, network: OnnxNetwork, reference: FeatureReference | None = None):
+        super().__init__(card, reference)
+        self.network = network
+
+    def logits_and_features(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Uncalibrated logits ``[N, classes]`` and pooled features ``[N, D]`` of a preprocessed batch."""
+        return self.network.run(batch)
+
+    def cam(
+        self, image: np.ndarray, has_hu: bool, class_name: str, method: str = "gradcam", pixel_spacing: Spacing = None
+    ) -> np.ndarray:
+        """Grad-CAM in [0, 1] on the grid of ``image`` for ``class_name`` (model attention, not lesion location).
+
+        ModelError for another ``method``: it needs PyTorch, which this back end does without.
+        """
+        self._check_cam_request(class_name, method)
+        params = self.card.preprocessing
+        prepared, box = prepare_input(image, has_hu, params, pixel_spacing)
+        class_map = self.network.class_maps(prepared[None])[0, self.card.classes.index(class_name)]
+        coarse = np.maximum(class_map / np.float32(class_map.size), 0.0)
+        square = _normalise(cv2.resize(_normalise(coarse), (params.size, params.size)))
+        heatmap = map_to_image(np.nan_to_num(square), box, np.asarray(image).shape, params.size)
+        return np.clip(heatmap, 0.0, 1.0)
+
+
+def _normalise(cam: np.ndarray) -> np.ndarray:
+    """``pytorch_grad_cam.utils.image.scale_cam_image`` for one map: shift to 0, divide by (1e-7 + maximum)."""
+    shifted = np.float32(cam) - np.min(cam)
+    return np.float32(shifted / (1e-7 + np.max(shifted)))
