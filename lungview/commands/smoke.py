@@ -6,7 +6,7 @@ result and the overlay, saves a screenshot, and exits 0; any failure exits 1 wit
 blocked throughout and every attempt fails the test. ``DIR`` receives:
 
 - ``smoke.json``: wall-clock times (``time.time()``) of the start, first image, first result and first overlay,
-  the result (with the back end that computed it), and the network attempts, so that ``packaging/build.py`` can time a cold start from its own launch time;
+  the result (with the back end that computed it), the network attempts, and whether torch was imported, so that ``packaging/build.py`` can time a cold start from its own launch time;
 - ``smoke.png``: the window after the result;
 - ``app-modules.txt``: every module the run imported (the real import graph the bundle is trimmed to).
 """
@@ -111,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"smoke test failed: {report['failure']}", file=sys.stderr)
             status = 1
         report["network_attempts"] = list(guard.attempts)
+    report["torch_imported"] = sys.modules.get("torch") is not None
     report["finished_at"] = time.time()
     (args.out / REPORT_FILE).write_text(json.dumps(report, indent=2), encoding="utf-8")
     (args.out / MODULES_FILE).write_text("\n".join(sorted(sys.modules)) + "\n", encoding="utf-8")

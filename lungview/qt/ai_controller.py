@@ -51,10 +51,11 @@ class ModelsFound:
 
 @dataclass(frozen=True)
 class ModelReady:
-    """A classifier loaded in the background: its card and what computes its probabilities."""
+    """A classifier loaded in the background: its card, what computes its probabilities, its heatmap methods."""
 
     card: ModelCard
     backend: str
+    cam_methods: tuple[str, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,7 +86,7 @@ def load_model_job(cache: ClassifierCache, model_id: str) -> ModelReady:
     lower_thread_priority()  # before ONNX Runtime starts its threads: they inherit it
     classifier = cache.get(model_id)
     warm_up_cam()
-    return ModelReady(classifier.card, classifier.backend)
+    return ModelReady(classifier.card, classifier.backend, classifier.cam_methods)
 
 
 def classify_job(cache: ClassifierCache, model_id: str, series: Series, index: int, image: np.ndarray) -> SliceAnalysis:
@@ -483,6 +484,7 @@ class AiController(QObject):
     def _show_model(self, ready: ModelReady) -> None:
         card = ready.card
         self.panel.set_classes(card.classes, f"Model {card.id}, version {card.version} ({ready.backend})")
+        self.panel.set_cam_methods(ready.cam_methods)
         self.panel.set_status("")
 
     def _show_analysis(self, analysis: SliceAnalysis) -> None:

@@ -35,6 +35,8 @@ CAM_METHOD_LABELS = {
     "layercam": "LayerCAM",
     "eigencam": "EigenCAM",
 }
+#: Tooltip of a method the back end cannot compute (the build without PyTorch computes Grad-CAM only).
+UNAVAILABLE_CAM_METHOD = "needs PyTorch, which this build of LungView does not include"
 DEFAULT_OPACITY_PERCENT = 40
 NO_LUNG_RADS = "No Lung-RADS category from the model: it cannot measure nodule type or size."
 OUT_OF_SCOPE_STYLE = "background: #c77700; color: white; padding: 3px; border-radius: 3px; font-weight: bold;"
@@ -216,6 +218,16 @@ class AiPanel(QWidget):
         else:
             origin = "predicted class" if predicted else "chosen in the table"
             self.cam_class_label.setText(f"For: {class_name} ({origin}; click a class to change)")
+
+    def set_cam_methods(self, methods: tuple[str, ...]) -> None:
+        """Offer only the heatmap methods the model's back end computes; the others stay listed, greyed, saying why."""
+        model = self.cam_method_box.model()
+        for row in range(self.cam_method_box.count()):
+            available = self.cam_method_box.itemData(row) in methods
+            model.item(row).setEnabled(available)
+            model.item(row).setToolTip("" if available else UNAVAILABLE_CAM_METHOD)
+        if self.cam_method() not in methods and methods:
+            self.cam_method_box.setCurrentIndex(self.cam_method_box.findData(methods[0]))
 
     def cam_method(self) -> str:
         return self.cam_method_box.currentData()

@@ -13,6 +13,7 @@ import torch
 from lungview.inference.classifier import Classification
 from lungview.models import ModelCard, Prediction, save_model
 from lungview.models.backbones import build_classifier
+from lungview.models.prediction import CAM_METHODS
 from lungview.models.preprocess import PreprocessParams
 from lungview.windowing import Window
 
@@ -81,6 +82,7 @@ class SlowFakeClassifier:
     """
 
     backend = "fake"
+    cam_methods = tuple(CAM_METHODS)
     ood_threshold = None
 
     def __init__(self, delay: float = 0.05, model_id: str = "slow-fake"):

@@ -160,3 +160,16 @@ def test_a_request_made_while_models_load_is_served_once_ready(qtbot, sample_win
     with qtbot.waitSignal(ai.analysis_shown, timeout=10_000, check_params_cb=lambda a: a is not None) as shown:
         ai.analyse_current()
     assert shown.args[0].index == sample_window.current_index()
+
+
+def test_only_the_heatmap_methods_of_the_back_end_are_offered(qtbot, sample_window):
+    fake = SlowFakeClassifier(delay=0.01)
+    fake.cam_methods = ("gradcam",)  # as the back end without PyTorch
+    panel = _install(sample_window, fake).panel
+    panel.cam_method_box.setCurrentIndex(panel.cam_method_box.findData("eigencam"))
+    qtbot.waitUntil(lambda: panel.model_box.count() == 1 and panel.status_label.text() == "", timeout=10_000)
+    items = panel.cam_method_box.model()
+    enabled = [panel.cam_method_box.itemData(row) for row in range(items.rowCount()) if items.item(row).isEnabled()]
+    assert enabled == ["gradcam"]
+    assert panel.cam_method() == "gradcam"
+    assert "needs PyTorch" in items.item(panel.cam_method_box.findData("eigencam")).toolTip()
