@@ -124,11 +124,13 @@ BACKBONES: dict[str, BackboneSpec] = {
     for spec in (
         BackboneSpec("efficientnet-lite0", "minus_one_to_one", 1280, top_start=16),
         BackboneSpec("efficientnet-lite0-cells", "minus_one_to_one", 1280, top_start=16),
+        BackboneSpec("efficientnet-lite0-cells-s16-lunggate", "minus_one_to_one", 1280, top_start=16),
         BackboneSpec("mobilenet_v2", "imagenet", 1280, top_start=15),
         BackboneSpec("resnet18", "imagenet", 512, top_start=4),
         BackboneSpec("resnet50", "imagenet", 2048, top_start=4),
         BackboneSpec("tiny-cnn", "minus_one_to_one", 16, top_start=2),
         BackboneSpec("tiny-cnn-cells", "minus_one_to_one", 16, top_start=2),
+        BackboneSpec("tiny-cnn-cells-lunggate", "minus_one_to_one", 16, top_start=2),
     )
 }
 
@@ -144,17 +146,17 @@ def backbone_spec(name: str) -> BackboneSpec:
 def build_classifier(name: str, class_count: int, size: int, pretrained: bool, dropout: float = 0.3) -> tuple[Classifier, str]:
     """A classifier on backbone ``name`` and a sentence saying where its starting weights came from."""
     spec = backbone_spec(name)
-    base = name.removesuffix("-cells")
+    base = name.split("-cells")[0]
     if base == "efficientnet-lite0":
         features, source = _efficientnet_lite0(pretrained, size)
     elif base == "tiny-cnn":
         features, source = _tiny_cnn(size)
     else:
         features, source = _torchvision(base, pretrained)
-    if name.endswith("-cells"):  # issue 9: per-cell head, max over cells (lungview.models.cell_classifier)
-        from lungview.models.cell_classifier import CellMaxClassifier
+    if base != name:  # issue 9: per-cell head, max over cells (lungview.models.cell_classifier)
+        from lungview.models.cell_classifier import build_cell_classifier
 
-        return CellMaxClassifier(features, spec.feature_dim, class_count, dropout), source
+        return build_cell_classifier(name, features, spec.feature_dim, class_count, dropout), source
     return Classifier(features, spec.feature_dim, class_count, dropout), source
 
 

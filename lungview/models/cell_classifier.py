@@ -9,6 +9,17 @@ the out-of-distribution reference work unchanged.
 Grad-CAM on ``features[-1]`` averages the gradient of the chosen cell's logit over the map, which gives channel
 weights proportional to the head's weights; the heatmap is therefore ReLU of the per-cell score map, i.e. every
 cell that looks like tumour, not only the winning one.
+
+Variants (issue 9, second and third iterations), named by suffixes of the architecture:
+
+- ``-s16``: the last stride-2 stage of EfficientNet-Lite0 runs at stride 1, so the map has 16-px cells (12 mm at
+  0.75 mm pixels) instead of 32-px ones and the heatmap can peak inside a nodule's box.
+- ``-lunggate``: a fixed (not learned) lung-field gate computed inside ``features`` from the input's lung-window
+  channel: per cell, the fraction of air (< -400 HU) and of tissue (> -500 HU); a cell is lung when it holds air and
+  tissue lies on all four sides of it in its row and column (inside the body), and the gate is the lung cells grown
+  by :data:`GATE_REACH_CELLS`. ``features[-1]`` multiplies its map by the gate, so cells outside it are exactly
+  zero: the best-cell pool never picks them, the ONNX trunk, the PyTorch path and Grad-CAM (zero there) all see
+  the same gate, and the image the backbone sees keeps its context (a mass beside the lung stays visible).
 """
 
 from __future__ import annotations
@@ -19,6 +30,17 @@ import torch
 from torch import nn
 
 from lungview.models.backbones import Classifier
+from lungview.windowing import PRESETS
+
+#: Hounsfield units below which a pixel is air (lung) and above which it is tissue, for the lung gate.
+GATE_AIR_HU = -400.0
+GATE_TISSUE_HU = -500.0
+#: A cell is lung when at least this fraction of it is air inside the body.
+GATE_AIR_FRACTION = 0.25
+#: Lung cells are grown by this many cells (max pooling), so masses on the pleura, hilum or spine stay inside.
+GATE_REACH_CELLS = 2
+#: The input channel the gate reads: the lung window, normalised to [-1, 1] (the ``-lunggate`` input contract).
+GATE_WINDOW = PRESETS["lung"]
 
 
 def cell_logits(feature_map: torch.Tensor, head: nn.Linear) -> torch.Tensor:
@@ -30,7 +52,8 @@ class BestCellPool(nn.Module):
     """Pool a feature map to its most tumour-like cell, ``[N, D, H, W] -> [N, D, 1, 1]``.
 
     The cell with the highest last-minus-first class margin under the head wins (last class = cancer, first =
-    no cancer). ``head`` is a getter, so the head is not registered twice in the state dict.
+    no cancer); all-zero cells (outside a lung gate) only when every cell is. ``head`` is a getter, so the head is
+    not registered twice in the state dict.
     """
 
     def __init__(self, head: Callable[[], nn.Linear]):
@@ -39,7 +62,9 @@ class BestCellPool(nn.Module):
 
     def forward(self, feature_map: torch.Tensor) -> torch.Tensor:
         logits = cell_logits(feature_map, self._head())
-        best = (logits[:, -1] - logits[:, 0]).flatten(1).argmax(dim=1)
+        margin = (logits[:, -1] - logits[:, 0]).flatten(1)
+        gated_out = feature_map.flatten(2).abs().sum(dim=1) == 0  # all-zero cells: outside the lung gate
+        best = margin.masked_fill(gated_out, torch.finfo(margin.dtype).min).argmax(dim=1)
         cells = feature_map.flatten(2)
         index = best[:, None, None].expand(-1, cells.shape[1], 1)
         return torch.gather(cells, 2, index)[..., None]
@@ -55,3 +80,102 @@ class CellMaxClassifier(Classifier):
     def cell_logits(self, x: torch.Tensor) -> torch.Tensor:
         """Logits of every cell ``[N, classes, rows, columns]``."""
         return cell_logits(self.features(x), self.head)
+
+
+def _gate_level(hu: float) -> float:
+    """Where ``hu`` falls in the gate channel (lung window mapped to [-1, 1])."""
+    low = GATE_WINDOW.center - GATE_WINDOW.width / 2
+    return (hu - low) / GATE_WINDOW.width * 2.0 - 1.0
+
+
+def _fit_grid(planes: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """Average-pool ``planes`` down to the grid of ``like`` (stages divide the grid by whole factors)."""
+    factor = planes.shape[-1] // like.shape[-1]
+    return planes if factor == 1 else nn.functional.avg_pool2d(planes, factor)
+
+
+class GateSource(nn.Module):
+    """The first stage: its output, with the input's air and tissue fractions carried as two extra channels."""
+
+    def __init__(self, stage: nn.Module):
+        super().__init__()
+        self.stage = stage
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.stage(x)
+        level = x[:, :1]
+        planes = torch.cat([(level < _gate_level(GATE_AIR_HU)).float(), (level > _gate_level(GATE_TISSUE_HU)).float()], 1)
+        return torch.cat([out, _fit_grid(planes, out)], 1)
+
+
+class GateCarrier(nn.Module):
+    """A middle stage run on all but the two carried channels, which follow it down to its grid."""
+
+    def __init__(self, stage: nn.Module):
+        super().__init__()
+        self.stage = stage
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.stage(x[:, :-2])
+        return torch.cat([out, _fit_grid(x[:, -2:], out)], 1)
+
+
+def lung_gate(air: torch.Tensor, tissue: torch.Tensor) -> torch.Tensor:
+    """The 0/1 gate ``[N, 1, H, W]`` from per-cell air and tissue fractions ``[N, 1, H, W]``.
+
+    Inside the body = tissue somewhere left, right, above and below in the cell's row and column (cumulative sums,
+    which ONNX has); lung = inside with at least :data:`GATE_AIR_FRACTION` air; the gate = lung grown by
+    :data:`GATE_REACH_CELLS` cells.
+    """
+    body = (tissue > 0.25).float()
+    sides = []
+    for dim in (2, 3):
+        before = torch.cumsum(body, dim)
+        after = body.sum(dim, keepdim=True) - before + body
+        sides += [before, after]
+    inside = torch.stack(sides).amin(dim=0) > 0
+    lung = (inside & (air >= GATE_AIR_FRACTION)).float()
+    reach = GATE_REACH_CELLS
+    return nn.functional.max_pool2d(lung, 2 * reach + 1, stride=1, padding=reach)
+
+
+class GateApply(nn.Module):
+    """The last stage: its feature map times the lung gate (zero outside it)."""
+
+    def __init__(self, stage: nn.Module):
+        super().__init__()
+        self.stage = stage
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.stage(x[:, :-2])
+        planes = _fit_grid(x[:, -2:], out)
+        return out * lung_gate(planes[:, :1], planes[:, 1:])
+
+
+def gated(features: nn.Sequential) -> nn.Sequential:
+    """``features`` with the lung gate: computed from the input by the first stage, applied by the last."""
+    stages = list(features)
+    return nn.Sequential(GateSource(stages[0]), *(GateCarrier(stage) for stage in stages[1:-1]), GateApply(stages[-1]))
+
+
+def stride_16(features: nn.Sequential) -> nn.Sequential:
+    """EfficientNet-Lite ``features`` whose last stride-2 block runs at stride 1 (the map doubles in size).
+
+    The block's depthwise convolution pads itself for its stride ("same" padding); at stride 1 that is half the
+    kernel on every side.
+    """
+    blocks = [stage.block for stage in features if hasattr(stage, "block") and tuple(stage.block._depthwise_conv.stride) == (2, 2)]
+    conv = blocks[-1]._depthwise_conv
+    half = conv.kernel_size[0] // 2
+    conv.stride = (1, 1)
+    conv.static_padding = nn.ZeroPad2d(half)
+    return features
+
+
+def build_cell_classifier(name: str, features: nn.Sequential, feature_dim: int, class_count: int, dropout: float) -> CellMaxClassifier:
+    """The cell classifier an architecture name asks for: ``<backbone>-cells[-s16][-lunggate]``."""
+    if "-s16" in name:
+        features = stride_16(features)
+    if name.endswith("-lunggate"):
+        features = gated(features)
+    return CellMaxClassifier(features, feature_dim, class_count, dropout)

@@ -54,12 +54,15 @@ LIMITS = (
     "One slice at a time: it cannot use the neighbouring slices, so vessels, atelectasis at the lung bases and the "
     "liver dome seen in one slice can score like a nodule.",
     "Needs Hounsfield units (DICOM CT). Grey PNG/JPG input runs, but this model was never trained or tested on it.",
-    "No pixel-spacing normalisation: the slice is used at its stored matrix (512 px expected); very different "
-    "fields of view change the apparent tumour size.",
     "Choices (windows, cell rule, regularisation, hard-negative rounds, pixel size, lung-field mask, mirrored views) "
     "were compared by leave-one-patient-out on the same three series that the figures are reported on, so those "
     "figures are optimistic.",
     "Not a diagnosis: the score says which slices to look at first, not whether a lesion is cancer.",
+)
+
+NO_SPACING_LIMIT = (
+    "No pixel-spacing normalisation: the slice is used at its stored matrix (512 px expected); very different "
+    "fields of view change the apparent tumour size."
 )
 
 
@@ -105,7 +108,8 @@ class CellSet:
     """Frozen features of every cell of one series and their labels.
 
     ``features`` is float16 ``[slices, views, cells, D]`` (view 1 is the mirrored slice); ``labels`` is int8
-    ``[slices, views, cells]``: 1 tumour, 0 not tumour, -1 left out (touches the box but is not inside it).
+    ``[slices, views, cells]``: 1 tumour, 0 not tumour, -1 left out (touches the box but is not inside it, or lies
+    outside the network's lung gate, where its features are all zero).
     """
 
     name: str
@@ -122,9 +126,15 @@ class CellHead:
     bias: float
 
     def slice_scores(self, cells: CellSet, view: int = 0) -> np.ndarray:
-        """Each slice's highest cell score (the tumour logit the shipped network returns)."""
-        scores = cells.features[:, view].astype(np.float32) @ self.weight + self.bias
-        return scores.max(axis=1)
+        """Each slice's highest cell score among its non-zero cells (the tumour logit the shipped network returns)."""
+        features = cells.features[:, view]
+        scores = np.where(gated_in(features), features.astype(np.float32) @ self.weight, -np.inf).max(axis=1)
+        return np.where(np.isfinite(scores), scores, 0.0) + self.bias
+
+
+def gated_in(features: np.ndarray) -> np.ndarray:
+    """Cells whose feature vector is not all zero (the best-cell pool skips the others: outside the lung gate)."""
+    return np.any(features != 0, axis=-1)
 
 
 def cell_labels(cover: np.ndarray, has_tumour: bool, positive_cover: float) -> np.ndarray:
@@ -185,7 +195,9 @@ def extract_cells(
         cover = box_cover(box, image.shape, crop, params.size, grid) if box is not None else np.zeros((grid, grid))
         covers = [cover, cover[:, ::-1]][: len(views)]
         all_features.append(feature_map.reshape(len(views), feature_map.shape[1], -1).transpose(0, 2, 1).astype(np.float16))
-        all_labels.append(np.stack([cell_labels(c, has_tumour, config.positive_cover).ravel() for c in covers]))
+        labels = np.stack([cell_labels(c, has_tumour, config.positive_cover).ravel() for c in covers])
+        labels[~gated_in(all_features[-1])] = -1
+        all_labels.append(labels)
     cells = CellSet(series.name, np.stack(all_features), np.stack(all_labels), np.array(series.has_tumour, bool))
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -256,7 +268,7 @@ def draft_card(config: TumourSliceConfig, temperature: float = 1.0, threshold: f
         preprocessing=config.params(),
         sha256="",
         intended_use=INTENDED_USE,
-        limits=LIMITS,
+        limits=LIMITS + ((NO_SPACING_LIMIT,) if config.spacing_mm is None else ()),
         **fields,
     )
 
@@ -341,6 +353,7 @@ def train_tumour_slice(config: TumourSliceConfig, progress: Callable[[Iterable],
     backbone.eval()
     cells = [extract_cells(s, backbone.features, config, progress) for s in series]
     features_s = time.monotonic() - started
+    grid = round(cells[0].features.shape[2] ** 0.5)
     per_patient, oof_scores, oof_labels, gallery = leave_one_patient_out(series, cells, backbone, config)
     folder = config.output_dir / config.model_id
     replaced = replaced_figures(folder)
@@ -362,7 +375,7 @@ def train_tumour_slice(config: TumourSliceConfig, progress: Callable[[Iterable],
             "not_used": "Kaggle chest-ct-4class and IQ-OTH/NCCD: pre-windowed PNGs without HU or boxes",
         },
         training={
-            "head": "logistic regression on every 16x16 feature-map cell (class-balanced, L2 C=%g)" % config.regularisation,
+            "head": f"logistic regression on every {grid}x{grid} feature-map cell (class-balanced, L2 C={config.regularisation:g})",
             "positives": f"cells the tumour box covers >= {config.positive_cover:.0%} (and the most covered cell)",
             "negatives": "all cells of slices without tumour; cells not touching the box on tumour slices",
             "hard_negative_rounds": config.hard_negative_rounds,
