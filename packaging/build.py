@@ -7,6 +7,11 @@ the spec excludes; (2) PyInstaller with packaging/lungview.spec, trimmed to that
 built app with networking unavailable, once after evicting the bundle from the page cache (a cold start) and
 once more (a warm start); (4) the bundle's size, by top-level folder. ``build-report.json`` in the dist folder
 holds the numbers. Exit status 0 only when every step passed (and the size is within ``--max-size-mb``).
+
+``--backend onnx`` builds the app without PyTorch: first each model's ONNX file is exported (this needs torch at
+build time) into a staged copy of ``weights/``, which the source smoke test (step 1, run with
+``LUNGVIEW_BACKEND=onnx``) and the bundle use; step 1 also runs the source tree's PyTorch back end, and the build
+fails unless the bundle's probabilities on the smoke slice are within 1e-4 of it.
 """
 
 import argparse
@@ -24,6 +29,9 @@ PACKAGING_DIR = Path(__file__).resolve().parent
 SPEC_FILE = PACKAGING_DIR / "lungview.spec"
 DEFAULT_ROOT = Path(tempfile.gettempdir()) / "lungview-build"
 MEGABYTE = 1024 * 1024
+#: Largest difference allowed between the bundle's probabilities and the source tree's PyTorch back end's
+#: (ONNX backend; issue 4's ONNX tolerance).
+PROBABILITY_TOLERANCE = 1e-4
 
 
 class BuildError(Exception):
@@ -83,12 +91,24 @@ def check_same_backend(source_backend: str, bundle_backends: list[str]) -> None:
         raise BuildError(f"the bundle classified with {', '.join(different)}, the source tree with {source_backend}")
 
 
-def run_pyinstaller(backend: str, app_modules: Path, work_dir: Path, dist_dir: Path) -> None:
+def probability_difference(bundle_result: dict, reference_result: dict) -> float:
+    """Largest absolute difference between two smoke results' probabilities; BuildError when they classified
+    different models or slices."""
+    for key in ("model", "slice_index"):
+        if bundle_result[key] != reference_result[key]:
+            raise BuildError(
+                f"the bundle and the reference smoke test differ in {key}: {bundle_result[key]} vs {reference_result[key]}"
+            )
+    expected = reference_result["probabilities"]
+    return max(abs(probability - expected[name]) for name, probability in bundle_result["probabilities"].items())
+
+
+def run_pyinstaller(backend: str, app_modules: Path, work_dir: Path, dist_dir: Path, weights_dir: Path) -> None:
     """Run PyInstaller on the spec; BuildError with the end of its log when it fails."""
     command = [
         sys.executable, "-m", "PyInstaller", str(SPEC_FILE), "--noconfirm",
         "--workpath", str(work_dir), "--distpath", str(dist_dir),
-        "--", "--backend", backend, "--app-modules", str(app_modules),
+        "--", "--backend", backend, "--app-modules", str(app_modules), "--weights-dir", str(weights_dir),
     ]  # fmt: skip
     log_path = work_dir / "pyinstaller.log"
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -124,10 +144,28 @@ def build(args: argparse.Namespace) -> dict:
         report["smoke_weights_dir"] = str(args.smoke_weights_dir)
     started = time.monotonic()
     args.work_dir.mkdir(parents=True, exist_ok=True)
+    bundled_weights = contents.REPO_ROOT / "weights"
+    torch_args, source_environment = smoke_args, {}
+    if args.backend == "onnx":
+        from lungview.training.onnx_export import stage_onnx_weights  # needs torch: at build time only
+
+        print("0/4 exporting each model's ONNX file ...", flush=True)
+        stage_onnx_weights(bundled_weights, args.work_dir / "onnx-weights")
+        bundled_weights = args.work_dir / "onnx-weights"
+        if args.smoke_weights_dir:
+            stage_onnx_weights(args.smoke_weights_dir, args.work_dir / "onnx-smoke-weights")
+            smoke_args = ("--weights-dir", str(args.work_dir / "onnx-smoke-weights"))
+        source_environment = {"LUNGVIEW_BACKEND": "onnx"}
     print("1/4 smoke test from the source tree (records the real import graph) ...", flush=True)
     source_command = [sys.executable, "-m", "lungview"]
-    source = run_smoke.run_smoke(source_command, args.work_dir / "source-smoke", args.timeout, smoke_args)
+    source_args = smoke_args or ("--weights-dir", str(bundled_weights))
+    source_dir = args.work_dir / "source-smoke"
+    source = run_smoke.run_smoke(source_command, source_dir, args.timeout, source_args, source_environment)
     check_import_graph(source.modules, args.backend)
+    if args.backend == "onnx":  # the reference for the bundle's probabilities: the PyTorch back end, same slice
+        torch_dir = args.work_dir / "source-smoke-torch"
+        torch_run = run_smoke.run_smoke(source_command, torch_dir, args.timeout, torch_args, {"LUNGVIEW_BACKEND": "torch"})
+        report["torch_reference"] = {"first_result_s": round(torch_run.first_result_s, 2), **torch_run.report["result"]}
     app_modules = args.work_dir / "app-modules.txt"
     app_modules.write_text("\n".join(source.modules) + "\n", encoding="utf-8")
     source_backend = source.report["result"]["backend"]
@@ -138,13 +176,21 @@ def build(args: argparse.Namespace) -> dict:
     }
 
     print(f"2/4 PyInstaller ({args.backend} backend; log in {args.work_dir / 'pyinstaller.log'}) ...", flush=True)
-    run_pyinstaller(args.backend, app_modules, args.work_dir, args.dist_dir)
+    run_pyinstaller(args.backend, app_modules, args.work_dir, args.dist_dir, bundled_weights)
     report["build_s"] = round(time.monotonic() - started, 1)
 
     executable, bundle = bundle_executable(args.dist_dir), bundle_folder(args.dist_dir)
     print(f"3/4 smoke test of {executable} without network ...", flush=True)
     report["bundle_smoke"] = smoke_bundle(executable, bundle, args.work_dir / "bundle-smoke", args.timeout, smoke_args)
     check_same_backend(source_backend, [run["result"]["backend"] for run in report["bundle_smoke"].values()])
+    if args.backend == "onnx":
+        runs = report["bundle_smoke"].values()
+        difference = max(probability_difference(run["result"], report["torch_reference"]) for run in runs)
+        report["max_probability_difference_vs_torch"] = difference
+        if difference > PROBABILITY_TOLERANCE:
+            raise BuildError(
+                f"the bundle's probabilities differ from PyTorch's by {difference:.2e} (> {PROBABILITY_TOLERANCE:g})"
+            )
 
     print("4/4 size ...", flush=True)
     total = folder_size(bundle)

@@ -21,7 +21,9 @@ ICONS = {"win32": ICON_DIR / "lungview.ico", "darwin": ICON_DIR / "lungview.icns
 BACKENDS = ("torch", "onnx")
 """``torch``: PyTorch + pytorch-grad-cam at run time. ``onnx``: ONNX Runtime only, no torch in the bundle."""
 
-#: Repository folders copied whole into the bundle root (``lungview.paths.app_root()`` finds them there).
+#: Repository folders copied whole into the bundle root (``lungview.paths.app_root()`` finds them there). The
+#: ONNX backend bundles a staged copy of ``weights`` instead: each model's ``model.onnx`` and ``onnx.json``
+#: exported at build time, without the PyTorch ``model.pt`` (``lungview.training.onnx_export.stage_onnx_weights``).
 DATA_FOLDERS = ("resources", "weights")
 
 #: Packages whose every submodule is bundled: ``lungview.cli`` imports its commands by name, and pydicom
@@ -77,9 +79,12 @@ EXCLUDES = (
     "matplotlib.backends.backend_webagg",
 )
 
-#: Extra excludes of the ONNX Runtime backend: everything torch and torch-based Grad-CAM bring.
+#: Extra excludes of the ONNX Runtime backend: everything torch and torch-based Grad-CAM bring, and the onnx
+#: package (only the exporter needs it; the models are exported at build time, ONNX Runtime reads them alone).
+#: tqdm stays: pydicom.data imports it when present (the torch backend bundles it for pytorch-grad-cam).
 ONNX_BACKEND_EXCLUDES = (
     "torch",
+    "onnx",
     "torchvision",
     "torchgen",
     "functorch",
@@ -92,7 +97,6 @@ ONNX_BACKEND_EXCLUDES = (
     "nvidia",
     "sklearn",
     "scipy",
-    "tqdm",
 )
 
 #: Excluded packages that the real import graph may still show: their importers catch the ImportError and go on
@@ -181,6 +185,11 @@ def windows_version_strings(version: str) -> dict[str, str]:
         "ProductName": APP_NAME,
         "ProductVersion": version,
     }
+
+
+def models_without_onnx(weights_dir: Path) -> list[str]:
+    """Model folders (those with a ``card.json``) in ``weights_dir`` that lack the ONNX file the ONNX backend runs."""
+    return sorted(card.parent.name for card in weights_dir.glob("*/card.json") if not (card.parent / "model.onnx").is_file())
 
 
 def excludes_for(backend: str) -> tuple[str, ...]:

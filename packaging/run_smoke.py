@@ -74,16 +74,23 @@ def evict_from_page_cache(folder: Path) -> bool:
     return True
 
 
-def run_smoke(command: list[str], out_dir: Path, timeout: float, extra_args: tuple[str, ...] = ()) -> SmokeOutcome:
+def run_smoke(
+    command: list[str],
+    out_dir: Path,
+    timeout: float,
+    extra_args: tuple[str, ...] = (),
+    extra_environment: dict[str, str] | None = None,
+) -> SmokeOutcome:
     """Run ``command smoke-test --out out_dir [extra_args]`` offscreen and offline; SmokeError unless it passed.
 
     ``command`` starts LungView: the bundle's executable, or ``[python, -m, lungview]`` for a source tree.
+    ``extra_environment`` is added to the environment (``LUNGVIEW_BACKEND`` picks the inference back end).
     """
     if shutil.which(command[0]) is None:
         raise SmokeError(f"the app was not found at {command[0]} (or it is not executable)")
     prefix, isolation = isolation_prefix()
     out_dir.mkdir(parents=True, exist_ok=True)
-    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(extra_environment or {})}
     full_command = [*prefix, *command, "smoke-test", "--out", str(out_dir), "--timeout", str(timeout), *extra_args]
     launched_at = time.time()
     try:

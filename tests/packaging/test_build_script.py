@@ -65,3 +65,38 @@ def test_a_bundle_that_lost_the_fast_path_fails():
     build.check_same_backend("onnxruntime", ["onnxruntime", "onnxruntime"])
     with pytest.raises(build.BuildError, match="bundle classified with torch"):
         build.check_same_backend("onnxruntime", ["torch"])
+
+
+def _outcome(backend: str, probabilities: dict) -> "build.run_smoke.SmokeOutcome":
+    result = {"backend": backend, "model": "m", "slice_index": 3, "probabilities": probabilities}
+    return build.run_smoke.SmokeOutcome(1.0, 2.0, 2.5, 3.0, "test", {"result": result}, ["lungview"])
+
+
+@pytest.mark.parametrize(("offset", "status"), [(5e-5, 0), (1e-3, 1)])
+def test_onnx_build_fails_unless_the_bundle_matches_pytorch(tmp_path, monkeypatch, offset, status):
+    """The ONNX backend's build: staged weights, and the bundle's probabilities against the PyTorch back end's."""
+    import lungview.training.onnx_export
+
+    staged = []
+    monkeypatch.setattr(lungview.training.onnx_export, "stage_onnx_weights", lambda source, target: staged.append(target))
+
+    def smoke(command, out_dir, timeout, extra_args=(), extra_environment=None):
+        if (extra_environment or {}).get("LUNGVIEW_BACKEND") == "torch":
+            return _outcome("onnxruntime", {"a": 0.25, "b": 0.75})
+        return _outcome("onnxruntime (no PyTorch)", {"a": 0.25 + offset, "b": 0.75 - offset})
+
+    monkeypatch.setattr(build.run_smoke, "run_smoke", smoke)
+    monkeypatch.setattr(build, "run_pyinstaller", lambda *args: _write(tmp_path / "dist" / "LungView" / "app", 10))
+    arguments = ["--backend", "onnx", "--work-dir", str(tmp_path / "work"), "--dist-dir", str(tmp_path / "dist")]
+    assert build.main(arguments) == status
+    assert staged == [tmp_path / "work" / "onnx-weights"]
+    if status == 0:
+        report = __import__("json").loads((tmp_path / "dist" / "build-report.json").read_text())
+        assert report["max_probability_difference_vs_torch"] == pytest.approx(offset)
+
+
+def test_probability_difference_needs_the_same_model_and_slice():
+    same = _outcome("x", {"a": 0.5, "b": 0.5}).report["result"]
+    assert build.probability_difference(same, {**same, "probabilities": {"a": 0.4, "b": 0.6}}) == pytest.approx(0.1)
+    with pytest.raises(build.BuildError, match="slice_index"):
+        build.probability_difference(same, {**same, "slice_index": 4})

@@ -32,4 +32,5 @@ def test_workflow_runs_the_scripts_that_exist():
     for script in re.findall(r"packaging/[\w.-]+", workflow):
         assert (make_installer.PACKAGING_DIR.parent / script).is_file(), script
     assert "--max-size-mb 700" in workflow
+    assert "packaging/build.py --backend onnx" in workflow  # the bundle without PyTorch is the one shipped
     assert "https://download.pytorch.org/whl/cpu" in workflow

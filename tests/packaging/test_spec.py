@@ -92,8 +92,15 @@ def test_two_launchers_share_one_folder_with_icon_and_version(torch_spec):
         assert made["BUNDLE"][0].kwargs["info_plist"]["NSHighResolutionCapable"] is True
 
 
-def test_onnx_backend_leaves_torch_out(monkeypatch):
-    _, made = _run_spec(monkeypatch, "--backend", "onnx")
+def test_onnx_backend_leaves_torch_out_and_bundles_the_staged_weights(monkeypatch, tmp_path):
+    staged = tmp_path / "weights"
+    (staged / "m").mkdir(parents=True)
+    (staged / "m" / "card.json").write_text("{}")
+    with pytest.raises(SystemExit, match="needs model.onnx in every model folder.*missing for m"):
+        _run_spec(monkeypatch, "--backend", "onnx", "--weights-dir", str(staged))
+    (staged / "m" / "model.onnx").write_bytes(b"onnx")
+    _, made = _run_spec(monkeypatch, "--backend", "onnx", "--weights-dir", str(staged))
     analysis = made["Analysis"][0].kwargs
-    assert {"torch", "torchvision", "pytorch_grad_cam"} <= set(analysis["excludes"])
+    assert {"torch", "torchvision", "pytorch_grad_cam", "onnx"} <= set(analysis["excludes"])
     assert analysis["binaries"] == []
+    assert (str(staged), "weights") in analysis["datas"]
