@@ -28,7 +28,7 @@ class OnnxClassifier(SliceClassifier):
     Safe to share between worker threads (ONNX Runtime sessions are re-entrant).
     """
 
-    backend = "onnxruntime (no PyTorch)"
+    backend = "onnxruntime, no PyTorch"
     cam_methods = ("gradcam",)
 
     def __init__(self, card: ModelCard, network: OnnxNetwork, reference: FeatureReference | None = None):

@@ -83,7 +83,7 @@ def test_onnx_build_fails_unless_the_bundle_matches_pytorch(tmp_path, monkeypatc
     def smoke(command, out_dir, timeout, extra_args=(), extra_environment=None):
         if (extra_environment or {}).get("LUNGVIEW_BACKEND") == "torch":
             return _outcome("onnxruntime", {"a": 0.25, "b": 0.75})
-        return _outcome("onnxruntime (no PyTorch)", {"a": 0.25 + offset, "b": 0.75 - offset})
+        return _outcome("onnxruntime, no PyTorch", {"a": 0.25 + offset, "b": 0.75 - offset})
 
     monkeypatch.setattr(build.run_smoke, "run_smoke", smoke)
     monkeypatch.setattr(build, "run_pyinstaller", lambda *args: _write(tmp_path / "dist" / "LungView" / "app", 10))
