@@ -22,6 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stage1-epochs", type=int, default=300, help="most stage-1 epochs (early stopping, patience 40)")
     parser.add_argument("--no-stage2", action="store_true", help="skip fine-tuning the top blocks")
     parser.add_argument("--stage2-epochs", type=int, default=12, help="most stage-2 epochs (early stopping, patience 4)")
+    parser.add_argument("--top-start", type=int, default=None, help="first block fine-tuned in stage 2 (default: the backbone's, 16 for efficientnet-lite0)")
+    parser.add_argument("--stage2-lr", type=float, default=None, help="stage-2 learning rate (default 1e-4)")
+    parser.add_argument("--stage2-schedule", choices=["constant", "cosine"], default=None, help="stage-2 learning-rate schedule (default constant)")
+    parser.add_argument("--seed-merge", choices=["best", "average"], default=None, help="keep the best stage-1 seed or average all seeds' heads")
+    parser.add_argument("--calibration-folds", type=int, default=0, help="fit the temperature on out-of-fold training logits from K refits plus validation (default 0: validation only)")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="keep the cached trunk activations here and reuse them")
     parser.add_argument("--max-images", type=int, default=None, help="cut every split to N images (smoke runs)")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the 95 %% intervals")
 
@@ -54,8 +60,17 @@ def run(args: argparse.Namespace) -> int:
         seeds=tuple(args.seeds),
         views=args.views,
         stage1=dataclasses.replace(defaults.stage1, epochs=args.stage1_epochs),
-        stage2=None if args.no_stage2 else dataclasses.replace(defaults.stage2, epochs=args.stage2_epochs),
+        stage2=None if args.no_stage2 else dataclasses.replace(
+            defaults.stage2,
+            epochs=args.stage2_epochs,
+            learning_rate=args.stage2_lr or defaults.stage2.learning_rate,
+            schedule=args.stage2_schedule or defaults.stage2.schedule,
+        ),
         max_images=args.max_images,
+        top_start=args.top_start,
+        seed_merge=args.seed_merge or defaults.seed_merge,
+        cache_dir=args.cache_dir,
+        calibration_folds=args.calibration_folds,
     )
     try:
         result = train_model(config, progress=lambda items: tqdm(items, leave=False, mininterval=5))

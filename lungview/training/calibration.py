@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
@@ -73,3 +75,19 @@ def threshold_for_sensitivity(cancer_probability: np.ndarray, is_cancer: np.ndar
         return 0.5
     allowed_misses = int(np.floor((1 - sensitivity) * len(scores) + 1e-9))
     return float(scores[allowed_misses])
+
+
+def out_of_fold_logits(fit_predict: Callable[[np.ndarray, np.ndarray], np.ndarray], groups: np.ndarray, folds: int) -> np.ndarray:
+    """Every sample's logits from a model fitted without its group: k folds over whole groups (``GroupKFold``).
+
+    ``fit_predict(fit_index, held_index)`` fits on the samples ``fit_index`` and returns logits of ``held_index``.
+    """
+    from sklearn.model_selection import GroupKFold
+
+    groups = np.asarray(groups)
+    logits = None
+    for fit_index, held_index in GroupKFold(min(folds, len(np.unique(groups)))).split(groups, groups=groups):
+        held = fit_predict(fit_index, held_index)
+        logits = np.zeros((len(groups), held.shape[1])) if logits is None else logits
+        logits[held_index] = held
+    return logits

@@ -6,6 +6,7 @@ every reported number comes from the file the app loads.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import logging
@@ -23,9 +24,9 @@ from lungview.models.card import ModelCard
 from lungview.models.preprocess import PreprocessParams
 from lungview.models.registry import load_model, save_model
 from lungview.training.audit import AuditResult, audit_dataset, write_manifest
-from lungview.training.calibration import fit_temperature, softmax, threshold_for_sensitivity
+from lungview.training.calibration import fit_temperature, out_of_fold_logits, softmax, threshold_for_sensitivity
 from lungview.training.dataset import cache_trunk, cached, load_squares, network_batch, trunk_cache_key
-from lungview.training.fit import StageSettings, average_states, fit_head, fit_top, pooled_features
+from lungview.training.fit import StageSettings, average_states, fit_head, fit_top, pooled_features, top_logits
 from lungview.training.splits import DataSplit, block_split, official_split
 from lungview.windowing import PRESETS
 
@@ -95,6 +96,7 @@ class TrainConfig:
     top_start: int | None = None
     cache_dir: Path | None = None
     seed_merge: str = "best"
+    calibration_folds: int = 0
 
 
 @dataclass
@@ -159,6 +161,43 @@ def _save_small(folder: Path, network: Classifier, card: ModelCard, valid_square
     return save_model(folder, network, dataclasses.replace(saved, sha256="", notes=(*card.notes, note)), half=half)
 
 
+@dataclass(frozen=True)
+class StageData:
+    """Cached trunk activations ``[N, views, ...]``, pooled features ``[N, views, D]`` and labels of train and valid."""
+
+    train_trunk: torch.Tensor
+    train_features: torch.Tensor
+    train_labels: np.ndarray
+    valid_trunk: torch.Tensor
+    valid_features: torch.Tensor
+    valid_labels: np.ndarray
+
+    def subset(self, index: np.ndarray) -> StageData:
+        """The same data with only the training images ``index``."""
+        return dataclasses.replace(self, train_trunk=self.train_trunk[index], train_features=self.train_features[index], train_labels=self.train_labels[index])
+
+
+def _fit_stages(network: Classifier, top_start: int, data: StageData, config: TrainConfig, progress) -> tuple[dict[int, float], dict[str, dict], int, dict[str, float]]:
+    """Stage 1 per seed (best kept, or heads averaged), then stage 2; returns seed scores, histories, best seed, timings."""
+    seed_scores, head_states, histories = {}, {}, {}
+    started = time.perf_counter()
+    for seed in config.seeds:
+        history = fit_head(network, data.train_features, data.train_labels, data.valid_features, data.valid_labels, config.stage1, seed, progress)
+        seed_scores[seed] = history.valid_macro_f1[history.best_epoch]
+        head_states[seed] = {k: v.clone() for k, v in network.head.state_dict().items()}
+        histories[f"stage1_seed{seed}"] = history.to_dict()
+        log.info("stage 1 seed %d: best validation macro-F1 %.3f at epoch %d", seed, seed_scores[seed], history.best_epoch)
+    best_seed = max(seed_scores, key=lambda s: seed_scores[s])
+    merged = average_states(list(head_states.values())) if config.seed_merge == "average" else head_states[best_seed]
+    network.head.load_state_dict(merged)
+    timings = {"stage1_s": time.perf_counter() - started}
+    if config.stage2 is not None and top_start < len(network.features):
+        history = fit_top(network, top_start, data.train_trunk, data.train_labels, data.valid_trunk, data.valid_labels, config.stage2, best_seed, progress)
+        histories["stage2"] = history.to_dict()
+        timings["stage2_s"] = time.perf_counter() - started - timings["stage1_s"]
+    return seed_scores, histories, best_seed, timings
+
+
 def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = iter) -> TrainResult:
     """Train, calibrate and save one model as ``config.output_dir/config.model_id``; returns what the report needs."""
     torch.set_num_threads(2)
@@ -187,27 +226,29 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
     valid_trunk = trunk(split.valid, valid_squares, 1)
     timings["feature_cache_s"] = time.perf_counter() - started - timings["audit_s"]
 
-    train_features = pooled_features(network, top_start, train_trunk)
-    valid_features = pooled_features(network, top_start, valid_trunk)
-    seed_scores, head_states, histories = {}, {}, {}
-    for seed in config.seeds:
-        history = fit_head(network, train_features, train_labels, valid_features, valid_labels, config.stage1, seed, progress)
-        seed_scores[seed] = history.valid_macro_f1[history.best_epoch]
-        head_states[seed] = {k: v.clone() for k, v in network.head.state_dict().items()}
-        histories[f"stage1_seed{seed}"] = history.to_dict()
-        log.info("stage 1 seed %d: best validation macro-F1 %.3f at epoch %d", seed, seed_scores[seed], history.best_epoch)
-    best_seed = max(seed_scores, key=lambda s: seed_scores[s])
-    merged = average_states(list(head_states.values())) if config.seed_merge == "average" else head_states[best_seed]
-    network.head.load_state_dict(merged)
-    timings["stage1_s"] = time.perf_counter() - started - sum(timings.values())
-
-    if config.stage2 is not None and top_start < len(network.features):
-        history = fit_top(network, top_start, train_trunk, train_labels, valid_trunk, valid_labels, config.stage2, best_seed, progress)
-        histories["stage2"] = history.to_dict()
-        timings["stage2_s"] = time.perf_counter() - started - sum(timings.values())
+    data = StageData(train_trunk, pooled_features(network, top_start, train_trunk), train_labels,
+                     valid_trunk, pooled_features(network, top_start, valid_trunk), valid_labels)
+    initial_state = copy.deepcopy(network.state_dict())
+    seed_scores, histories, best_seed, stage_timings = _fit_stages(network, top_start, data, config, progress)
+    timings.update(stage_timings)
 
     valid_logits = full_logits(network, network_batch(valid_squares, params))
-    temperature = fit_temperature(valid_logits, valid_labels)
+    calibration_logits, calibration_labels = valid_logits, valid_labels
+    if config.calibration_folds:
+        final_state = copy.deepcopy(network.state_dict())
+        groups = np.array([r.family if r.family >= 0 else -1 - i for i, r in enumerate(split.train)])
+
+        def fit_predict(fit_index: np.ndarray, held_index: np.ndarray) -> np.ndarray:
+            network.load_state_dict(initial_state)
+            _fit_stages(network, top_start, data.subset(fit_index), config, iter)
+            return top_logits(network, top_start, train_trunk[held_index, 0]).numpy()
+
+        out_of_fold = out_of_fold_logits(fit_predict, groups, config.calibration_folds)
+        network.load_state_dict(final_state)
+        calibration_logits = np.concatenate([out_of_fold, valid_logits])
+        calibration_labels = np.concatenate([train_labels, valid_labels])
+        timings["out_of_fold_s"] = time.perf_counter() - started - sum(timings.values())
+    temperature = fit_temperature(calibration_logits, calibration_labels)
     cancer_columns = [dataset.classes.index(name) for name in dataset.cancer_classes]
     valid_cancer = softmax(valid_logits, temperature)[:, cancer_columns].sum(axis=1)
     threshold = threshold_for_sensitivity(valid_cancer, np.isin(valid_labels, cancer_columns), 0.98)
@@ -237,6 +278,8 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
             "augmented_views_per_image": config.views - 1,
             "loss": "class-weighted cross-entropy (inverse frequency)",
             "threshold_rule": "highest cancer-probability threshold with >= 98 % sensitivity on validation",
+            "temperature_fitted_on": (f"out-of-fold logits of the training images ({config.calibration_folds} folds over duplicate families, "
+                                      "each fold trained like the shipped model) and the validation logits") if config.calibration_folds else "validation logits",
             "timings_s": timings,
         },
         intended_use=INTENDED_USE,

@@ -51,3 +51,17 @@ def test_sensitivity_at_specificity_operating_point():
     metrics = scalar_metrics(probabilities, labels, cancer_columns=[0], threshold=0.5)
     assert metrics["sensitivity"] == 1.0
     assert 0.8 < metrics["sensitivity_at_95_specificity"] < 1.0
+
+
+def test_out_of_fold_logits_never_come_from_a_model_that_saw_the_group():
+    from lungview.training.calibration import out_of_fold_logits
+
+    groups = np.array([0, 0, 1, 2, 2, 3, 4, 4, 5, 6])
+
+    def fit_predict(fit_index, held_index):
+        assert not set(groups[fit_index]) & set(groups[held_index])
+        return np.c_[held_index, np.full(len(held_index), len(fit_index))].astype(float)
+
+    logits = out_of_fold_logits(fit_predict, groups, folds=3)
+    assert logits[:, 0].tolist() == list(range(10))  # every sample predicted exactly once
+    assert set(logits[:, 1]) <= {6.0, 7.0, 8.0}

@@ -44,3 +44,19 @@ def test_train_evaluate_and_export_a_tiny_model(mini_chest_ct, tmp_path, capsys)
 def test_train_reports_a_missing_folder(tmp_path, capsys):
     assert main(["train", "iqothnccd", str(tmp_path / "absent"), "--model-id", "x"]) == 2
     assert "no data set folder" in capsys.readouterr().out
+
+
+def test_train_options_for_averaged_heads_cosine_stage2_and_out_of_fold_temperature(mini_chest_ct, tmp_path):
+    weights = tmp_path / "weights"
+    cache = tmp_path / "cache"
+    arguments = ["train", "chest-ct-4class", str(mini_chest_ct), "--model-id", "mini", "--architecture", "tiny-cnn", "--size", "32",
+                 "--seeds", "0", "1", "--views", "2", "--stage1-epochs", "5", "--stage2-epochs", "2", "--bootstrap", "5",
+                 "--top-start", "1", "--stage2-schedule", "cosine", "--seed-merge", "average", "--calibration-folds", "2",
+                 "--cache-dir", str(cache), "--weights-dir", str(weights)]
+    assert main(arguments) == 0
+    training = load_model("mini", weights).card.training
+    assert training["stage2"]["schedule"] == "cosine" and training["stage2"]["trained"].startswith("features[1:]")
+    assert training["seed_merge"].startswith("stage-1 heads of all seeds averaged")
+    assert training["temperature_fitted_on"].startswith("out-of-fold")
+    assert "out_of_fold_s" in training["timings_s"]
+    assert len(list(cache.glob("trunk-*.pt"))) == 2
