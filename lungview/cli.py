@@ -12,6 +12,9 @@ import sys
 
 from lungview import __version__
 
+#: Packages the torch-free (ONNX Runtime) build leaves out; a command that needs one says so instead of crashing.
+TORCH_PACKAGES = frozenset({"torch", "torchvision", "pytorch_grad_cam", "efficientnet_lite_pytorch"})
+
 #: Subcommand name -> module under ``lungview.commands`` (a module name cannot contain "-").
 COMMANDS: dict[str, str] = {
     "view": "view",
@@ -75,4 +78,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(_with_default_command(argv))
     configure_logging(args.debug)
-    return int(args.run(args) or 0)
+    try:
+        return int(args.run(args) or 0)
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in TORCH_PACKAGES:
+            raise
+        print(
+            f"lungview {args.command}: this installation has no PyTorch ({error.name} is missing); the viewer, "
+            "scan, predict, report and screenshot work with ONNX Runtime, but this command needs the full "
+            "installation with PyTorch (README, Quick start)",
+            file=sys.stderr,
+        )
+        return 2
