@@ -27,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stage2-schedule", choices=["constant", "cosine"], default=None, help="stage-2 learning-rate schedule (default constant)")
     parser.add_argument("--seed-merge", choices=["best", "average"], default=None, help="keep the best stage-1 seed or average all seeds' heads")
     parser.add_argument("--calibration-folds", type=int, default=0, help="fit the temperature on out-of-fold training logits from K refits plus validation (default 0: validation only)")
+    parser.add_argument("--model-version", default="1.0", help="version written to the model card")
     parser.add_argument("--cache-dir", type=Path, default=None, help="keep the cached trunk activations here and reuse them")
     parser.add_argument("--max-images", type=int, default=None, help="cut every split to N images (smoke runs)")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the 95 %% intervals")
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         seed_merge=args.seed_merge or defaults.seed_merge,
         cache_dir=args.cache_dir,
         calibration_folds=args.calibration_folds,
+        version=args.model_version,
     )
     try:
         result = train_model(config, progress=lambda items: tqdm(items, leave=False, mininterval=5))
