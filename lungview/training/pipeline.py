@@ -24,7 +24,7 @@ from lungview.models.card import ModelCard
 from lungview.models.preprocess import PreprocessParams
 from lungview.models.registry import load_model, save_model
 from lungview.training.audit import AuditResult, audit_dataset, write_manifest
-from lungview.training.calibration import fit_temperature, out_of_fold_logits, softmax, threshold_for_sensitivity
+from lungview.training.calibration import calibration_measures, fit_temperature, out_of_fold_logits, softmax, threshold_for_sensitivity
 from lungview.training.dataset import cache_trunk, cached, load_squares, network_batch, trunk_cache_key
 from lungview.training.fit import StageSettings, average_states, fit_head, fit_top, pooled_features, top_logits
 from lungview.training.splits import DataSplit, block_split, official_split
@@ -249,6 +249,11 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
         calibration_labels = np.concatenate([train_labels, valid_labels])
         timings["out_of_fold_s"] = time.perf_counter() - started - sum(timings.values())
     temperature = fit_temperature(calibration_logits, calibration_labels)
+    temperature_fit = {
+        "images": len(calibration_labels),
+        "before": calibration_measures(softmax(calibration_logits), calibration_labels),
+        "after": calibration_measures(softmax(calibration_logits, temperature), calibration_labels),
+    }
     cancer_columns = [dataset.classes.index(name) for name in dataset.cancer_classes]
     valid_cancer = softmax(valid_logits, temperature)[:, cancer_columns].sum(axis=1)
     threshold = threshold_for_sensitivity(valid_cancer, np.isin(valid_labels, cancer_columns), 0.98)
@@ -280,6 +285,7 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
             "threshold_rule": "highest cancer-probability threshold with >= 98 % sensitivity on validation",
             "temperature_fitted_on": (f"out-of-fold logits of the training images ({config.calibration_folds} folds over duplicate families, "
                                       "each fold trained like the shipped model) and the validation logits") if config.calibration_folds else "validation logits",
+            "temperature_fit": temperature_fit,
             "timings_s": timings,
         },
         intended_use=INTENDED_USE,

@@ -165,7 +165,7 @@ def render_markdown(report: dict) -> str:
         "",
         f"- Architecture: {card['architecture']}; starting weights: {card['pretrained_source']}",
         f"- Classes: {', '.join(card['classes'])}; cancer probability = {card['cancer_rule']}",
-        f"- Temperature (fitted on validation): {card['temperature']:.4f}; threshold (>= 98 % validation sensitivity): {card['threshold']:.4f}",
+        f"- Temperature (fitted on {card['training'].get('temperature_fitted_on', 'validation logits')}): {card['temperature']:.4f}; threshold (>= 98 % validation sensitivity): {card['threshold']:.4f}",
         f"- Preprocessing: `{json.dumps(card['preprocessing'])}`",
         f"- HU input: {card['hu_input']}",
         f"- Weight file SHA-256: `{card['sha256']}`",
@@ -199,6 +199,10 @@ def render_markdown(report: dict) -> str:
     for name, values in ev["calibration"].items():
         b, a = values["before"], values["after"]
         lines.append(f"| {name} | {b['ece_15']:.3f} | {a['ece_15']:.3f} | {b['nll']:.3f} | {a['nll']:.3f} | {b['brier']:.3f} | {a['brier']:.3f} |")
+    fit = card["training"].get("temperature_fit")
+    if fit:
+        b, a = fit["before"], fit["after"]
+        lines.append(f"| temperature fit set ({fit['images']}) | {b['ece_15']:.3f} | {a['ece_15']:.3f} | {b['nll']:.3f} | {a['nll']:.3f} | {b['brier']:.3f} | {a['brier']:.3f} |")
     if "training" in report:
         training = report["training"]
         lines += ["", "## Training", "", f"- Validation macro-F1 per stage-1 seed: {training['validation_macro_f1_per_seed']}; kept seed {training['chosen_seed']}"]

@@ -59,4 +59,8 @@ def test_train_options_for_averaged_heads_cosine_stage2_and_out_of_fold_temperat
     assert training["seed_merge"].startswith("stage-1 heads of all seeds averaged")
     assert training["temperature_fitted_on"].startswith("out-of-fold")
     assert "out_of_fold_s" in training["timings_s"]
+    fit = training["temperature_fit"]
+    assert fit["images"] == sum(load_model("mini", weights).card.data["counts"][role][name] for role in ("train", "valid") for name in ("normal", "adenocarcinoma", "large.cell.carcinoma", "squamous.cell.carcinoma"))
+    assert fit["after"]["nll"] <= fit["before"]["nll"] + 1e-9  # the temperature minimises the NLL of the set it was fitted on
+    assert "temperature fit set" in (weights / "mini" / "report" / "report.md").read_text(encoding="utf-8")
     assert len(list(cache.glob("trunk-*.pt"))) == 2
