@@ -125,12 +125,14 @@ BACKBONES: dict[str, BackboneSpec] = {
         BackboneSpec("efficientnet-lite0", "minus_one_to_one", 1280, top_start=16),
         BackboneSpec("efficientnet-lite0-cells", "minus_one_to_one", 1280, top_start=16),
         BackboneSpec("efficientnet-lite0-cells-s16-lunggate", "minus_one_to_one", 1280, top_start=16),
+        BackboneSpec("efficientnet-lite0-cells-lunggate-mirror", "minus_one_to_one", 1280, top_start=16),
         BackboneSpec("mobilenet_v2", "imagenet", 1280, top_start=15),
         BackboneSpec("resnet18", "imagenet", 512, top_start=4),
         BackboneSpec("resnet50", "imagenet", 2048, top_start=4),
         BackboneSpec("tiny-cnn", "minus_one_to_one", 16, top_start=2),
         BackboneSpec("tiny-cnn-cells", "minus_one_to_one", 16, top_start=2),
         BackboneSpec("tiny-cnn-cells-lunggate", "minus_one_to_one", 16, top_start=2),
+        BackboneSpec("tiny-cnn-cells-lunggate-mirror", "minus_one_to_one", 16, top_start=2),
     )
 }
 

@@ -15,11 +15,14 @@ Variants (issue 9, second and third iterations), named by suffixes of the archit
 - ``-s16``: the last stride-2 stage of EfficientNet-Lite0 runs at stride 1, so the map has 16-px cells (12 mm at
   0.75 mm pixels) instead of 32-px ones and the heatmap can peak inside a nodule's box.
 - ``-lunggate``: a fixed (not learned) lung-field gate computed inside ``features`` from the input's lung-window
-  channel: per cell, the fraction of air (< -400 HU) and of tissue (> -500 HU); a cell is lung when it holds air and
-  tissue lies on all four sides of it in its row and column (inside the body), and the gate is the lung cells grown
-  by :data:`GATE_REACH_CELLS`. ``features[-1]`` multiplies its map by the gate, so cells outside it are exactly
-  zero: the best-cell pool never picks them, the ONNX trunk, the PyTorch path and Grad-CAM (zero there) all see
-  the same gate, and the image the backbone sees keeps its context (a mass beside the lung stays visible).
+  channel: per cell, the fraction of lung density (-960 to -400 HU, so the air outside the body, about -1000, is
+  not lung) and of tissue (> -500 HU); a cell is lung when it has lung density and cannot be reached from the
+  image border without crossing tissue (inside the body); the gate is the lung cells grown by
+  :data:`GATE_REACH_PX`. ``features[-1]`` multiplies its map by the gate, so cells outside it are exactly zero:
+  the best-cell pool never picks them, the ONNX trunk, the PyTorch path and Grad-CAM (zero there) all see the
+  same gate, and the image the backbone sees keeps its context (a mass beside the lung stays visible).
+- ``-mirror``: the map is the mean of the slice's and of its left-right mirror image's (flipped back), a
+  test-time augmentation inside ``features`` (twice the compute), so every path sees the same averaged map.
 """
 
 from __future__ import annotations
@@ -32,13 +35,15 @@ from torch import nn
 from lungview.models.backbones import Classifier
 from lungview.windowing import PRESETS
 
-#: Hounsfield units below which a pixel is air (lung) and above which it is tissue, for the lung gate.
-GATE_AIR_HU = -400.0
+#: Hounsfield units of aerated lung for the lung gate: above the air outside the body (about -1000), below tissue.
+GATE_LUNG_HU = (-960.0, -400.0)
+#: Above this a pixel is tissue (the body).
 GATE_TISSUE_HU = -500.0
-#: A cell is lung when at least this fraction of it is air inside the body.
+#: A cell is lung when at least this fraction of it has lung density and it lies inside the body.
 GATE_AIR_FRACTION = 0.25
-#: Lung cells are grown by this many cells (max pooling), so masses on the pleura, hilum or spine stay inside.
-GATE_REACH_CELLS = 2
+#: The lung field is grown by about this many input pixels (24 mm at 0.75 mm), so masses on the pleura, hilum or
+#: spine stay inside: one cell of the stride-32 map, two of the stride-16 one.
+GATE_REACH_PX = 32
 #: The input channel the gate reads: the lung window, normalised to [-1, 1] (the ``-lunggate`` input contract).
 GATE_WINDOW = PRESETS["lung"]
 
@@ -95,7 +100,7 @@ def _fit_grid(planes: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 
 
 class GateSource(nn.Module):
-    """The first stage: its output, with the input's air and tissue fractions carried as two extra channels."""
+    """The first stage: its output, with the input's lung-density and tissue fractions carried as two extra channels."""
 
     def __init__(self, stage: nn.Module):
         super().__init__()
@@ -103,9 +108,14 @@ class GateSource(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.stage(x)
-        level = x[:, :1]
-        planes = torch.cat([(level < _gate_level(GATE_AIR_HU)).float(), (level > _gate_level(GATE_TISSUE_HU)).float()], 1)
-        return torch.cat([out, _fit_grid(planes, out)], 1)
+        return torch.cat([out, _fit_grid(gate_planes(x), out)], 1)
+
+
+def gate_planes(x: torch.Tensor) -> torch.Tensor:
+    """Per pixel of a network input ``[N, C, H, W]``: 1 where lung density, and 1 where tissue, ``[N, 2, H, W]``."""
+    level = x[:, :1]
+    low, high = (_gate_level(hu) for hu in GATE_LUNG_HU)
+    return torch.cat([((level > low) & (level < high)).float(), (level > _gate_level(GATE_TISSUE_HU)).float()], 1)
 
 
 class GateCarrier(nn.Module):
@@ -120,42 +130,75 @@ class GateCarrier(nn.Module):
         return torch.cat([out, _fit_grid(x[:, -2:], out)], 1)
 
 
-def lung_gate(air: torch.Tensor, tissue: torch.Tensor) -> torch.Tensor:
-    """The 0/1 gate ``[N, 1, H, W]`` from per-cell air and tissue fractions ``[N, 1, H, W]``.
+def lung_gate(air: torch.Tensor, tissue: torch.Tensor, reach: int) -> torch.Tensor:
+    """The 0/1 gate ``[N, 1, H, W]`` from per-cell lung-density and tissue fractions ``[N, 1, H, W]``.
 
-    Inside the body = tissue somewhere left, right, above and below in the cell's row and column (cumulative sums,
-    which ONNX has); lung = inside with at least :data:`GATE_AIR_FRACTION` air; the gate = lung grown by
-    :data:`GATE_REACH_CELLS` cells.
+    Outside the body = the cells reachable from the image border through cells that are not tissue (a flood fill
+    by repeated 4-neighbour max pooling, which ONNX has), so a table pad or a blanket is outside; lung = not outside
+    with at least :data:`GATE_AIR_FRACTION` of lung density; the gate = lung grown by ``reach`` cells.
     """
-    body = (tissue > 0.25).float()
-    sides = []
-    for dim in (2, 3):
-        before = torch.cumsum(body, dim)
-        after = body.sum(dim, keepdim=True) - before + body
-        sides += [before, after]
-    inside = torch.stack(sides).amin(dim=0) > 0
-    lung = (inside & (air >= GATE_AIR_FRACTION)).float()
-    reach = GATE_REACH_CELLS
+    open_cells = (tissue <= 0.3).float()
+    border = torch.ones_like(open_cells)
+    border[..., 1:-1, 1:-1] = 0.0
+    outside = border * open_cells
+    for _ in range(open_cells.shape[-1] + open_cells.shape[-2]):
+        spread = torch.maximum(
+            nn.functional.max_pool2d(outside, (3, 1), stride=1, padding=(1, 0)),
+            nn.functional.max_pool2d(outside, (1, 3), stride=1, padding=(0, 1)),
+        )
+        outside = spread * open_cells
+    lung = (1.0 - outside) * (air >= GATE_AIR_FRACTION).float()
     return nn.functional.max_pool2d(lung, 2 * reach + 1, stride=1, padding=reach)
 
 
 class GateApply(nn.Module):
-    """The last stage: its feature map times the lung gate (zero outside it)."""
+    """The last stage: its feature map times the lung gate (zero outside it), grown by ``reach`` cells."""
+
+    def __init__(self, stage: nn.Module, reach: int):
+        super().__init__()
+        self.stage = stage
+        self.reach = reach
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.stage(x[:, :-2])
+        planes = _fit_grid(x[:, -2:], out)
+        return out * lung_gate(planes[:, :1], planes[:, 1:], self.reach)
+
+
+def gated(features: nn.Sequential, reach: int) -> nn.Sequential:
+    """``features`` with the lung gate: computed from the input by the first stage, applied by the last."""
+    stages = list(features)
+    return nn.Sequential(GateSource(stages[0]), *(GateCarrier(stage) for stage in stages[1:-1]), GateApply(stages[-1], reach))
+
+
+class MirrorSource(nn.Module):
+    """The first stage run on the batch followed by its left-right mirror images (twice the batch)."""
 
     def __init__(self, stage: nn.Module):
         super().__init__()
         self.stage = stage
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.stage(x[:, :-2])
-        planes = _fit_grid(x[:, -2:], out)
-        return out * lung_gate(planes[:, :1], planes[:, 1:])
+        return self.stage(torch.cat([x, x.flip(-1)], 0))
 
 
-def gated(features: nn.Sequential) -> nn.Sequential:
-    """``features`` with the lung gate: computed from the input by the first stage, applied by the last."""
+class MirrorMerge(nn.Module):
+    """The last stage; then each slice's map averaged with its mirror image's map flipped back (half the batch)."""
+
+    def __init__(self, stage: nn.Module):
+        super().__init__()
+        self.stage = stage
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.stage(x)
+        count = out.shape[0] // 2
+        return (out[:count] + out[count:].flip(-1)) / 2
+
+
+def mirrored(features: nn.Sequential) -> nn.Sequential:
+    """``features`` whose map is the mean of the slice's and of its mirror image's (test-time augmentation inside)."""
     stages = list(features)
-    return nn.Sequential(GateSource(stages[0]), *(GateCarrier(stage) for stage in stages[1:-1]), GateApply(stages[-1]))
+    return nn.Sequential(MirrorSource(stages[0]), *stages[1:-1], MirrorMerge(stages[-1]))
 
 
 def stride_16(features: nn.Sequential) -> nn.Sequential:
@@ -173,9 +216,12 @@ def stride_16(features: nn.Sequential) -> nn.Sequential:
 
 
 def build_cell_classifier(name: str, features: nn.Sequential, feature_dim: int, class_count: int, dropout: float) -> CellMaxClassifier:
-    """The cell classifier an architecture name asks for: ``<backbone>-cells[-s16][-lunggate]``."""
+    """The cell classifier an architecture name asks for: ``<backbone>-cells[-s16][-lunggate][-mirror]``."""
+    cell_px = 32
     if "-s16" in name:
-        features = stride_16(features)
-    if name.endswith("-lunggate"):
-        features = gated(features)
+        features, cell_px = stride_16(features), 16
+    if "-lunggate" in name:
+        features = gated(features, max(1, GATE_REACH_PX // cell_px))
+    if name.endswith("-mirror"):
+        features = mirrored(features)
     return CellMaxClassifier(features, feature_dim, class_count, dropout)

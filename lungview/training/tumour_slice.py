@@ -65,6 +65,13 @@ NO_SPACING_LIMIT = (
     "fields of view change the apparent tumour size."
 )
 
+GATE_NOTE = (
+    "Lung gate (lungview.models.cell_classifier): computed inside the network from the lung-window input channel "
+    "(cells of lung density inside the body, closed and grown by a few cells); feature-map cells outside it are zero, "
+    "so the slice score, the ONNX fast path and the heatmap only use cells in or beside the lungs, while the image "
+    "the backbone sees is not masked."
+)
+
 
 @dataclass(frozen=True)
 class TumourSliceConfig:
@@ -74,8 +81,8 @@ class TumourSliceConfig:
     output_dir: Path
     model_id: str = MODEL_ID
     #: The model's own version; bump it when a retrained model replaces the shipped one.
-    version: str = "0.1.0"
-    architecture: str = "efficientnet-lite0-cells"
+    version: str = "0.2.0"
+    architecture: str = "efficientnet-lite0-cells-lunggate-mirror"
     size: int = 512
     spacing_mm: float | None = None
     lung_field: bool = False
@@ -354,6 +361,7 @@ def train_tumour_slice(config: TumourSliceConfig, progress: Callable[[Iterable],
     cells = [extract_cells(s, backbone.features, config, progress) for s in series]
     features_s = time.monotonic() - started
     grid = round(cells[0].features.shape[2] ** 0.5)
+    gate = config.architecture.endswith("-lunggate")
     per_patient, oof_scores, oof_labels, gallery = leave_one_patient_out(series, cells, backbone, config)
     folder = config.output_dir / config.model_id
     replaced = replaced_figures(folder)
@@ -377,7 +385,8 @@ def train_tumour_slice(config: TumourSliceConfig, progress: Callable[[Iterable],
         training={
             "head": f"logistic regression on every {grid}x{grid} feature-map cell (class-balanced, L2 C={config.regularisation:g})",
             "positives": f"cells the tumour box covers >= {config.positive_cover:.0%} (and the most covered cell)",
-            "negatives": "all cells of slices without tumour; cells not touching the box on tumour slices",
+            "negatives": "all cells of slices without tumour; cells not touching the box on tumour slices"
+            + ("; only cells inside the network's lung gate (the others are zero and never picked)" if gate else ""),
             "hard_negative_rounds": config.hard_negative_rounds,
             "augmentation": "mirror image (left-right) of every slice" if config.mirror else "none",
             "backbone": "frozen",
@@ -392,7 +401,8 @@ def train_tumour_slice(config: TumourSliceConfig, progress: Callable[[Iterable],
         notes=(
             "Grad-CAM of this model is ReLU of the per-cell tumour score map (the head is linear on the last feature map).",
             "Input normalisation [-1, 1] (TF-Lite EfficientNet-Lite0), checked on scikit-image photographs by the issue-4 pipeline.",
-        ),
+        )
+        + ((GATE_NOTE,) if gate else ()),
     )
     card = save_model(folder, network, card)
     return TumourSliceResult(card, per_patient, gallery)

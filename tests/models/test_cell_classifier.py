@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from lungview.models.backbones import build_classifier
-from lungview.models.cell_classifier import GATE_REACH_CELLS, CellMaxClassifier, gated, lung_gate
+from lungview.models.cell_classifier import CellMaxClassifier, gated, lung_gate
 
 LUNG_AIR, SOFT_TISSUE, OUTSIDE_AIR = -850.0, 40.0, -1000.0
 
@@ -31,8 +31,8 @@ def test_lung_gate_keeps_the_lung_and_its_surroundings_but_not_the_air_outside()
     tissue[0, 0, 1:11, 1:11] = 1.0
     air[0, 0, 5:7, 3:5] = 1.0  # a lung inside the body
     air[0, 0, 0, :] = 1.0  # air above the body: outside, never lung
-    gate = lung_gate(air, tissue)[0, 0].numpy()
-    reach = GATE_REACH_CELLS
+    reach = 2
+    gate = lung_gate(air, tissue, reach)[0, 0].numpy()
     assert gate[5 - reach : 7 + reach, 3 - reach : 5 + reach].all()
     assert gate.sum() == (2 + 2 * reach) ** 2
     assert not gate[0, 8:].any()
@@ -44,7 +44,7 @@ def brightness_network(gate: bool) -> CellMaxClassifier:
     with torch.no_grad():
         pick.weight.copy_(torch.tensor([1.0, 0.0, 0.0]).view(1, 3, 1, 1))
     features = nn.Sequential(pick, nn.AvgPool2d(4))
-    network = CellMaxClassifier(gated(features) if gate else features, feature_dim=1, class_count=2)
+    network = CellMaxClassifier(gated(features, reach=1) if gate else features, feature_dim=1, class_count=2)
     with torch.no_grad():
         network.head.weight.copy_(torch.tensor([[0.0], [1.0]]))
         network.head.bias.zero_()
@@ -88,3 +88,21 @@ def test_s16_doubles_the_efficientnet_map():
         assert coarse.eval().features(x).shape[-2:] == (2, 2)
         assert fine.eval().features(x).shape[-2:] == (4, 4)
     assert coarse.state_dict().keys() != fine.state_dict().keys()  # the gate wrappers rename the stages
+
+
+def test_mirrored_network_averages_the_slice_and_its_mirror_image_and_survives_onnx():
+    from lungview.inference.fast_path import build_fast_path
+
+    torch.manual_seed(0)
+    network, _ = build_classifier("tiny-cnn-cells-lunggate-mirror", 2, 64, pretrained=False)
+    x = torch.cat([lung_window_input(chest()), lung_window_input(chest()[:, ::-1].copy())])
+    with torch.no_grad():
+        maps = network.eval().features(x)
+        assert maps.shape[0] == 2
+        assert torch.allclose(maps[0], maps[1].flip(-1), atol=1e-5)  # a slice and its mirror image: mirrored maps
+        expected = network(x).numpy()
+    assert np.allclose(expected[0], expected[1], atol=1e-5)
+    fast_path = build_fast_path(network, 3, 64)
+    assert fast_path is not None
+    logits, _ = fast_path.run(x.numpy())
+    assert np.abs(logits - expected).max() < 1e-4
