@@ -23,11 +23,11 @@ from lungview.models.backbones import Classifier, backbone_spec, build_classifie
 from lungview.models.card import ModelCard
 from lungview.models.preprocess import PreprocessParams
 from lungview.models.registry import load_model, save_model
-from lungview.training.audit import AuditResult, audit_dataset, write_manifest
+from lungview.training.audit import AuditResult, ImageRecord, audit_dataset, write_manifest
 from lungview.training.calibration import calibration_measures, fit_temperature, out_of_fold_logits, softmax, threshold_for_sensitivity
 from lungview.training.dataset import cache_trunk, cached, load_squares, network_batch, trunk_cache_key
 from lungview.training.fit import StageSettings, average_states, fit_head, fit_top, pooled_features, top_logits
-from lungview.training.splits import DataSplit, block_split, official_split
+from lungview.training.splits import DataSplit, block_split, group_indices, official_split
 from lungview.windowing import PRESETS
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,17 @@ class DatasetSpec:
     cancer_rule: str
     split: Callable[[AuditResult], DataSplit]
     description: str
+    scan_key: Callable[[ImageRecord], tuple]
+
+
+def _scan_number(record: ImageRecord) -> tuple:
+    """chest-ct-4class: files ``NNNNNN (k).png`` with the same number (within a class) are slices of one scan."""
+    return ("scan", record.label, record.number)
+
+
+def _number_block(record: ImageRecord) -> tuple:
+    """IQ-OTH/NCCD: files 10k+1 .. 10(k+1) of a class are neighbouring slices, likely one patient (as in the split)."""
+    return ("block", record.label, (record.number - 1) // 10)
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -53,6 +64,7 @@ DATASETS: dict[str, DatasetSpec] = {
         "1 - P(normal)",
         official_split,
         "Kaggle Chest CT-Scan images (Mohamed Hany), 1000 pre-windowed 2-D PNG/JPG slices, official 613/72/315 split",
+        _scan_number,
     ),
     "iqothnccd": DatasetSpec(
         "iqothnccd",
@@ -61,6 +73,7 @@ DATASETS: dict[str, DatasetSpec] = {
         "P(malignant)",
         block_split,
         "IQ-OTH/NCCD (Alyasriy & AL-Huseiny, Mendeley Data bhmdr45bh2, CC BY 4.0), staged subset of 609 of 1097 JPEG slices",
+        _number_block,
     ),
 }
 
@@ -236,7 +249,7 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
     calibration_logits, calibration_labels = valid_logits, valid_labels
     if config.calibration_folds:
         final_state = copy.deepcopy(network.state_dict())
-        groups = np.array([r.family if r.family >= 0 else -1 - i for i, r in enumerate(split.train)])
+        groups = group_indices(split.train, dataset.scan_key)
 
         def fit_predict(fit_index: np.ndarray, held_index: np.ndarray) -> np.ndarray:
             network.load_state_dict(initial_state)
@@ -283,7 +296,7 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
             "augmented_views_per_image": config.views - 1,
             "loss": "class-weighted cross-entropy (inverse frequency)",
             "threshold_rule": "highest cancer-probability threshold with >= 98 % sensitivity on validation",
-            "temperature_fitted_on": (f"out-of-fold logits of the training images ({config.calibration_folds} folds over duplicate families, "
+            "temperature_fitted_on": (f"out-of-fold logits of the training images ({config.calibration_folds} folds; a scan's slices and a duplicate family stay in one fold; "
                                       "each fold trained like the shipped model) and the validation logits") if config.calibration_folds else "validation logits",
             "temperature_fit": temperature_fit,
             "timings_s": timings,

@@ -8,7 +8,7 @@ test split, which is reported as published.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,6 +82,29 @@ def official_split(audit: AuditResult) -> DataSplit:
     return DataSplit(tuple(train), tuple(valid), tuple(test), tuple(test_dedup), method)
 
 
+def linked_groups(records: Sequence[ImageRecord], scan_key: Callable[[ImageRecord], Hashable]) -> dict[Hashable, list[ImageRecord]]:
+    """Records joined into groups when they share a scan key or a duplicate family (union-find), first-seen order."""
+    parent: dict[Hashable, Hashable] = {}
+
+    def find(key: Hashable) -> Hashable:
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    for record in records:
+        parent[find(("family", record.family))] = find(scan_key(record))
+    groups: dict[Hashable, list[ImageRecord]] = defaultdict(list)
+    for record in records:
+        groups[find(("family", record.family))].append(record)
+    return groups
+
+
+def group_indices(records: Sequence[ImageRecord], scan_key: Callable[[ImageRecord], Hashable]) -> np.ndarray:
+    """For each record, the number of its :func:`linked_groups` group (for grouped cross-validation folds)."""
+    number = {record.path: index for index, group in enumerate(linked_groups(records, scan_key).values()) for record in group}
+    return np.array([number[record.path] for record in records])
+
+
 def block_split(audit: AuditResult, block: int = 10, fractions=(0.6, 0.2, 0.2), seed: int = 0) -> DataSplit:
     """IQ-OTH/NCCD (no patient ids): groups of neighbouring file numbers, whole groups per split.
 
@@ -90,18 +113,7 @@ def block_split(audit: AuditResult, block: int = 10, fractions=(0.6, 0.2, 0.2), 
     goes to the split furthest below its fraction of the class's images.
     """
     readable = [r for r in audit.readable if r.path not in _conflicting_paths(audit)]
-    parent: dict[tuple, tuple] = {}
-
-    def find(key: tuple) -> tuple:
-        while parent.setdefault(key, key) != key:
-            key = parent[key]
-        return key
-
-    for record in readable:
-        parent[find(("family", record.family))] = find(("block", record.label, (record.number - 1) // block))
-    groups: dict[tuple, list[ImageRecord]] = defaultdict(list)
-    for record in readable:
-        groups[find(("family", record.family))].append(record)
+    groups = linked_groups(readable, lambda record: ("block", record.label, (record.number - 1) // block))
     rng = np.random.default_rng(seed)
     roles: dict[str, list[ImageRecord]] = {"train": [], "valid": [], "test": []}
     for label in sorted({r.label for r in readable}):

@@ -45,3 +45,19 @@ def test_block_split_keeps_neighbours_and_duplicates_together(tmp_path):
     assert role_of["benign/5.jpg"] == role_of["benign/95.jpg"]
     counts = split.counts(["benign", "malignant"])
     assert counts["train"]["malignant"] == 60 and counts["test"]["malignant"] == 20
+
+
+def test_group_indices_join_a_scans_slices_and_duplicate_families():
+    from lungview.training.audit import ImageRecord
+    from lungview.training.splits import group_indices
+
+    records = [
+        ImageRecord("a/000005 (3).png", "a", "train", 5, family=1),
+        ImageRecord("a/000005 (9).png", "a", "train", 5, family=2),
+        ImageRecord("a/000007 (1).png", "a", "train", 7, family=2),  # near-duplicate of a slice of scan 5
+        ImageRecord("a/000008 (1).png", "a", "train", 8, family=3),
+        ImageRecord("b/000008 (1).png", "b", "train", 8, family=4),  # same number, other class: another scan
+    ]
+    groups = group_indices(records, lambda r: ("scan", r.label, r.number))
+    assert groups[0] == groups[1] == groups[2]
+    assert len({groups[0], groups[3], groups[4]}) == 3
