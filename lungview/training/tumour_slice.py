@@ -6,10 +6,13 @@ Design (each choice measured leave-one-patient-out on the shared series, see the
   so a 0.7-0.85 mm pixel keeps its size and a tumour covers a few cells of the 16 x 16 feature map. The config can
   instead resample to ``spacing_mm`` pixels around the body, black out all but the lung field and add mirrored
   views; measured leave-one-patient-out in the research log, none beat the shipped input on every series.
+- Network (``efficientnet-lite0-cells-lunggate-mirror``): the feature map is averaged with the mirror image's and
+  multiplied by a lung gate computed inside the network from the lung-window channel, so only cells in or beside
+  the lungs can win (:mod:`lungview.models.cell_classifier`); the image the backbone sees is not masked.
 - Head: one logistic regression scores every feature-map cell; a slice scores as its most tumour-like cell
   (:class:`lungview.models.cell_classifier.CellMaxClassifier`). The tumour box is the weak localisation: cells the
-  box covers are positives, cells of the other slices of the same patients (and cells away from the box) are
-  negatives, with two rounds of hard-negative mining.
+  box covers are positives, cells of the other slices of the same patients (and cells away from the box) inside
+  the gate are negatives, with two rounds of hard-negative mining.
 - Evaluation: leave one patient out; per patient the tumour-slice AUC and the fraction of tumour slices whose
   Grad-CAM peak (the shipped model's own heatmap) falls inside the tumour box. Temperature and threshold come
   from the out-of-fold scores; the shipped head is then fitted on every series.
@@ -361,7 +364,8 @@ def train_tumour_slice(config: TumourSliceConfig, progress: Callable[[Iterable],
     cells = [extract_cells(s, backbone.features, config, progress) for s in series]
     features_s = time.monotonic() - started
     grid = round(cells[0].features.shape[2] ** 0.5)
-    gate = config.architecture.endswith("-lunggate")
+    gate = "-lunggate" in config.architecture
+    mirror_average = config.architecture.endswith("-mirror")
     per_patient, oof_scores, oof_labels, gallery = leave_one_patient_out(series, cells, backbone, config)
     folder = config.output_dir / config.model_id
     replaced = replaced_figures(folder)
@@ -388,7 +392,11 @@ def train_tumour_slice(config: TumourSliceConfig, progress: Callable[[Iterable],
             "negatives": "all cells of slices without tumour; cells not touching the box on tumour slices"
             + ("; only cells inside the network's lung gate (the others are zero and never picked)" if gate else ""),
             "hard_negative_rounds": config.hard_negative_rounds,
-            "augmentation": "mirror image (left-right) of every slice" if config.mirror else "none",
+            "augmentation": "; ".join(
+                (["mirror image (left-right) of every slice as a training view"] if config.mirror else [])
+                + (["every map is averaged with its mirror image's inside the network, in training and use"] if mirror_average else [])
+            )
+            or "none",
             "backbone": "frozen",
             "temperature_and_threshold": f"fitted on out-of-fold slice scores; threshold keeps >= {config.sensitivity:.0%} sensitivity",
             "timings_s": {"features": round(features_s, 1), "total": round(time.monotonic() - started, 1)},

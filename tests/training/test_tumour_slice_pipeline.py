@@ -69,6 +69,15 @@ def test_training_ships_a_loadable_model_with_a_report(two_patients: Path, tmp_p
     assert (folder / "cam_gallery.png").stat().st_size > 0
 
 
+def test_training_with_the_lung_gate_and_mirror_average_says_so_in_the_card(two_patients: Path, tmp_path: Path):
+    architecture = "tiny-cnn-cells-lunggate-mirror"
+    config = TumourSliceConfig(data_root=two_patients, output_dir=tmp_path, architecture=architecture, size=64, hard_negative_rounds=0)
+    card = train_tumour_slice(config).card
+    assert load_model(MODEL_ID, tmp_path).card.architecture == architecture
+    assert "lung gate" in card.training["negatives"] and "mirror image" in card.training["augmentation"]
+    assert any(note.startswith("Lung gate") for note in card.notes)
+
+
 def test_command_needs_two_patients(sample_series_dir: Path, tmp_path: Path, capsys):
     assert main([str(sample_series_dir), "--weights-dir", str(tmp_path)]) == 2
     assert "at least two" in capsys.readouterr().out
