@@ -57,7 +57,8 @@ LIMITS = (
     "One slice at a time: it cannot use the neighbouring slices, so vessels, atelectasis at the lung bases and the "
     "liver dome seen in one slice can score like a nodule.",
     "Needs Hounsfield units (DICOM CT). Grey PNG/JPG input runs, but this model was never trained or tested on it.",
-    "Choices (windows, cell rule, regularisation, hard-negative rounds, pixel size, lung-field mask, mirrored views) "
+    "Choices (windows, cell rule, regularisation, hard-negative rounds, pixel size, lung-field mask, lung gate, map "
+    "stride, mirrored views and mirror average) "
     "were compared by leave-one-patient-out on the same three series that the figures are reported on, so those "
     "figures are optimistic.",
     "Not a diagnosis: the score says which slices to look at first, not whether a lesion is cancer.",
@@ -70,7 +71,8 @@ NO_SPACING_LIMIT = (
 
 GATE_NOTE = (
     "Lung gate (lungview.models.cell_classifier): computed inside the network from the lung-window input channel "
-    "(cells of lung density inside the body, closed and grown by a few cells); feature-map cells outside it are zero, "
+    "(cells of lung density, -960 to -400 HU, that cannot be reached from the image border without crossing tissue, "
+    "grown by about 32 input pixels); feature-map cells outside it are zero, "
     "so the slice score, the ONNX fast path and the heatmap only use cells in or beside the lungs, while the image "
     "the backbone sees is not masked."
 )
