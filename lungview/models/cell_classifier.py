@@ -13,7 +13,7 @@ cell that looks like tumour, not only the winning one.
 Variants (issue 9, second and third iterations), named by suffixes of the architecture:
 
 - ``-s16``: the last stride-2 stage of EfficientNet-Lite0 runs at stride 1, so the map has 16-px cells (12 mm at
-  0.75 mm pixels) instead of 32-px ones and the heatmap can peak inside a nodule's box.
+  0.75 mm pixels) instead of 32-px ones (measured in the model's research log, not shipped: no better in the box).
 - ``-lunggate``: a fixed (not learned) lung-field gate computed inside ``features`` from the input's lung-window
   channel: per cell, the fraction of lung density (-960 to -400 HU, so the air outside the body, about -1000, is
   not lung) and of tissue (> -500 HU); a cell is lung when it has lung density and cannot be reached from the
