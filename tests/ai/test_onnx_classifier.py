@@ -38,6 +38,7 @@ def test_onnx_back_end_matches_pytorch_on_real_slices(model_id, onnx_weights_dir
     onnx = load_classifier(model_id, onnx_weights_dir, backend="onnx")
     assert isinstance(onnx, OnnxClassifier) and onnx.cam_methods == ("gradcam",)
     torch_model = load_model(model_id, onnx_weights_dir)
+    peaks = []
     for number, (image, spacing) in enumerate(real_slices):
         (classification,) = onnx.classify([image], True, spacing)
         (expected,) = torch_model.predict([image], True, spacing)
@@ -56,8 +57,9 @@ def test_onnx_back_end_matches_pytorch_on_real_slices(model_id, onnx_weights_dir
         reference = torch_model.cam(image, True, class_name, "gradcam", spacing)
         assert heatmap.shape == reference.shape == image.shape
         assert np.abs(heatmap - reference).max() < 1e-3, (model_id, class_name)
-        if number == 0:
-            assert heatmap.max() > 0.9  # the predicted class's map is not the empty one that trivially agrees
+        peaks.append(heatmap.max())
+    # not only empty maps, which agree trivially (a gated cell model's "no tumour" map is empty by construction)
+    assert max(peaks) > 0.9
 
 
 def test_onnx_grad_cam_peaks_on_the_blob(blob_weights_dir):
