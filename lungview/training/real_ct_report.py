@@ -65,7 +65,8 @@ def render_markdown(card: dict) -> str:
         f"Version {card['version']} · architecture `{card['architecture']}` · weights sha256 `{card['sha256']}`",
         "",
         f"**Intended use:** {card['intended_use']} It ranks the slices of a real CT series so the tumour slices come "
-        "first and shows, with Grad-CAM, where on the slice it saw the tumour. `ct-subtype-4` still names the subtype.",
+        "first and shows, with Grad-CAM, which cells drove its score: model attention, not lesion location (see the "
+        "CAM column below). `ct-subtype-4` still names the subtype.",
         "",
         "## Leave-one-patient-out (never a slice of the held-out patient in training)",
         "",

@@ -62,6 +62,10 @@ LIMITS = (
     "were compared by leave-one-patient-out on the same three series that the figures are reported on, so those "
     "figures are optimistic.",
     "Not a diagnosis: the score says which slices to look at first, not whether a lesion is cancer.",
+    "The lung gate is a density rule, not a segmentation: air pockets enclosed by blanket folds or the table edge "
+    "outside the body can stay inside it and score; and the heatmap peak often lies outside the tumour box (the CAM "
+    "column of the leave-one-patient-out table), so the overlay says which cells drove the score, not where the "
+    "tumour is.",
 )
 
 NO_SPACING_LIMIT = (
