@@ -64,7 +64,7 @@ def measure_without_qt(model_id: str, weights_dir: Path | None, long_series: Pat
     started = time.perf_counter()
     fast = load_classifier(model_id, weights_dir, backend="torch")
     load_s = time.perf_counter() - started
-    warm_up_cam()
+    warm_up_cam(fast)
     slow = load_classifier(model_id, weights_dir, fast=False, backend="torch")
     sample = scan_paths([sample_series_dir()]).series[0]
     image = read_slice(sample, len(sample) // 2)

@@ -61,7 +61,7 @@ def chosen_indices(series, choice: list[int] | str | None) -> tuple[list[int], l
 
 
 def _load_classifier(model_id: str | None, weights_dir: Path | None, series: Sequence):
-    from lungview.inference.classifier import default_onnx_cache, load_classifier
+    from lungview.inference.classifier import load_quickly
     from lungview.inference.model_choice import default_classifier_id
     from lungview.models import ModelError, list_model_ids
 
@@ -70,7 +70,7 @@ def _load_classifier(model_id: str | None, weights_dir: Path | None, series: Seq
     if model_id is None:
         raise PredictInputError("no shipped model was found in the weights folder")
     try:
-        return load_classifier(model_id, weights_dir, onnx_cache=default_onnx_cache())
+        return load_quickly(model_id, weights_dir)
     except ModelError as error:
         hint = f" (available: {', '.join(available)})" if available else ""
         raise PredictInputError(f"{error}{hint}") from None

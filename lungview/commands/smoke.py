@@ -16,6 +16,7 @@ import json
 import os
 import socket
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -124,6 +125,7 @@ def _smoke(args: argparse.Namespace, report: dict) -> None:
 
     from lungview import __version__, paths
     from lungview.inference.cache import ClassifierCache
+    from lungview.inference.classifier import load_quickly
     from lungview.qt.ai_controller import install_ai_panel
     from lungview.qt.ai_panel import AiPanel
     from lungview.qt.app import application
@@ -136,7 +138,10 @@ def _smoke(args: argparse.Namespace, report: dict) -> None:
     application()
     # Throw-away settings: a smoke test neither reads nor changes the user's recent folders or toggles.
     window = MainWindow(QSettings(str(args.out / "settings.ini"), QSettings.Format.IniFormat))
-    cache = ClassifierCache(args.weights_dir)
+    onnx_cache = Path(tempfile.mkdtemp(prefix="onnx-cache-", dir=args.out))
+    # An empty ONNX export cache: the smoke test is a first start, and on the PyTorch back end it must record the
+    # import graph of the path that loads torch (packaging/build.py keeps what it records).
+    cache = ClassifierCache(args.weights_dir, loader=lambda model_id: load_quickly(model_id, args.weights_dir, onnx_cache))
     ai = install_ai_panel(window, cache)
     window.slice_displayed.connect(lambda _index: report.setdefault("first_image_at", time.time()))
     ai.analysis_shown.connect(lambda shown: shown is not None and report.setdefault("first_result_at", time.time()))

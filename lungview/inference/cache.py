@@ -14,9 +14,9 @@ if TYPE_CHECKING:
 
 
 def _load_shipped(model_id: str, weights_dir: Path | None) -> SliceClassifier:
-    from lungview.inference.classifier import default_onnx_cache, load_classifier
+    from lungview.inference.classifier import load_quickly
 
-    return load_classifier(model_id, weights_dir, onnx_cache=default_onnx_cache())
+    return load_quickly(model_id, weights_dir)
 
 
 def _list_shipped(weights_dir: Path | None) -> list[str]:

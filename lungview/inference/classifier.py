@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from lungview import paths
-from lungview.models.card import ModelCard, ModelError, read_card
+from lungview.models.card import WEIGHTS_FILE, ModelCard, ModelError, file_sha256, read_card
 from lungview.models.ood import REFERENCE_FILE, FeatureReference
 from lungview.models.prediction import (
     CAM_METHODS,
@@ -60,6 +60,8 @@ class SliceClassifier:
 
     backend: str
     cam_methods: tuple[str, ...]
+    #: True when :meth:`cam` runs ``pytorch_grad_cam`` (see :func:`warm_up_cam`).
+    uses_pytorch_grad_cam = False
 
     def __init__(self, card: ModelCard, reference: FeatureReference | None = None):
         self.card = card
@@ -171,15 +173,13 @@ def load_classifier(
     backend = backend or selected_backend()
     root = weights_dir or paths.weights_dir()
     if backend == "onnx":
-        from lungview.inference.onnx_classifier import OnnxClassifier
         from lungview.inference.onnx_files import read_onnx_model
-        from lungview.inference.onnx_session import OnnxNetwork
 
         folder = root / model_id
         if not folder.is_dir():
             raise ModelError(f"no model called {model_id!r} in {root}")
         card = read_card(folder)
-        return OnnxClassifier(card, OnnxNetwork(read_onnx_model(folder, card)), load_reference(card, weights_dir))
+        return _onnx_classifier(card, read_onnx_model(folder, card), weights_dir)
     if backend != "torch":
         raise ModelError(f"unknown back end {backend!r}; choose one of {', '.join(BACKENDS)}")
     from lungview.inference.torch_classifier import load_torch_classifier
@@ -187,15 +187,53 @@ def load_classifier(
     return load_torch_classifier(model_id, weights_dir, fast, onnx_cache)
 
 
+def load_quickly(model_id: str, weights_dir: Path | None = None, onnx_cache: Path | None = None) -> SliceClassifier:
+    """The viewer's and ``lungview predict``'s loader: :func:`load_classifier`, but without importing torch when it can.
+
+    Where PyTorch is the back end and ``onnx_cache`` (default :func:`default_onnx_cache`) holds a verified export of
+    exactly these weights (made by an earlier load), the model runs from it with ONNX Runtime and numpy, and torch
+    is imported only if a heatmap method other than Grad-CAM is asked for. Importing torch holds the GIL for a few
+    hundred milliseconds while it loads its libraries, which would stall the window even from a worker thread.
+    """
+    onnx_cache = onnx_cache or default_onnx_cache()
+    root = weights_dir or paths.weights_dir()
+    if selected_backend() == "torch" and (root / model_id).is_dir():
+        from lungview.inference.onnx_files import has_onnx_model, read_onnx_model
+
+        card = read_card(root / model_id)
+        cached = onnx_cache / card.sha256
+        # the weight file must still be the one the card (and so the cache) names; if not, the PyTorch load says why
+        if has_onnx_model(cached) and file_sha256(root / model_id / WEIGHTS_FILE) == card.sha256:
+            try:
+                classifier = _onnx_classifier(
+                    card, read_onnx_model(cached, card), weights_dir,
+                    lambda: load_classifier(model_id, weights_dir, onnx_cache=onnx_cache, backend="torch"),
+                )
+                log.debug("model %s runs from its cached ONNX export; torch is not imported", model_id)
+                return classifier
+            except Exception as error:  # noqa: BLE001 - a damaged cache: the PyTorch load below exports it again
+                log.debug("the cached ONNX export of %s is not usable (%s)", model_id, error)
+    return load_classifier(model_id, weights_dir, onnx_cache=onnx_cache)
+
+
+def _onnx_classifier(card: ModelCard, onnx_model: bytes, weights_dir: Path | None, torch_fallback=None) -> SliceClassifier:
+    """An :class:`~lungview.inference.onnx_classifier.OnnxClassifier` for verified ONNX bytes."""
+    from lungview.inference.onnx_classifier import OnnxClassifier
+    from lungview.inference.onnx_session import OnnxNetwork
+
+    return OnnxClassifier(card, OnnxNetwork(onnx_model), load_reference(card, weights_dir), torch_fallback)
+
+
 def default_onnx_cache() -> Path:
     """Where the viewer and ``lungview predict`` keep ONNX exports: ``onnx-cache`` in the per-user data folder."""
     return paths.user_data_dir() / "onnx-cache"
 
 
-def warm_up_cam() -> None:
-    """Import the Grad-CAM package (seconds: it imports scikit-learn) on this worker, never at start-up.
+def warm_up_cam(classifier: SliceClassifier) -> None:
+    """Import the Grad-CAM package (seconds: it imports scikit-learn) on this worker if ``classifier`` uses it.
 
-    Only the PyTorch back end uses it; the back end without PyTorch computes Grad-CAM with numpy.
+    Only the PyTorch back end does; the ONNX one computes Grad-CAM with numpy (and imports torch only on a request
+    for another method).
     """
-    if selected_backend() == "torch":
+    if classifier.uses_pytorch_grad_cam:
         import pytorch_grad_cam  # noqa: F401

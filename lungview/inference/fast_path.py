@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import warnings
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from lungview.inference.onnx_files import has_onnx_model, read_onnx_model, write_onnx_model
 from lungview.inference.onnx_session import OUTPUTS, OnnxNetwork
 from lungview.models.backbones import Classifier
+from lungview.models.card import ModelCard
 
 log = logging.getLogger(__name__)
 
@@ -65,34 +66,32 @@ def export_onnx_bytes(network: Classifier, channels: int, size: int) -> bytes:
     return buffer.getvalue()
 
 
-def build_fast_path(network: Classifier, channels: int, size: int, cache_file: Path | None = None) -> OnnxNetwork | None:
+def build_fast_path(
+    network: Classifier, channels: int, size: int, cache_folder: Path | None = None, card: ModelCard | None = None
+) -> OnnxNetwork | None:
     """An :class:`OnnxNetwork` for ``network``, or None (logged) when ONNX export or ONNX Runtime is unavailable.
 
-    ``cache_file`` (named after the verified weights' SHA-256) keeps the exported model between sessions: the export
-    takes seconds, reading it back milliseconds. A cached file that does not load is exported again.
+    ``cache_folder`` keeps the export of the weights ``card`` describes between sessions, with the manifest of
+    :mod:`lungview.inference.onnx_files` (the export takes seconds, reading it back milliseconds;
+    :func:`lungview.inference.classifier.load_quickly` reads it without torch). A cached export that does not
+    verify or load is exported again.
     """
-    if cache_file is not None and cache_file.is_file():
+    if cache_folder is not None and card is None:
+        raise ValueError("caching the ONNX export needs the model card of the weights")
+    if cache_folder is not None and has_onnx_model(cache_folder):
         try:
-            return OnnxNetwork(cache_file.read_bytes())
-        except Exception:  # noqa: BLE001 - a damaged cache is rebuilt below
-            log.debug("the cached ONNX model %s does not load; exporting again", cache_file.name)
+            return OnnxNetwork(read_onnx_model(cache_folder, card))
+        except Exception as error:  # noqa: BLE001 - a damaged or stale cache is rebuilt below
+            log.debug("the cached ONNX model of %s is not usable (%s); exporting again", card.id, error)
     try:
         onnx_model = export_onnx_bytes(network, channels, size)
         fast_path = OnnxNetwork(onnx_model)
     except Exception as error:  # noqa: BLE001 - any exporter or runtime failure falls back to PyTorch
         log.warning("ONNX Runtime fast path unavailable, using PyTorch (%s)", error)
         return None
-    if cache_file is not None:
-        _write_atomically(cache_file, onnx_model)
+    if cache_folder is not None:
+        try:
+            write_onnx_model(cache_folder, onnx_model, card)
+        except OSError as error:
+            log.debug("cannot cache the ONNX model (%s)", error)
     return fast_path
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file, so no reader ever sees half a file."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.partial")
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    except OSError as error:
-        log.debug("cannot cache the ONNX model (%s)", error)

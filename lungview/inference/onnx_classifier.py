@@ -11,6 +11,9 @@ heatmap equals the PyTorch back end's (``tests/inference/test_onnx_classifier.py
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 
@@ -18,22 +21,32 @@ from lungview.inference.classifier import SliceClassifier
 from lungview.inference.onnx_session import OnnxNetwork
 from lungview.models.card import ModelCard
 from lungview.models.ood import FeatureReference
-from lungview.models.prediction import Spacing
+from lungview.models.prediction import CAM_METHODS, Spacing
 from lungview.models.preprocess import map_to_image, prepare_input
 
 
 class OnnxClassifier(SliceClassifier):
-    """Predictions, OOD scores and Grad-CAM of one model from its verified ONNX file; no torch anywhere.
+    """Predictions, OOD scores and Grad-CAM of one model from its verified ONNX file; no torch for any of them.
 
-    Safe to share between worker threads (ONNX Runtime sessions are re-entrant).
+    ``torch_fallback`` (where PyTorch is installed) loads the PyTorch back end of the same weights on the first
+    request for another heatmap method; without it only Grad-CAM is offered. Safe to share between worker threads
+    (ONNX Runtime sessions are re-entrant; the fallback loads once, under a lock).
     """
 
-    backend = "onnxruntime, no PyTorch"
-    cam_methods = ("gradcam",)
-
-    def __init__(self, card: ModelCard, network: OnnxNetwork, reference: FeatureReference | None = None):
+    def __init__(
+        self,
+        card: ModelCard,
+        network: OnnxNetwork,
+        reference: FeatureReference | None = None,
+        torch_fallback: Callable[[], SliceClassifier] | None = None,
+    ):
         super().__init__(card, reference)
         self.network = network
+        self._torch_fallback = torch_fallback
+        self._fallback_lock = threading.Lock()
+        self._fallback: SliceClassifier | None = None
+        self.backend = "onnxruntime" if torch_fallback else "onnxruntime, no PyTorch"
+        self.cam_methods = tuple(CAM_METHODS) if torch_fallback else ("gradcam",)
 
     def logits_and_features(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Uncalibrated logits ``[N, classes]`` and pooled features ``[N, D]`` of a preprocessed batch."""
@@ -44,9 +57,11 @@ class OnnxClassifier(SliceClassifier):
     ) -> np.ndarray:
         """Grad-CAM in [0, 1] on the grid of ``image`` for ``class_name`` (model attention, not lesion location).
 
-        ModelError for another ``method``: it needs PyTorch, which this back end does without.
+        Another ``method`` runs on the PyTorch fallback; ModelError without one.
         """
         self._check_cam_request(class_name, method)
+        if method != "gradcam":
+            return self._pytorch_back_end().cam(image, has_hu, class_name, method, pixel_spacing)
         params = self.card.preprocessing
         prepared, box = prepare_input(image, has_hu, params, pixel_spacing)
         class_map = self.network.class_maps(prepared[None])[0, self.card.classes.index(class_name)]
@@ -54,6 +69,13 @@ class OnnxClassifier(SliceClassifier):
         square = _normalise(cv2.resize(_normalise(coarse), (params.size, params.size)))
         heatmap = map_to_image(np.nan_to_num(square), box, np.asarray(image).shape, params.size)
         return np.clip(heatmap, 0.0, 1.0)
+
+    def _pytorch_back_end(self) -> SliceClassifier:
+        """The PyTorch back end of the same weights, loaded on first use (imports torch: seconds)."""
+        with self._fallback_lock:
+            if self._fallback is None:
+                self._fallback = self._torch_fallback()
+            return self._fallback
 
 
 def _normalise(cam: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from lungview.inference.onnx_session import EXPORT_FORMAT, OUTPUTS
@@ -28,7 +29,7 @@ def write_onnx_model(folder: Path, onnx_model: bytes, card: ModelCard) -> Path:
     """Write ``onnx_model`` (exported from the weights ``card`` describes) and its manifest; returns the file."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / ONNX_FILE
-    path.write_bytes(onnx_model)
+    _write_atomically(path, onnx_model)
     manifest = {
         "file": ONNX_FILE,
         "sha256": hashlib.sha256(onnx_model).hexdigest(),
@@ -36,8 +37,15 @@ def write_onnx_model(folder: Path, onnx_model: bytes, card: ModelCard) -> Path:
         "export_format": EXPORT_FORMAT,
         "outputs": list(OUTPUTS),
     }
-    (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    _write_atomically(folder / MANIFEST_FILE, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
     return path
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` through a temporary file, so a reader (another LungView) never sees half a file."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
 
 
 def read_onnx_model(folder: Path, card: ModelCard) -> bytes:

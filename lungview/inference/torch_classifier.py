@@ -12,7 +12,7 @@ import torch
 
 from lungview.inference.classifier import SliceClassifier, load_reference
 from lungview.inference.fast_path import build_fast_path
-from lungview.inference.onnx_session import EXPORT_FORMAT, OnnxNetwork
+from lungview.inference.onnx_session import OnnxNetwork
 from lungview.models import LoadedModel, load_model
 from lungview.models.backbones import cam_target_layer
 from lungview.models.prediction import CAM_METHODS, Spacing
@@ -26,6 +26,7 @@ class TorchClassifier(SliceClassifier):
     """
 
     cam_methods = tuple(CAM_METHODS)
+    uses_pytorch_grad_cam = True
 
     def __init__(self, model: LoadedModel, fast_path: OnnxNetwork | None = None, reference=None):
         super().__init__(model.card, reference)
@@ -120,6 +121,6 @@ def load_torch_classifier(
     params = model.card.preprocessing
     fast_path = None
     if fast:
-        cache_file = None if onnx_cache is None else onnx_cache / f"{model.card.sha256}-v{EXPORT_FORMAT}.onnx"
-        fast_path = build_fast_path(model.network, len(params.channels), params.size, cache_file)
+        cache_folder = None if onnx_cache is None else onnx_cache / model.card.sha256
+        fast_path = build_fast_path(model.network, len(params.channels), params.size, cache_folder, model.card)
     return TorchClassifier(model, fast_path, load_reference(model.card, weights_dir))

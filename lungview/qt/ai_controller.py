@@ -85,7 +85,7 @@ def load_model_job(cache: ClassifierCache, model_id: str) -> ModelReady:
 
     lower_thread_priority()  # before ONNX Runtime starts its threads: they inherit it
     classifier = cache.get(model_id)
-    warm_up_cam()
+    warm_up_cam(classifier)
     return ModelReady(classifier.card, classifier.backend, classifier.cam_methods)
 
 

@@ -83,6 +83,7 @@ class SlowFakeClassifier:
 
     backend = "fake"
     cam_methods = tuple(CAM_METHODS)
+    uses_pytorch_grad_cam = False
     ood_threshold = None
 
     def __init__(self, delay: float = 0.05, model_id: str = "slow-fake"):
