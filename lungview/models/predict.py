@@ -13,7 +13,13 @@ import torch
 
 from lungview.models.backbones import Classifier, cam_target_layer
 from lungview.models.card import ModelCard, ModelError
-from lungview.models.prediction import CAM_METHODS, Prediction, Spacing, predictions_from_probabilities
+from lungview.models.prediction import (
+    CAM_METHODS,
+    Prediction,
+    Spacing,
+    calibrated_probabilities,
+    predictions_from_probabilities,
+)
 from lungview.models.preprocess import map_to_image, prepare_input
 
 __all__ = ["CAM_METHODS", "LoadedModel", "Prediction", "Spacing"]
@@ -36,7 +42,7 @@ class LoadedModel:
 
     def probabilities_from_logits(self, logits: torch.Tensor) -> list[Prediction]:
         """Temperature-scaled softmax of ``logits`` ``[N, classes]`` as predictions."""
-        probabilities = torch.softmax(logits.float() / self.card.temperature, dim=1).numpy()
+        probabilities = calibrated_probabilities(logits.detach().float().numpy(), self.card.temperature)
         return predictions_from_probabilities(probabilities, self.card)
 
     def logits(self, images: Sequence[np.ndarray], has_hu: bool, pixel_spacing: Spacing = None) -> torch.Tensor:

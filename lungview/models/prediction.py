@@ -30,9 +30,12 @@ class Prediction:
     predicted: str
 
 
-def calibrated_probabilities(logits: np.ndarray, temperature: float) -> np.ndarray:
-    """Temperature-scaled softmax of ``logits`` ``[N, classes]`` (float32, as ``torch.softmax`` computes it)."""
-    scaled = np.asarray(logits, dtype=np.float32) / np.float32(temperature)
+def calibrated_probabilities(logits: np.ndarray, temperature: float = 1.0, dtype: type = np.float32) -> np.ndarray:
+    """Temperature-scaled softmax of ``logits`` ``[N, classes]``, computed in ``dtype``.
+
+    float32 (the default) is what ``torch.softmax`` computes, so both back ends agree; training metrics use float64.
+    """
+    scaled = np.asarray(logits, dtype=dtype) / dtype(temperature)
     exponentials = np.exp(scaled - scaled.max(axis=1, keepdims=True))
     return exponentials / exponentials.sum(axis=1, keepdims=True)
 
