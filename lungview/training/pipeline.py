@@ -27,7 +27,7 @@ from lungview.training.audit import AuditResult, ImageRecord, audit_dataset, wri
 from lungview.training.calibration import calibration_measures, fit_temperature, out_of_fold_logits, softmax, threshold_for_sensitivity
 from lungview.training.dataset import cache_trunk, cached, load_squares, network_batch, trunk_cache_key
 from lungview.training.fit import StageSettings, average_states, fit_head, fit_top, pooled_features, top_logits
-from lungview.training.splits import DataSplit, block_split, group_indices, official_split
+from lungview.training.splits import DataSplit, block_split, group_indices, number_block, official_split
 from lungview.windowing import PRESETS
 
 log = logging.getLogger(__name__)
@@ -51,11 +51,6 @@ def _scan_number(record: ImageRecord) -> tuple:
     return ("scan", record.label, record.number)
 
 
-def _number_block(record: ImageRecord) -> tuple:
-    """IQ-OTH/NCCD: files 10k+1 .. 10(k+1) of a class are neighbouring slices, likely one patient (as in the split)."""
-    return ("block", record.label, (record.number - 1) // 10)
-
-
 DATASETS: dict[str, DatasetSpec] = {
     "chest-ct-4class": DatasetSpec(
         "chest-ct-4class",
@@ -73,7 +68,7 @@ DATASETS: dict[str, DatasetSpec] = {
         "P(malignant)",
         block_split,
         "IQ-OTH/NCCD (Alyasriy & AL-Huseiny, Mendeley Data bhmdr45bh2, CC BY 4.0), staged subset of 609 of 1097 JPEG slices",
-        _number_block,
+        number_block,
     ),
 }
 

@@ -105,6 +105,11 @@ def group_indices(records: Sequence[ImageRecord], scan_key: Callable[[ImageRecor
     return np.array([number[record.path] for record in records])
 
 
+def number_block(record: ImageRecord, block: int = 10) -> tuple:
+    """IQ-OTH/NCCD: files ``block*k+1 .. block*(k+1)`` of a class are neighbouring slices, likely one patient."""
+    return ("block", record.label, (record.number - 1) // block)
+
+
 def block_split(audit: AuditResult, block: int = 10, fractions=(0.6, 0.2, 0.2), seed: int = 0) -> DataSplit:
     """IQ-OTH/NCCD (no patient ids): groups of neighbouring file numbers, whole groups per split.
 
@@ -113,7 +118,7 @@ def block_split(audit: AuditResult, block: int = 10, fractions=(0.6, 0.2, 0.2), 
     goes to the split furthest below its fraction of the class's images.
     """
     readable = [r for r in audit.readable if r.path not in _conflicting_paths(audit)]
-    groups = linked_groups(readable, lambda record: ("block", record.label, (record.number - 1) // block))
+    groups = linked_groups(readable, lambda record: number_block(record, block))
     rng = np.random.default_rng(seed)
     roles: dict[str, list[ImageRecord]] = {"train": [], "valid": [], "test": []}
     for label in sorted({r.label for r in readable}):
