@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,7 +216,12 @@ def load_quickly(model_id: str, weights_dir: Path | None = None, onnx_cache: Pat
     return load_classifier(model_id, weights_dir, onnx_cache=onnx_cache)
 
 
-def _onnx_classifier(card: ModelCard, onnx_model: bytes, weights_dir: Path | None, torch_fallback=None) -> SliceClassifier:
+def _onnx_classifier(
+    card: ModelCard,
+    onnx_model: bytes,
+    weights_dir: Path | None,
+    torch_fallback: Callable[[], SliceClassifier] | None = None,
+) -> SliceClassifier:
     """An :class:`~lungview.inference.onnx_classifier.OnnxClassifier` for verified ONNX bytes."""
     from lungview.inference.onnx_classifier import OnnxClassifier
     from lungview.inference.onnx_session import OnnxNetwork

@@ -58,7 +58,7 @@ class TorchClassifier(SliceClassifier):
         """
         network = self.model.network
         if self.fast_path is None:
-            with self._torch_lock, _one_torch_thread(), _gradients_only_through(network, cam_target_layer(network)):
+            with self._torch_lock, one_torch_thread(), _gradients_only_through(network, cam_target_layer(network)):
                 return self.model.cam(image, has_hu, class_name, method, pixel_spacing)
         self._check_cam_request(class_name, method)
         import pytorch_grad_cam
@@ -71,7 +71,7 @@ class TorchClassifier(SliceClassifier):
         tail = torch.nn.Sequential(cam_target_layer(network), network.pool, torch.nn.Flatten(1), network.head).eval()
         target = ClassifierOutputTarget(self.card.classes.index(class_name))
         cam_class = getattr(pytorch_grad_cam, CAM_METHODS[method])
-        with self._torch_lock, _one_torch_thread(), torch.set_grad_enabled(True):
+        with self._torch_lock, one_torch_thread(), torch.set_grad_enabled(True):
             with cam_class(model=tail, target_layers=[tail[0]]) as cam:
                 coarse = cam(input_tensor=trunk, targets=[target])
         # As pytorch_grad_cam does for the whole network: normalise, resize to the input, normalise again.
@@ -81,7 +81,7 @@ class TorchClassifier(SliceClassifier):
 
 
 @contextlib.contextmanager
-def _one_torch_thread() -> Iterator[None]:
+def one_torch_thread() -> Iterator[None]:
     """Run PyTorch on one intra-op thread for the duration.
 
     Measured on the shared 2-core machine (load ~10): the Grad-CAM tail took 430-630 ms with two OpenMP threads,

@@ -68,9 +68,9 @@ class BestCellPool(nn.Module):
     def forward(self, feature_map: torch.Tensor) -> torch.Tensor:
         logits = cell_logits(feature_map, self._head())
         margin = (logits[:, -1] - logits[:, 0]).flatten(1)
-        gated_out = feature_map.flatten(2).abs().sum(dim=1) == 0  # all-zero cells: outside the lung gate
-        best = margin.masked_fill(gated_out, torch.finfo(margin.dtype).min).argmax(dim=1)
         cells = feature_map.flatten(2)
+        gated_out = cells.abs().sum(dim=1) == 0  # all-zero cells: outside the lung gate
+        best = margin.masked_fill(gated_out, torch.finfo(margin.dtype).min).argmax(dim=1)
         index = best[:, None, None].expand(-1, cells.shape[1], 1)
         return torch.gather(cells, 2, index)[..., None]
 
