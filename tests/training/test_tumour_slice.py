@@ -107,22 +107,6 @@ def test_cam_peaks_on_the_nodule_and_the_nodule_slice_scores_higher():
     assert not cam_peak_in_box(heatmap, (40, 0, 63, 20))
 
 
-def test_best_cell_pool_survives_the_onnx_fast_path():
-    from lungview.inference.fast_path import build_fast_path
-    from lungview.models.backbones import build_classifier
-
-    torch.manual_seed(0)
-    network, _ = build_classifier("tiny-cnn-cells", 2, 32, pretrained=False)
-    x = torch.randn(2, 3, 32, 32)
-    with torch.no_grad():
-        expected = network.eval()(x).numpy()
-    fast_path = build_fast_path(network, 3, 32)
-    assert fast_path is not None
-    logits, features = fast_path.run(x.numpy())
-    assert np.abs(logits - expected).max() < 1e-4
-    assert features.shape == (2, 16)
-
-
 def test_replaced_figures_read_the_previous_card(tmp_path: Path):
     import json
 
