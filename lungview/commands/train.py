@@ -80,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"lungview train: {error}")
         return 2
     folder = config.output_dir / config.model_id
+    for part, scores in result.card.training["temperature_fit"]["scores"].items():
+        print(f"held-out {part} ({scores['images']} images): accuracy {scores['accuracy']:.3f}, macro-F1 {scores['macro_f1']:.3f}")
     write_report(folder, args.data_root, result.split, result.audit, training=result, resamples=args.bootstrap)
     print(f"saved {folder} (sha256 {result.card.sha256[:12]}…); report in {folder / 'report'}")
     return 0

@@ -34,15 +34,22 @@ def _sensitivity_at_specificity(is_cancer: np.ndarray, cancer_score: np.ndarray,
     return float(tpr[fpr <= 1 - specificity + 1e-12].max())
 
 
+def classification_scores(probabilities: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """Top-1 accuracy and macro F1 over every class column of ``probabilities``."""
+    predicted = probabilities.argmax(axis=1)
+    return {
+        "accuracy": float((predicted == labels).mean()),
+        "macro_f1": float(f1_score(labels, predicted, average="macro", labels=range(probabilities.shape[1]), zero_division=0)),
+    }
+
+
 def scalar_metrics(probabilities: np.ndarray, labels: np.ndarray, cancer_columns: Sequence[int], threshold: float) -> dict[str, float]:
     """Accuracy, macro F1, macro one-vs-rest AUC, cancer sensitivity/specificity at ``threshold``, ECE."""
-    predicted = probabilities.argmax(axis=1)
     is_cancer = np.isin(labels, cancer_columns)
     cancer_score = probabilities[:, list(cancer_columns)].sum(axis=1)
     flagged = cancer_score >= threshold
     return {
-        "accuracy": float((predicted == labels).mean()),
-        "macro_f1": float(f1_score(labels, predicted, average="macro", labels=range(probabilities.shape[1]), zero_division=0)),
+        **classification_scores(probabilities, labels),
         "macro_auc": _macro_auc(labels, probabilities),
         "sensitivity": _sensitivity(is_cancer, flagged),
         "specificity": _specificity(is_cancer, flagged),

@@ -27,6 +27,7 @@ from lungview.training.audit import AuditResult, ImageRecord, audit_dataset, wri
 from lungview.training.calibration import calibration_measures, fit_temperature, out_of_fold_logits, softmax, threshold_for_sensitivity
 from lungview.training.dataset import cache_trunk, cached, load_squares, network_batch, trunk_cache_key
 from lungview.training.fit import StageSettings, average_states, fit_head, fit_top, pooled_features, top_logits
+from lungview.training.metrics import classification_scores
 from lungview.training.splits import DataSplit, block_split, group_indices, number_block, official_split
 from lungview.windowing import PRESETS
 
@@ -119,6 +120,8 @@ class TrainResult:
     valid_logits: np.ndarray
     valid_labels: np.ndarray
     timings: dict[str, float]
+    held_out_logits: np.ndarray
+    held_out_labels: np.ndarray
 
 
 def _labels(records, classes) -> np.ndarray:
@@ -206,6 +209,17 @@ def _fit_stages(network: Classifier, top_start: int, data: StageData, config: Tr
     return seed_scores, histories, best_seed, timings
 
 
+def _held_out_scores(logits: np.ndarray, labels: np.ndarray, valid_count: int) -> dict[str, dict]:
+    """Accuracy and macro F1 of held-out ``logits`` (out-of-fold rows first, the last ``valid_count`` rows validation).
+
+    On the out-of-fold + validation set these are a far steadier basis for choosing a recipe than validation alone.
+    """
+    probabilities = softmax(logits)
+    parts = {"all": slice(None), "out_of_fold": slice(0, len(labels) - valid_count), "valid": slice(len(labels) - valid_count, None)}
+    return {name: {"images": len(labels[part]), **classification_scores(probabilities[part], labels[part])}
+            for name, part in parts.items() if len(labels[part])}
+
+
 def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = iter) -> TrainResult:
     """Train, calibrate and save one model as ``config.output_dir/config.model_id``; returns what the report needs."""
     torch.set_num_threads(2)
@@ -261,7 +275,9 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
         "images": len(calibration_labels),
         "before": calibration_measures(softmax(calibration_logits), calibration_labels),
         "after": calibration_measures(softmax(calibration_logits, temperature), calibration_labels),
+        "scores": _held_out_scores(calibration_logits, calibration_labels, len(valid_labels)),
     }
+    log.info("held-out scores (temperature fit set): %s", json.dumps(temperature_fit["scores"]))
     cancer_columns = [dataset.classes.index(name) for name in dataset.cancer_classes]
     valid_cancer = softmax(valid_logits, temperature)[:, cancer_columns].sum(axis=1)
     threshold = threshold_for_sensitivity(valid_cancer, np.isin(valid_labels, cancer_columns), 0.98)
@@ -302,4 +318,4 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
     )
     card = _save_small(config.output_dir / config.model_id, network, card, valid_squares, valid_logits)
     timings["total_s"] = time.perf_counter() - started
-    return TrainResult(card, split, audit, histories, seed_scores, valid_logits, valid_labels, timings)
+    return TrainResult(card, split, audit, histories, seed_scores, valid_logits, valid_labels, timings, calibration_logits, calibration_labels)

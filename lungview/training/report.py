@@ -203,6 +203,10 @@ def render_markdown(report: dict) -> str:
     if fit:
         b, a = fit["before"], fit["after"]
         lines.append(f"| temperature fit set ({fit['images']}) | {b['ece_15']:.3f} | {a['ece_15']:.3f} | {b['nll']:.3f} | {a['nll']:.3f} | {b['brier']:.3f} | {a['brier']:.3f} |")
+        if "scores" in fit:
+            lines += ["", "Held-out scores the recipe is chosen on (out-of-fold training logits + validation logits; test never read):", "",
+                      "| set | images | accuracy | macro-F1 |", "|---|---|---|---|"]
+            lines += [f"| {name} | {s['images']} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} |" for name, s in fit["scores"].items()]
     if "training" in report:
         training = report["training"]
         lines += ["", "## Training", "", f"- Validation macro-F1 per stage-1 seed: {training['validation_macro_f1_per_seed']}; kept seed {training['chosen_seed']}"]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lungview.training.calibration import calibration_measures, expected_calibration_error, fit_temperature, softmax, threshold_for_sensitivity
-from lungview.training.metrics import evaluate_predictions
+from lungview.training.metrics import classification_scores, evaluate_predictions
 
 
 def test_temperature_recovers_overconfidence():
@@ -65,3 +65,12 @@ def test_out_of_fold_logits_never_come_from_a_model_that_saw_the_group():
     logits = out_of_fold_logits(fit_predict, groups, folds=3)
     assert logits[:, 0].tolist() == list(range(10))  # every sample predicted exactly once
     assert set(logits[:, 1]) <= {6.0, 7.0, 8.0}
+
+
+def test_classification_scores_count_every_class_column():
+    probabilities = np.array([[0.9, 0.1, 0.0], [0.2, 0.8, 0.0], [0.6, 0.4, 0.0], [0.1, 0.9, 0.0]])
+    labels = np.array([0, 1, 1, 2])
+    scores = classification_scores(probabilities, labels)
+    assert scores["accuracy"] == 0.5
+    # F1: class 0 = 2/3, class 1 = 1/2, class 2 = 0 (never predicted) -> mean 7/18
+    assert abs(scores["macro_f1"] - 7 / 18) < 1e-12

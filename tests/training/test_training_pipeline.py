@@ -46,7 +46,7 @@ def test_train_reports_a_missing_folder(tmp_path, capsys):
     assert "no data set folder" in capsys.readouterr().out
 
 
-def test_train_options_for_averaged_heads_cosine_stage2_and_out_of_fold_temperature(mini_chest_ct, tmp_path):
+def test_train_options_for_averaged_heads_cosine_stage2_and_out_of_fold_temperature(mini_chest_ct, tmp_path, capsys):
     weights = tmp_path / "weights"
     cache = tmp_path / "cache"
     arguments = ["train", "chest-ct-4class", str(mini_chest_ct), "--model-id", "mini", "--architecture", "tiny-cnn", "--size", "32",
@@ -63,4 +63,11 @@ def test_train_options_for_averaged_heads_cosine_stage2_and_out_of_fold_temperat
     assert fit["images"] == sum(load_model("mini", weights).card.data["counts"][role][name] for role in ("train", "valid") for name in ("normal", "adenocarcinoma", "large.cell.carcinoma", "squamous.cell.carcinoma"))
     assert fit["after"]["nll"] <= fit["before"]["nll"] + 1e-9  # the temperature minimises the NLL of the set it was fitted on
     assert "temperature fit set" in (weights / "mini" / "report" / "report.md").read_text(encoding="utf-8")
+    scores = fit["scores"]
+    assert scores["all"]["images"] == fit["images"] == scores["out_of_fold"]["images"] + scores["valid"]["images"]
+    assert scores["valid"]["images"] == sum(load_model("mini", weights).card.data["counts"]["valid"].values())
+    mixed = (scores["out_of_fold"]["accuracy"] * scores["out_of_fold"]["images"] + scores["valid"]["accuracy"] * scores["valid"]["images"]) / fit["images"]
+    assert abs(scores["all"]["accuracy"] - mixed) < 1e-9
+    assert "held-out out_of_fold" in capsys.readouterr().out
+    assert "Held-out scores the recipe is chosen on" in (weights / "mini" / "report" / "report.md").read_text(encoding="utf-8")
     assert len(list(cache.glob("trunk-*.pt"))) == 2
