@@ -23,7 +23,7 @@ from lungview.models.backbones import Classifier, backbone_spec, build_classifie
 from lungview.models.card import ModelCard
 from lungview.models.preprocess import PreprocessParams
 from lungview.models.registry import load_model, save_model
-from lungview.training.audit import AuditResult, ImageRecord, audit_dataset, write_manifest
+from lungview.training.audit import AuditResult, ImageRecord, audit_dataset
 from lungview.training.calibration import calibration_measures, fit_temperature, out_of_fold_logits, softmax, threshold_for_sensitivity
 from lungview.training.dataset import cache_trunk, cached, load_squares, network_batch, trunk_cache_key
 from lungview.training.fit import StageSettings, average_states, fit_head, fit_top, pooled_features, top_logits
@@ -120,8 +120,6 @@ class TrainResult:
     valid_logits: np.ndarray
     valid_labels: np.ndarray
     timings: dict[str, float]
-    held_out_logits: np.ndarray
-    held_out_labels: np.ndarray
 
 
 def _labels(records, classes) -> np.ndarray:
@@ -318,4 +316,4 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
     )
     card = _save_small(config.output_dir / config.model_id, network, card, valid_squares, valid_logits)
     timings["total_s"] = time.perf_counter() - started
-    return TrainResult(card, split, audit, histories, seed_scores, valid_logits, valid_labels, timings, calibration_logits, calibration_labels)
+    return TrainResult(card, split, audit, histories, seed_scores, valid_logits, valid_labels, timings)
