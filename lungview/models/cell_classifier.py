@@ -99,12 +99,16 @@ def _fit_grid(planes: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return planes if factor == 1 else nn.functional.avg_pool2d(planes, factor)
 
 
-class GateSource(nn.Module):
-    """The first stage: its output, with the input's lung-density and tissue fractions carried as two extra channels."""
+class StageWrapper(nn.Module):
+    """A stage of ``features`` wrapped so it can carry or merge extra information; the stage stays ``.stage``."""
 
     def __init__(self, stage: nn.Module):
         super().__init__()
         self.stage = stage
+
+
+class GateSource(StageWrapper):
+    """The first stage: its output, with the input's lung-density and tissue fractions carried as two extra channels."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.stage(x)
@@ -118,12 +122,8 @@ def gate_planes(x: torch.Tensor) -> torch.Tensor:
     return torch.cat([((level > low) & (level < high)).float(), (level > _gate_level(GATE_TISSUE_HU)).float()], 1)
 
 
-class GateCarrier(nn.Module):
+class GateCarrier(StageWrapper):
     """A middle stage run on all but the two carried channels, which follow it down to its grid."""
-
-    def __init__(self, stage: nn.Module):
-        super().__init__()
-        self.stage = stage
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.stage(x[:, :-2])
@@ -151,12 +151,11 @@ def lung_gate(air: torch.Tensor, tissue: torch.Tensor, reach: int) -> torch.Tens
     return nn.functional.max_pool2d(lung, 2 * reach + 1, stride=1, padding=reach)
 
 
-class GateApply(nn.Module):
+class GateApply(StageWrapper):
     """The last stage: its feature map times the lung gate (zero outside it), grown by ``reach`` cells."""
 
     def __init__(self, stage: nn.Module, reach: int):
-        super().__init__()
-        self.stage = stage
+        super().__init__(stage)
         self.reach = reach
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -171,23 +170,15 @@ def gated(features: nn.Sequential, reach: int) -> nn.Sequential:
     return nn.Sequential(GateSource(stages[0]), *(GateCarrier(stage) for stage in stages[1:-1]), GateApply(stages[-1], reach))
 
 
-class MirrorSource(nn.Module):
+class MirrorSource(StageWrapper):
     """The first stage run on the batch followed by its left-right mirror images (twice the batch)."""
-
-    def __init__(self, stage: nn.Module):
-        super().__init__()
-        self.stage = stage
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.stage(torch.cat([x, x.flip(-1)], 0))
 
 
-class MirrorMerge(nn.Module):
+class MirrorMerge(StageWrapper):
     """The last stage; then each slice's map averaged with its mirror image's map flipped back (half the batch)."""
-
-    def __init__(self, stage: nn.Module):
-        super().__init__()
-        self.stage = stage
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.stage(x)
@@ -215,13 +206,23 @@ def stride_16(features: nn.Sequential) -> nn.Sequential:
     return features
 
 
+def has_lung_gate(architecture: str) -> bool:
+    """Whether the architecture name asks for the lung gate (``-lunggate``)."""
+    return "-lunggate" in architecture
+
+
+def has_mirror_average(architecture: str) -> bool:
+    """Whether the architecture name asks for the mirror average inside the network (``-mirror``)."""
+    return architecture.endswith("-mirror")
+
+
 def build_cell_classifier(name: str, features: nn.Sequential, feature_dim: int, class_count: int, dropout: float) -> CellMaxClassifier:
     """The cell classifier an architecture name asks for: ``<backbone>-cells[-s16][-lunggate][-mirror]``."""
     cell_px = 32
     if "-s16" in name:
         features, cell_px = stride_16(features), 16
-    if "-lunggate" in name:
+    if has_lung_gate(name):
         features = gated(features, max(1, GATE_REACH_PX // cell_px))
-    if name.endswith("-mirror"):
+    if has_mirror_average(name):
         features = mirrored(features)
     return CellMaxClassifier(features, feature_dim, class_count, dropout)

@@ -275,7 +275,6 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
         "after": calibration_measures(softmax(calibration_logits, temperature), calibration_labels),
         "scores": _held_out_scores(calibration_logits, calibration_labels, len(valid_labels)),
     }
-    log.info("held-out scores (temperature fit set): %s", json.dumps(temperature_fit["scores"]))
     cancer_columns = [dataset.classes.index(name) for name in dataset.cancer_classes]
     valid_cancer = softmax(valid_logits, temperature)[:, cancer_columns].sum(axis=1)
     threshold = threshold_for_sensitivity(valid_cancer, np.isin(valid_labels, cancer_columns), 0.98)

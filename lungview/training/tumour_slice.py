@@ -37,6 +37,7 @@ import torch
 from lungview import INTENDED_USE, __version__
 from lungview.models.backbones import build_classifier
 from lungview.models.card import ModelCard
+from lungview.models.cell_classifier import has_lung_gate, has_mirror_average
 from lungview.models.predict import LoadedModel
 from lungview.models.preprocess import CropBox, PreprocessParams, letterbox, prepare_input
 from lungview.models.registry import save_model
@@ -370,8 +371,8 @@ def train_tumour_slice(config: TumourSliceConfig, progress: Callable[[Iterable],
     cells = [extract_cells(s, backbone.features, config, progress) for s in series]
     features_s = time.monotonic() - started
     grid = round(cells[0].features.shape[2] ** 0.5)
-    gate = "-lunggate" in config.architecture
-    mirror_average = config.architecture.endswith("-mirror")
+    gate = has_lung_gate(config.architecture)
+    mirror_average = has_mirror_average(config.architecture)
     per_patient, oof_scores, oof_labels, gallery = leave_one_patient_out(series, cells, backbone, config)
     folder = config.output_dir / config.model_id
     replaced = replaced_figures(folder)
