@@ -16,7 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-id", required=True, help="folder name under the weights folder, e.g. ct-subtype-4")
     parser.add_argument("--weights-dir", type=Path, default=None, help="where to write (default: the app's weights/)")
     parser.add_argument("--architecture", default="efficientnet-lite0", help="efficientnet-lite0 (default), mobilenet_v2, resnet18, resnet50, tiny-cnn")
-    parser.add_argument("--size", type=int, default=224, help="network input side in pixels")
+    parser.add_argument("--size", type=int, nargs="+", default=[224],
+                        help="network input side in pixels; several sides train one network each and ship their resolution ensemble (mean logits)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="stage-1 seeds (best on validation is kept)")
     parser.add_argument("--views", type=int, default=4, help="cached views per training image (1 plain + augmented)")
     parser.add_argument("--stage1-epochs", type=int, default=300, help="most stage-1 epochs (early stopping, patience 40)")
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         defaults,
         output_dir=args.weights_dir or paths.weights_dir(),
         architecture=args.architecture,
-        size=args.size,
+        sizes=tuple(sorted(set(args.size))),
         seeds=tuple(args.seeds),
         views=args.views,
         stage1=dataclasses.replace(defaults.stage1, epochs=args.stage1_epochs),

@@ -147,6 +147,10 @@ def backbone_spec(name: str) -> BackboneSpec:
 
 def build_classifier(name: str, class_count: int, size: int, pretrained: bool, dropout: float = 0.3) -> tuple[Classifier, str]:
     """A classifier on backbone ``name`` and a sentence saying where its starting weights came from."""
+    if "-sizes-" in name:  # a resolution ensemble (lungview.models.ensemble)
+        from lungview.models.ensemble import build_ensemble
+
+        return build_ensemble(name, class_count, size, pretrained, dropout)
     spec = backbone_spec(name)
     base = name.split("-cells")[0]
     if base == "efficientnet-lite0":

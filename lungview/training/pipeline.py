@@ -21,6 +21,7 @@ import torch
 from lungview import INTENDED_USE
 from lungview.models.backbones import Classifier, backbone_spec, build_classifier
 from lungview.models.card import ModelCard
+from lungview.models.ensemble import build_members, combine, ensemble_name, member_top_start
 from lungview.models.preprocess import PreprocessParams
 from lungview.models.registry import load_model, save_model
 from lungview.training.audit import AuditResult, ImageRecord, audit_dataset
@@ -94,7 +95,7 @@ class TrainConfig:
     model_id: str
     output_dir: Path
     architecture: str = "efficientnet-lite0"
-    size: int = 224
+    sizes: tuple[int, ...] = (224,)
     seeds: tuple[int, ...] = (0, 1, 2)
     views: int = 4
     stage1: StageSettings = field(default_factory=lambda: StageSettings(epochs=300, learning_rate=1e-3, patience=40))
@@ -116,7 +117,6 @@ class TrainResult:
     split: DataSplit
     audit: AuditResult
     histories: dict[str, dict]
-    seed_scores: dict[int, float]
     valid_logits: np.ndarray
     valid_labels: np.ndarray
     timings: dict[str, float]
@@ -143,7 +143,7 @@ def _normalisation_notes(config: TrainConfig) -> tuple[str, ...]:
         from lungview.training.normalisation_check import check_input_normalisation
     except ImportError:
         return ("input normalisation check not run: scikit-image is not installed",)
-    findings = check_input_normalisation(size=config.size)
+    findings = check_input_normalisation(size=max(config.sizes))
     return (f"input normalisation check (ImageNet top-1 of scikit-image photographs, per normalisation): {json.dumps(findings)}; "
             "inputs are scaled to [-1, 1] as TF-Lite EfficientNet-Lite expects",)
 
@@ -218,8 +218,97 @@ def _held_out_scores(logits: np.ndarray, labels: np.ndarray, valid_count: int) -
             for name, part in parts.items() if len(labels[part])}
 
 
+@dataclass
+class _Member:
+    """One trained network of a recipe (the whole model, or one side of a resolution ensemble)."""
+
+    network: Classifier
+    valid_logits: np.ndarray
+    out_of_fold: np.ndarray | None
+    seed_scores: dict[int, float]
+    histories: dict[str, dict]
+    best_seed: int
+    timings: dict[str, float]
+
+
+def _train_member(network: Classifier, top_start: int, cache_name: str, config: TrainConfig, split: DataSplit, squares: tuple[np.ndarray, np.ndarray],
+                  labels: tuple[np.ndarray, np.ndarray], params: PreprocessParams, progress) -> _Member:
+    """Cache ``network``'s trunk activations, fit both stages and, with calibration folds, its out-of-fold logits."""
+    started = time.perf_counter()
+    (train_squares, valid_squares), (train_labels, valid_labels) = squares, labels
+
+    def trunk(records, images, views):
+        key = trunk_cache_key(records, params, cache_name, top_start, views, seed=0)
+        return cached(config.cache_dir, key, lambda: cache_trunk(network, top_start, images, params, views, seed=0, progress=progress))
+
+    train_trunk = trunk(split.train, train_squares, config.views)
+    valid_trunk = trunk(split.valid, valid_squares, 1)
+    timings = {"feature_cache_s": time.perf_counter() - started}
+    data = StageData(train_trunk, pooled_features(network, top_start, train_trunk), train_labels,
+                     valid_trunk, pooled_features(network, top_start, valid_trunk), valid_labels)
+    initial_state = copy.deepcopy(network.state_dict())
+    seed_scores, histories, best_seed, stage_timings = _fit_stages(network, top_start, data, config, progress)
+    timings.update(stage_timings)
+    valid_logits = full_logits(network, network_batch(valid_squares, params))
+    out_of_fold = None
+    if config.calibration_folds:
+        final_state = copy.deepcopy(network.state_dict())
+        fold_started = time.perf_counter()
+
+        def fit_predict(fit_index: np.ndarray, held_index: np.ndarray) -> np.ndarray:
+            network.load_state_dict(initial_state)
+            _fit_stages(network, top_start, data.subset(fit_index), config, iter)
+            return top_logits(network, top_start, train_trunk[held_index, 0]).numpy()
+
+        groups = group_indices(split.train, DATASETS[config.dataset].scan_key)
+        out_of_fold = out_of_fold_logits(fit_predict, groups, config.calibration_folds)
+        network.load_state_dict(final_state)
+        timings["out_of_fold_s"] = time.perf_counter() - fold_started
+    return _Member(network, valid_logits, out_of_fold, seed_scores, histories, best_seed, timings)
+
+
+def _train_members(config: TrainConfig, split: DataSplit, squares, labels, params: PreprocessParams, class_count: int, progress) -> tuple[list[_Member], str]:
+    """One trained network per input side of ``config``; and where their starting weights came from."""
+    spec = backbone_spec(config.architecture)
+    top_start = spec.top_start if config.top_start is None else config.top_start
+    if len(config.sizes) == 1:
+        network, source = build_classifier(config.architecture, class_count, params.size, config.pretrained)
+        return [_train_member(network, top_start, config.architecture, config, split, squares, labels, params, progress)], source
+    networks, source = build_members(config.architecture, config.sizes, class_count, config.pretrained, len(params.channels))
+    members = []
+    for side, network in zip(sorted(config.sizes), networks):
+        resampled = side != params.size
+        log.info("resolution ensemble: training the %d px member", side)
+        cache_name = f"{config.architecture} resampled to {side} px" if resampled else config.architecture
+        start = member_top_start(top_start, len(network.features) - 2 * resampled, resampled)
+        members.append(_train_member(network, start, cache_name, config, split, squares, labels, params, progress))
+    return members, source
+
+
+def _ensemble_notes(sides: tuple[int, ...]) -> tuple[str, ...]:
+    """What a reader of the card needs to know about a resolution ensemble (nothing for a single network)."""
+    if len(sides) == 1:
+        return ()
+    smaller = ", ".join(f"{side} px" for side in sorted(sides)[:-1])
+    return (f"resolution ensemble of {len(sides)} networks trained separately at {', '.join(f'{side} px' for side in sorted(sides))} input; "
+            f"its logits are the mean of theirs. The input is preprocessed at {max(sides)} px; the {smaller} member(s) resample it "
+            "inside the network (bilinear) and their last trunk map back to the largest member's grid, in training as in use.",)
+
+
+def _per_member(members: list[_Member], sides: tuple[int, ...], value: Callable[[_Member], object]):
+    """``value`` of the single network, or a dict of it per member side (``"288"`` ...) for an ensemble."""
+    if len(members) == 1:
+        return value(members[0])
+    return {str(side): value(member) for side, member in zip(sorted(sides), members)}
+
+
 def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = iter) -> TrainResult:
-    """Train, calibrate and save one model as ``config.output_dir/config.model_id``; returns what the report needs."""
+    """Train, calibrate and save one model as ``config.output_dir/config.model_id``; returns what the report needs.
+
+    With several ``config.sizes`` every side trains its own network, each as a single model would, and the model
+    shipped is their resolution ensemble (:mod:`lungview.models.ensemble`): the mean of their logits, calibrated
+    on the mean of their held-out logits.
+    """
     torch.set_num_threads(2)
     dataset = DATASETS[config.dataset]
     spec = backbone_spec(config.architecture)
@@ -229,45 +318,29 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
     audit = audit_dataset(config.data_root, dataset.layout, progress)
     split = _limited(dataset.split(audit), config.max_images)
     timings["audit_s"] = time.perf_counter() - started
-    params = PreprocessParams(size=config.size, channels=(PRESETS["lung"],) * 3, normalisation=spec.normalisation)
+    params = PreprocessParams(size=max(config.sizes), channels=(PRESETS["lung"],) * 3, normalisation=spec.normalisation)
     train_labels = _labels(split.train, dataset.classes)
     valid_labels = _labels(split.valid, dataset.classes)
-
-    network, pretrained_source = build_classifier(config.architecture, len(dataset.classes), config.size, config.pretrained)
     train_squares = load_squares(split.train, config.data_root, params, progress)
     valid_squares = load_squares(split.valid, config.data_root, params, progress)
+    members, pretrained_source = _train_members(config, split, (train_squares, valid_squares), (train_labels, valid_labels), params, len(dataset.classes), progress)
+    for member, side in zip(members, sorted(config.sizes)):
+        prefix = f"{side}px_" if len(members) > 1 else ""
+        timings.update({prefix + name: value for name, value in member.timings.items()})
+    network = members[0].network if len(members) == 1 else combine([member.network for member in members], config.sizes, len(params.channels))
+    architecture = config.architecture if len(members) == 1 else ensemble_name(config.architecture, config.sizes)
     top_start = spec.top_start if config.top_start is None else config.top_start
+    seed_scores = _per_member(members, config.sizes, lambda member: {str(seed): score for seed, score in member.seed_scores.items()})
+    best_seed = _per_member(members, config.sizes, lambda member: member.best_seed)
+    histories = {(f"{side}px " if len(members) > 1 else "") + name: history
+                 for side, member in zip(sorted(config.sizes), members) for name, history in member.histories.items()}
 
-    def trunk(records, squares, views):
-        key = trunk_cache_key(records, params, config.architecture, top_start, views, seed=0)
-        return cached(config.cache_dir, key, lambda: cache_trunk(network, top_start, squares, params, views, seed=0, progress=progress))
-
-    train_trunk = trunk(split.train, train_squares, config.views)
-    valid_trunk = trunk(split.valid, valid_squares, 1)
-    timings["feature_cache_s"] = time.perf_counter() - started - timings["audit_s"]
-
-    data = StageData(train_trunk, pooled_features(network, top_start, train_trunk), train_labels,
-                     valid_trunk, pooled_features(network, top_start, valid_trunk), valid_labels)
-    initial_state = copy.deepcopy(network.state_dict())
-    seed_scores, histories, best_seed, stage_timings = _fit_stages(network, top_start, data, config, progress)
-    timings.update(stage_timings)
-
-    valid_logits = full_logits(network, network_batch(valid_squares, params))
+    valid_logits = np.mean([member.valid_logits for member in members], axis=0)
     calibration_logits, calibration_labels = valid_logits, valid_labels
     if config.calibration_folds:
-        final_state = copy.deepcopy(network.state_dict())
-        groups = group_indices(split.train, dataset.scan_key)
-
-        def fit_predict(fit_index: np.ndarray, held_index: np.ndarray) -> np.ndarray:
-            network.load_state_dict(initial_state)
-            _fit_stages(network, top_start, data.subset(fit_index), config, iter)
-            return top_logits(network, top_start, train_trunk[held_index, 0]).numpy()
-
-        out_of_fold = out_of_fold_logits(fit_predict, groups, config.calibration_folds)
-        network.load_state_dict(final_state)
+        out_of_fold = np.mean([member.out_of_fold for member in members], axis=0)
         calibration_logits = np.concatenate([out_of_fold, valid_logits])
         calibration_labels = np.concatenate([train_labels, valid_labels])
-        timings["out_of_fold_s"] = time.perf_counter() - started - sum(timings.values())
     temperature = fit_temperature(calibration_logits, calibration_labels)
     temperature_fit = {
         "images": len(calibration_labels),
@@ -282,7 +355,7 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
     card = ModelCard(
         id=config.model_id,
         version=config.version,
-        architecture=config.architecture,
+        architecture=architecture,
         classes=dataset.classes,
         cancer_classes=dataset.cancer_classes,
         cancer_rule=dataset.cancer_rule,
@@ -296,9 +369,10 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
         data={"layout": dataset.layout, "dataset": dataset.description, "split_method": split.method, "counts": split.counts(dataset.classes), "audit": audit.summary()},
         training={
             "stage1": {**dataclasses.asdict(config.stage1), "trained": "dropout + linear head on frozen pooled features"},
-            "stage2": None if config.stage2 is None else {**dataclasses.asdict(config.stage2), "trained": f"features[{top_start}:] + head, batch-norm frozen"},
+            "stage2": None if config.stage2 is None else {**dataclasses.asdict(config.stage2), "trained": f"features[{top_start}:] + head, batch-norm frozen"
+                                                                                            + (" (of each member's own backbone)" if len(members) > 1 else "")},
             "seeds": list(config.seeds),
-            "validation_macro_f1_per_seed": {str(k): v for k, v in seed_scores.items()},
+            "validation_macro_f1_per_seed": seed_scores,
             "chosen_seed": best_seed,
             "seed_merge": "stage-1 heads of all seeds averaged (their logits averaged)" if config.seed_merge == "average" else "best seed by validation macro-F1",
             "augmented_views_per_image": config.views - 1,
@@ -311,8 +385,8 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
         },
         intended_use=INTENDED_USE,
         limits=LIMITS,
-        notes=_normalisation_notes(config),
+        notes=_normalisation_notes(config) + _ensemble_notes(config.sizes),
     )
     card = _save_small(config.output_dir / config.model_id, network, card, valid_squares, valid_logits)
     timings["total_s"] = time.perf_counter() - started
-    return TrainResult(card, split, audit, histories, seed_scores, valid_logits, valid_labels, timings)
+    return TrainResult(card, split, audit, histories, valid_logits, valid_labels, timings)

@@ -71,3 +71,23 @@ def test_train_options_for_averaged_heads_cosine_stage2_and_out_of_fold_temperat
     assert "held-out out_of_fold" in capsys.readouterr().out
     assert "Held-out scores the recipe is chosen on" in (weights / "mini" / "report" / "report.md").read_text(encoding="utf-8")
     assert len(list(cache.glob("trunk-*.pt"))) == 2
+
+
+def test_several_sizes_train_and_ship_a_resolution_ensemble(mini_chest_ct, tmp_path, capsys):
+    weights = tmp_path / "weights"
+    arguments = ["train", "chest-ct-4class", str(mini_chest_ct), "--model-id", "mini", "--architecture", "tiny-cnn", "--size", "48", "32",
+                 "--seeds", "0", "--views", "2", "--stage1-epochs", "5", "--stage2-epochs", "2", "--bootstrap", "5",
+                 "--calibration-folds", "2", "--cache-dir", str(tmp_path / "cache"), "--weights-dir", str(weights)]
+    assert main(arguments) == 0
+    model = load_model("mini", weights)
+    card = model.card
+    assert card.architecture == "tiny-cnn-sizes-32-48" and card.preprocessing.size == 48
+    assert set(card.training["chosen_seed"]) == {"32", "48"}
+    assert {"32px_out_of_fold_s", "48px_out_of_fold_s"} <= set(card.training["timings_s"])
+    assert any("resolution ensemble of 2 networks" in note for note in card.notes)
+    histories = json.loads((weights / "mini" / "report" / "training.json").read_text())["histories"]
+    assert {"32px stage1_seed0", "48px stage2"} <= set(histories)
+    assert len(list((tmp_path / "cache").glob("trunk-*.pt"))) == 4  # train and valid activations of each member
+    (prediction,) = model.predict([synthetic_slice(1, 999).astype(np.float32)], has_hu=False)
+    assert abs(sum(prediction.probabilities.values()) - 1) < 1e-5
+    assert "held-out all" in capsys.readouterr().out

@@ -1,0 +1,129 @@
+"""Resolution ensembles: classifiers trained at different input sides, their logits averaged, as one Classifier.
+
+Every member reads the same preprocessed square, at the largest side. A smaller member resamples it to its own side
+inside the network and resamples its last trunk map to the largest member's grid before its last stage, so all
+members end on one grid. The ensemble's ``features`` has two stages, :class:`EnsembleTrunks` (the members' trunks,
+concatenated along channels) and :class:`EnsembleHeads` (each member's last stage on its own channels), and its
+linear head holds every member's head divided by the number of members. Its logits are therefore exactly the mean
+of the members' logits, and Grad-CAM of ``features[-1]`` (in PyTorch or from the ONNX class maps) is Grad-CAM of
+that mean on the shared grid: the viewer, the fast path and the OOD reference need not know it is an ensemble.
+
+An ensemble's architecture name is its members' backbone and sides, e.g. ``efficientnet-lite0-sizes-288-352``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import torch
+from torch import nn
+
+from lungview.models.backbones import Classifier, build_classifier
+
+_NAME = re.compile(r"^(?P<base>.+)-sizes(?P<sides>(-\d+)+)$")
+
+
+def ensemble_name(base: str, sides: tuple[int, ...]) -> str:
+    """The architecture name of an ensemble of ``base`` networks at ``sides``."""
+    return f"{base}-sizes-" + "-".join(str(side) for side in sorted(sides))
+
+
+def parse_ensemble_name(name: str) -> tuple[str, tuple[int, ...]] | None:
+    """``(base, sides)`` of an ensemble architecture name, None for a single network."""
+    match = _NAME.match(name)
+    if match is None:
+        return None
+    return match["base"], tuple(sorted(int(side) for side in match["sides"].strip("-").split("-")))
+
+
+class Resample(nn.Module):
+    """Bilinear resampling of ``[N, C, H, W]`` to ``side × side`` (a fixed ONNX Resize)."""
+
+    def __init__(self, side: int):
+        super().__init__()
+        self.side = side
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.interpolate(x, size=(self.side, self.side), mode="bilinear", align_corners=False)
+
+
+class EnsembleTrunks(nn.Module):
+    """Every member's ``features[:-1]`` on the same input, concatenated along channels (one grid)."""
+
+    def __init__(self, trunks: list[nn.Module]):
+        super().__init__()
+        self.trunks = nn.ModuleList(trunks)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([trunk(x) for trunk in self.trunks], dim=1)
+
+
+class EnsembleHeads(nn.Module):
+    """Every member's last stage ``features[-1]`` on its own channels of the concatenated trunk."""
+
+    def __init__(self, stages: list[nn.Module], channels: list[int]):
+        super().__init__()
+        self.stages = nn.ModuleList(stages)
+        self.channels = list(channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([stage(part) for stage, part in zip(self.stages, x.split(self.channels, dim=1))], dim=1)
+
+
+def member_top_start(top_start: int, stage_count: int, resampled: bool) -> int:
+    """Where a member's top blocks start: a resampled member has one stage more in front and one before its last."""
+    if not resampled:
+        return top_start
+    return top_start + 1 if top_start < stage_count else top_start + 2
+
+
+def _trunk_shape(network: Classifier, channels: int, side: int) -> torch.Size:
+    with torch.inference_mode():
+        return network.features[:-1].eval()(torch.zeros(1, channels, side, side)).shape
+
+
+def build_members(
+    base: str, sides: tuple[int, ...], class_count: int, pretrained: bool, channels: int = 3, dropout: float = 0.3
+) -> tuple[list[Classifier], str]:
+    """One ``base`` classifier per side, all reading squares of the largest side; and where their weights came from.
+
+    The largest member is a plain network; every other resamples its input to its side and its last trunk map to the
+    largest member's grid.
+    """
+    sides = tuple(sorted(sides))
+    largest, source = build_classifier(base, class_count, sides[-1], pretrained, dropout)
+    grid = _trunk_shape(largest, channels, sides[-1])[-1]
+    members = []
+    for side in sides[:-1]:
+        member, _ = build_classifier(base, class_count, side, pretrained, dropout)
+        stages = list(member.features)
+        member.features = nn.Sequential(Resample(side), *stages[:-1], Resample(grid), stages[-1])
+        members.append(member)
+    return [*members, largest], source
+
+
+def combine(members: list[Classifier], sides: tuple[int, ...], channels: int = 3) -> Classifier:
+    """The ensemble of trained ``members`` (as :func:`build_members` made them) as one :class:`Classifier`."""
+    trunk_channels = [_trunk_shape(member, channels, max(sides))[1] for member in members]
+    features = nn.Sequential(
+        EnsembleTrunks([member.features[:-1] for member in members]),
+        EnsembleHeads([member.features[-1] for member in members], trunk_channels),
+    )
+    heads = [member.head for member in members]
+    network = Classifier(features, sum(head.in_features for head in heads), heads[0].out_features, members[0].dropout.p)
+    with torch.no_grad():
+        network.head.weight.copy_(torch.cat([head.weight for head in heads], dim=1) / len(heads))
+        network.head.bias.copy_(torch.stack([head.bias for head in heads]).mean(0))
+    return network.eval()
+
+
+def build_ensemble(name: str, class_count: int, size: int, pretrained: bool, dropout: float = 0.3) -> tuple[Classifier, str]:
+    """An untrained ensemble from its architecture name (the shape :func:`combine` gives trained members).
+
+    ``size``, the preprocessed input side, must be the largest member's side; ValueError otherwise.
+    """
+    base, sides = parse_ensemble_name(name)
+    if size != sides[-1]:
+        raise ValueError(f"ensemble {name!r} reads {sides[-1]} px squares, not {size} px")
+    members, source = build_members(base, sides, class_count, pretrained, dropout=dropout)
+    return combine(members, sides), source
