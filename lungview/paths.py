@@ -1,5 +1,6 @@
 """Where LungView's bundled files live: a source checkout, an installed package or a frozen bundle."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -31,11 +32,17 @@ def sample_series_dir() -> Path:
 
 
 def user_data_dir() -> Path:
-    """Per-user writable folder (findings database, logs); created on first use."""
+    """Per-user writable folder (findings database, logs, ONNX cache); created on first use.
+
+    On Linux the XDG base directory rule: ``$XDG_DATA_HOME`` when it is an absolute path, else ``~/.local/share``.
+    """
+    xdg_data_home = os.environ.get("XDG_DATA_HOME", "")
     if sys.platform == "win32":
         base = Path.home() / "AppData" / "Local"
     elif sys.platform == "darwin":
         base = Path.home() / "Library" / "Application Support"
+    elif os.path.isabs(xdg_data_home):
+        base = Path(xdg_data_home)
     else:
         base = Path.home() / ".local" / "share"
     folder = base / "LungView"

@@ -1,4 +1,4 @@
-"""Shared fixtures: offscreen Qt, the bundled sample series, and ../shared/data when it exists."""
+"""Shared fixtures: offscreen Qt, a temporary per-user data folder, the bundled sample series, ../shared/data when it exists."""
 
 import os
 from pathlib import Path
@@ -9,6 +9,22 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("LUNGVIEW_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def user_data_in_tmp(tmp_path_factory):
+    """Point the per-user data folder (findings, ONNX cache) at a temporary folder, for this process and its children."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("user-data")))
+        yield
+
+
+@pytest.fixture
+def fresh_onnx_cache(tmp_path, monkeypatch):
+    """An empty ONNX cache for one test, so that every model load in it exports (and logs) the same way."""
+    import lungview.inference.classifier
+
+    monkeypatch.setattr(lungview.inference.classifier, "default_onnx_cache", lambda: tmp_path / "onnx-cache")
 
 
 @pytest.fixture(scope="session")

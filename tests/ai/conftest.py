@@ -20,11 +20,8 @@ def sample_series(sample_series_dir):
 
 
 @pytest.fixture(autouse=True)
-def onnx_cache_in_tmp(tmp_path, monkeypatch):
-    """Keep ONNX exports made by ``lungview predict`` out of the user's data folder."""
-    import lungview.inference.classifier
-
-    monkeypatch.setattr(lungview.inference.classifier, "default_onnx_cache", lambda: tmp_path / "onnx-cache")
+def onnx_cache_per_test(fresh_onnx_cache):
+    """Every AI test starts from an empty ONNX cache."""
 
 
 @pytest.fixture(scope="session")

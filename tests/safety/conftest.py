@@ -6,6 +6,11 @@ from PySide6.QtCore import QSettings
 from ai.fakes import save_blob_model
 
 
+@pytest.fixture(autouse=True)
+def onnx_cache_per_test(fresh_onnx_cache):
+    """Every safety test starts from an empty ONNX cache, so a model load always logs at debug level."""
+
+
 @pytest.fixture
 def blob_weights_dir(tmp_path):
     """``tmp_path/weights`` holding the model ``blob`` (a real, loadable model file)."""
