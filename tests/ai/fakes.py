@@ -22,12 +22,12 @@ BLOB_CENTRE = (150, 330)
 """(row, col) of the bright blob in :func:`blob_slice`."""
 
 
-def blob_network() -> torch.nn.Module:
-    """A tiny CNN whose features are the mean input brightness and whose "tumour" logit grows with it.
+def blob_network(size: int = 64, gain: float = 3.0) -> torch.nn.Module:
+    """A tiny CNN whose features are the mean input brightness and whose "tumour" logit is ``gain`` times it (64 px: the size of :func:`blob_card`).
 
     Its Grad-CAM for "tumour" therefore peaks where the slice is brightest.
     """
-    network, _ = build_classifier("tiny-cnn", len(BLOB_CLASSES), size=64, pretrained=False)
+    network, _ = build_classifier("tiny-cnn", len(BLOB_CLASSES), size=size, pretrained=False)
     with torch.no_grad():
         for module in network.features.modules():
             if isinstance(module, torch.nn.Conv2d):
@@ -36,8 +36,8 @@ def blob_network() -> torch.nn.Module:
                 module.weight[0, :, 1, 1] = 1.0 / module.weight.shape[1]
         network.head.weight.zero_()
         network.head.bias.zero_()
-        network.head.weight[1, 0] = 3.0
-        network.head.weight[0, 0] = -3.0
+        network.head.weight[1, 0] = gain
+        network.head.weight[0, 0] = -gain
     return network.eval()
 
 

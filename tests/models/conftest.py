@@ -3,48 +3,22 @@
 from pathlib import Path
 
 import pytest
-import torch
 
-from lungview.models.backbones import build_classifier
-from lungview.models.card import ModelCard
+from ai.fakes import BLOB_CLASSES, blob_card, blob_network
 from lungview.models.preprocess import PreprocessParams
 from lungview.models.registry import save_model
 
-TINY_CLASSES = ("normal", "tumour")
+TINY_CLASSES = BLOB_CLASSES
 
 
 def brightness_detector():
-    """Tiny CNN whose only active channel passes brightness through, and whose "tumour" logit grows with it."""
-    network, _ = build_classifier("tiny-cnn", len(TINY_CLASSES), size=32, pretrained=False)
-    with torch.no_grad():
-        for module in network.features.modules():
-            if isinstance(module, torch.nn.Conv2d):
-                module.weight.zero_()
-                module.bias.zero_()
-                module.weight[0, 0, 1, 1] = 1.0
-        network.head.weight.zero_()
-        network.head.bias.zero_()
-        network.head.weight[1, 0] = 4.0
-        network.head.weight[0, 0] = -4.0
-    return network.eval()
+    """Tiny CNN (32 px) whose "tumour" logit grows with the mean brightness (:func:`ai.fakes.blob_network`)."""
+    return blob_network(size=32, gain=4.0)
 
 
-def tiny_card(**changes) -> ModelCard:
+def tiny_card(**changes):
     """A card for :func:`brightness_detector` (32 px, grey input, no calibration)."""
-    values = dict(
-        id="tiny",
-        version="test",
-        architecture="tiny-cnn",
-        classes=TINY_CLASSES,
-        cancer_classes=("tumour",),
-        cancer_rule="P(tumour)",
-        threshold=0.5,
-        temperature=1.0,
-        preprocessing=PreprocessParams(size=32),
-        sha256="",
-    )
-    values.update(changes)
-    return ModelCard(**values)
+    return blob_card(**{"id": "tiny", "preprocessing": PreprocessParams(size=32), **changes})
 
 
 @pytest.fixture
