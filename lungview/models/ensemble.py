@@ -59,15 +59,17 @@ class EnsembleTrunks(nn.Module):
 
 
 class EnsembleHeads(nn.Module):
-    """Every member's last stage ``features[-1]`` on its own channels of the concatenated trunk."""
+    """Every member's last stage ``features[-1]`` on its own, equal share of the concatenated trunk's channels.
 
-    def __init__(self, stages: list[nn.Module], channels: list[int]):
+    The members share one backbone, so their trunks have the same channel count.
+    """
+
+    def __init__(self, stages: list[nn.Module]):
         super().__init__()
         self.stages = nn.ModuleList(stages)
-        self.channels = list(channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([stage(part) for stage, part in zip(self.stages, x.split(self.channels, dim=1))], dim=1)
+        return torch.cat([stage(part) for stage, part in zip(self.stages, x.chunk(len(self.stages), dim=1))], dim=1)
 
 
 def member_top_start(top_start: int, stage_count: int, resampled: bool) -> int:
@@ -77,9 +79,10 @@ def member_top_start(top_start: int, stage_count: int, resampled: bool) -> int:
     return top_start + 1 if top_start < stage_count else top_start + 2
 
 
-def _trunk_shape(network: Classifier, channels: int, side: int) -> torch.Size:
+def _trunk_grid(network: Classifier, channels: int, side: int) -> int:
+    """The side of ``network``'s last trunk map for a ``side`` px input."""
     with torch.inference_mode():
-        return network.features[:-1].eval()(torch.zeros(1, channels, side, side)).shape
+        return network.features[:-1].eval()(torch.zeros(1, channels, side, side)).shape[-1]
 
 
 def build_members(
@@ -92,7 +95,7 @@ def build_members(
     """
     sides = tuple(sorted(sides))
     largest, source = build_classifier(base, class_count, sides[-1], pretrained, dropout)
-    grid = _trunk_shape(largest, channels, sides[-1])[-1]
+    grid = _trunk_grid(largest, channels, sides[-1])
     members = []
     for side in sides[:-1]:
         member, _ = build_classifier(base, class_count, side, pretrained, dropout)
@@ -102,12 +105,11 @@ def build_members(
     return [*members, largest], source
 
 
-def combine(members: list[Classifier], sides: tuple[int, ...], channels: int = 3) -> Classifier:
+def combine(members: list[Classifier]) -> Classifier:
     """The ensemble of trained ``members`` (as :func:`build_members` made them) as one :class:`Classifier`."""
-    trunk_channels = [_trunk_shape(member, channels, max(sides))[1] for member in members]
     features = nn.Sequential(
         EnsembleTrunks([member.features[:-1] for member in members]),
-        EnsembleHeads([member.features[-1] for member in members], trunk_channels),
+        EnsembleHeads([member.features[-1] for member in members]),
     )
     heads = [member.head for member in members]
     network = Classifier(features, sum(head.in_features for head in heads), heads[0].out_features, members[0].dropout.p)
@@ -126,4 +128,4 @@ def build_ensemble(name: str, class_count: int, size: int, pretrained: bool, dro
     if size != sides[-1]:
         raise ValueError(f"ensemble {name!r} reads {sides[-1]} px squares, not {size} px")
     members, source = build_members(base, sides, class_count, pretrained, dropout=dropout)
-    return combine(members, sides), source
+    return combine(members), source

@@ -267,10 +267,14 @@ def _train_member(network: Classifier, top_start: int, cache_name: str, config: 
     return _Member(network, valid_logits, out_of_fold, seed_scores, histories, best_seed, timings)
 
 
+def _top_start(config: TrainConfig) -> int:
+    """The first stage fine-tuned in stage 2: ``config.top_start``, else the backbone's own."""
+    return backbone_spec(config.architecture).top_start if config.top_start is None else config.top_start
+
+
 def _train_members(config: TrainConfig, split: DataSplit, squares, labels, params: PreprocessParams, class_count: int, progress) -> tuple[list[_Member], str]:
     """One trained network per input side of ``config``; and where their starting weights came from."""
-    spec = backbone_spec(config.architecture)
-    top_start = spec.top_start if config.top_start is None else config.top_start
+    top_start = _top_start(config)
     if len(config.sizes) == 1:
         network, source = build_classifier(config.architecture, class_count, params.size, config.pretrained)
         return [_train_member(network, top_start, config.architecture, config, split, squares, labels, params, progress)], source
@@ -327,9 +331,9 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
     for member, side in zip(members, sorted(config.sizes)):
         prefix = f"{side}px_" if len(members) > 1 else ""
         timings.update({prefix + name: value for name, value in member.timings.items()})
-    network = members[0].network if len(members) == 1 else combine([member.network for member in members], config.sizes, len(params.channels))
+    network = members[0].network if len(members) == 1 else combine([member.network for member in members])
     architecture = config.architecture if len(members) == 1 else ensemble_name(config.architecture, config.sizes)
-    top_start = spec.top_start if config.top_start is None else config.top_start
+    top_start = _top_start(config)
     seed_scores = _per_member(members, config.sizes, lambda member: {str(seed): score for seed, score in member.seed_scores.items()})
     best_seed = _per_member(members, config.sizes, lambda member: member.best_seed)
     histories = {(f"{side}px " if len(members) > 1 else "") + name: history

@@ -38,7 +38,7 @@ def test_smaller_members_resample_inside_the_network(members):
 
 
 def test_ensemble_logits_are_the_mean_of_the_members(members):
-    ensemble = combine(members, SIDES)
+    ensemble = combine(members)
     x = torch.randn(3, 3, 48, 48)
     with torch.no_grad():
         expected = torch.stack([member(x) for member in members]).mean(0)
@@ -49,7 +49,7 @@ def test_ensemble_logits_are_the_mean_of_the_members(members):
 
 
 def test_an_ensemble_rebuilds_from_its_name_and_checks_the_input_side(members):
-    ensemble = combine(members, SIDES)
+    ensemble = combine(members)
     rebuilt, source = build_classifier("tiny-cnn-sizes-32-48", class_count=4, size=48, pretrained=False)
     rebuilt.load_state_dict(ensemble.state_dict())
     x = torch.randn(1, 3, 48, 48)
@@ -65,7 +65,7 @@ def test_onnx_export_of_an_ensemble_matches_pytorch(members):
     from lungview.inference.fast_path import export_onnx_bytes
     from lungview.inference.onnx_session import OnnxNetwork
 
-    ensemble = combine(members, SIDES)
+    ensemble = combine(members)
     onnx = OnnxNetwork(export_onnx_bytes(ensemble, channels=3, size=48))
     batch = np.random.default_rng(0).normal(size=(2, 3, 48, 48)).astype(np.float32)
     logits, features = onnx.run(batch)
