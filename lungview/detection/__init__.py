@@ -1,0 +1,10 @@
+"""Lesion finding on whole CT series: ranked 3-D lesion candidates with a box on every slice they span.
+
+``LesionFinder.load(model_id)`` loads and verifies a model once; ``finder.find(series, store)`` returns a
+:class:`~lungview.detection.lesions.SeriesLesions`. No Qt here.
+"""
+
+from lungview.detection.finder import LesionFinder
+from lungview.detection.lesions import Lesion, LesionSlice, SeriesLesions
+
+__all__ = ["Lesion", "LesionFinder", "LesionSlice", "SeriesLesions"]
