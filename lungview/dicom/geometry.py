@@ -28,6 +28,8 @@ GAP_FACTOR = 1.5
 UNIFORM_TOLERANCE = 0.1
 #: Angles between the stacking direction and the slice normal above this (degrees) are a gantry tilt.
 TILT_DEGREES = 0.5
+#: How the gantry-tilt warning begins (the reformatting code refuses a tilted stack on it).
+TILT_WARNING_PREFIX = "Gantry tilt"
 _MAX_LISTED = 3
 
 
@@ -207,7 +209,7 @@ def _tilt_warnings(ordered: list[FrameHeader], normal: np.ndarray) -> list[str]:
     angle = max(angle, abs(ordered[0].gantry_tilt))
     if angle <= TILT_DEGREES:
         return []
-    return [f"Gantry tilt of {angle:.1f}°: the slices are sheared, so distances and 3-D views are not exact."]
+    return [f"{TILT_WARNING_PREFIX} of {angle:.1f}°: the slices are sheared, so distances and 3-D views are not exact."]
 
 
 def _median_step(z_values: list[float]) -> float | None:
