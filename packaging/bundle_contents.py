@@ -127,9 +127,18 @@ TRIMMED_PACKAGES = (
     "torchgen",
 )
 
+#: Research logs kept beside each model's report in the repository (candidates measured and not shipped, version
+#: history, design iterations): for the people who develop the models, not for the app's users.
+RESEARCH_LOGS = (
+    "weights/*/report/research.md",
+    "weights/*/report/candidates.md",
+    "weights/*/report/candidates.jsonl",
+    "weights/*/report/history.md",
+)
+
 #: Collected files dropped from every bundle (paths inside the bundle, ``/``-separated, fnmatch patterns):
 #: Qt translations (the app is English), Qt's software OpenGL (the viewer paints with the raster engine),
-#: OpenCV's video back end, torch's protobuf compiler, and C/C++ headers and import libraries. (torch's
+#: OpenCV's video back end, torch's protobuf compiler, C/C++ headers and import libraries, and the research logs. (torch's
 #: torch_shm_manager stays: ``import torch`` checks that it exists on Linux.)
 DROPPED_FILES = (
     "PySide6/Qt/translations/*",
@@ -143,6 +152,7 @@ DROPPED_FILES = (
     "*.a",
     "*.h",
     "*.hpp",
+    *RESEARCH_LOGS,
 )
 
 #: Linux only: CUDA libraries of PyPI's CUDA torch build that torch opens only on demand (dlopen) for GPU work.

@@ -129,6 +129,20 @@ def test_dropped_files_by_platform():
     assert contents.is_dropped("torch/bin/protoc-3.21.12.0", linux)
 
 
+@pytest.mark.parametrize("platform", ["linux", "win32", "darwin"])
+def test_research_logs_stay_out_of_the_bundle_and_reports_go_in(platform):
+    dropped = contents.dropped_patterns(platform)
+    weights = contents.REPO_ROOT / "weights"
+    research = {"research.md", "candidates.md", "candidates.jsonl", "history.md"}
+    files = [path.relative_to(contents.REPO_ROOT).as_posix() for path in weights.rglob("*") if path.is_file()]
+    logs = [name for name in files if name.rsplit("/", 1)[-1] in research]
+    assert logs, "expected research logs in weights/*/report/"
+    assert [name for name in logs if not contents.is_dropped(name, dropped)] == []
+    kept = [name for name in files if name.rsplit("/", 1)[-1] not in research]
+    assert [name for name in kept if contents.is_dropped(name, dropped)] == []
+    assert contents.is_dropped("weights\\ct-subtype-4\\report\\candidates.md", dropped)
+
+
 def test_keeps_submodule_skips_test_suites():
     assert contents.keeps_submodule("libjpeg.utils")
     assert not contents.keeps_submodule("libjpeg.tests.test_decode")
