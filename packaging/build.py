@@ -30,7 +30,7 @@ SPEC_FILE = PACKAGING_DIR / "lungview.spec"
 DEFAULT_ROOT = Path(tempfile.gettempdir()) / "lungview-build"
 MEGABYTE = 1024 * 1024
 #: Largest difference allowed between the bundle's probabilities and the source tree's PyTorch back end's
-#: (ONNX backend; issue 4's ONNX tolerance).
+#: (ONNX backend; the same tolerance as the ONNX export check).
 PROBABILITY_TOLERANCE = 1e-4
 
 

@@ -1,6 +1,6 @@
 """AI benchmark: click to probabilities, click to overlay, series triage throughput and GUI stalls on this CPU.
 
-Run ``python -m lungview.bench.ai [--model ID]``; ``lungview bench`` calls :func:`run_ai_benchmark`. Targets (issue 5):
+Run ``python -m lungview.bench.ai [--model ID]``; ``lungview bench`` calls :func:`run_ai_benchmark`. Targets:
 click to probabilities <= 150 ms median, click to overlay <= 300 ms median, triage >= 20 slices/s, longest GUI
 stall while analysing <= 50 ms. Without a shipped model it times an EfficientNet-Lite0 with random weights (the
 same computation as the shipped architecture) and says so.

@@ -10,7 +10,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "dataset",
         choices=["chest-ct-4class", "iqothnccd", "real-ct-tumour"],
-        help="which data set layout (real-ct-tumour: DICOM series with TRUTH.csv -> ct-tumour-slice, issue 9)",
+        help="which data set layout (real-ct-tumour: DICOM series with TRUTH.csv -> ct-tumour-slice)",
     )
     parser.add_argument("data_root", type=Path, help="the data set folder (e.g. ../shared/data/chest-ct-4class)")
     parser.add_argument("--model-id", required=True, help="folder name under the weights folder, e.g. ct-subtype-4")

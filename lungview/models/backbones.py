@@ -159,7 +159,7 @@ def build_classifier(name: str, class_count: int, size: int, pretrained: bool, d
         features, source = _tiny_cnn(size)
     else:
         features, source = _torchvision(base, pretrained)
-    if base != name:  # issue 9: per-cell head, max over cells (lungview.models.cell_classifier)
+    if base != name:  # per-cell head, max over cells (lungview.models.cell_classifier)
         from lungview.models.cell_classifier import build_cell_classifier
 
         return build_cell_classifier(name, features, spec.feature_dim, class_count, dropout), source

@@ -1,9 +1,9 @@
 """The one preprocessing path from a 2-D slice to a network input, shared by training, evaluation, CLI and viewer.
 
-Shortcut removal (issue 4): every image becomes one grey channel, is cropped to the body (borders, burnt-in text,
+Shortcut removal: every image becomes one grey channel, is cropped to the body (borders, burnt-in text,
 rulers and coloured annotation marks are left out) and resized to one square size, the same way for every class.
 HU slices are first mapped to grey through the windows stored in the model card (DICOM PS3.3 C.11.2.1.2.1, via
-:func:`lungview.windowing.apply_window`). A model may also ask (issue 9) for a fixed pixel size — a HU slice of
+:func:`lungview.windowing.apply_window`). A model may also ask for a fixed pixel size — a HU slice of
 known pixel spacing (DICOM PixelSpacing, PS3.3 C.7.6.2.1.1) is then cut to a square of ``size * spacing_mm``
 millimetres centred on the body and resampled — and for a lung-field mask that blacks out everything but the lungs.
 """

@@ -18,7 +18,7 @@ from lungview.training.splits import DataSplit
 
 log = logging.getLogger(__name__)
 
-#: Issue 4's targets: (split, metric) -> minimum value (ECE is a maximum).
+#: The slice classifiers' targets: (split, metric) -> minimum value (ECE is a maximum).
 TARGETS = {
     ("official_test", "accuracy"): 0.95,
     ("official_test", "macro_auc"): 0.99,
@@ -79,7 +79,7 @@ def evaluate_model(model: LoadedModel, split: DataSplit, root: Path, resamples: 
 
 
 def target_table(results: dict) -> list[dict]:
-    """Issue 4's targets with the measured value and whether each is met."""
+    """The slice classifiers' targets (:data:`TARGETS`) with the measured value and whether each is met."""
     rows = []
     for (split_name, metric), goal in TARGETS.items():
         value = results["splits"][split_name]["metrics"][metric]["value"]

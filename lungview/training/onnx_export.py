@@ -17,7 +17,7 @@ from lungview.models.card import WEIGHTS_FILE
 from lungview.models.predict import LoadedModel
 from lungview.models.preprocess import prepare_input
 
-#: Issue 4's tolerance between ONNX Runtime and PyTorch outputs.
+#: Largest difference allowed between ONNX Runtime and PyTorch outputs.
 ONNX_TOLERANCE = 1e-4
 
 

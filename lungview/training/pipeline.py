@@ -136,7 +136,7 @@ def _limited(split: DataSplit, limit: int | None) -> DataSplit:
 
 
 def _normalisation_notes(config: TrainConfig) -> tuple[str, ...]:
-    """What the photograph check found about the pretrained backbone's input range (issue 4 asks for it)."""
+    """What the photograph check found about the pretrained backbone's input range (stored in the card's notes)."""
     if config.architecture != "efficientnet-lite0" or not config.pretrained:
         return ()
     try:

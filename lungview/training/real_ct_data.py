@@ -1,4 +1,4 @@
-"""Real annotated CT series for issue 9: a folder with ``TRUTH.csv`` read into HU slices, tumour flags and boxes.
+"""Real annotated CT series: a folder with ``TRUTH.csv`` read into HU slices, tumour flags and boxes.
 
 ``TRUTH.csv`` has one row per slice: ``instance_number, z_mm, has_tumour, xmin, ymin, xmax, ymax, slice_file``
 (boxes in pixel index coordinates of the slice, inclusive; ``slice_file`` relative to the folder). Slices are

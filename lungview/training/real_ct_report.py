@@ -60,7 +60,7 @@ def render_markdown(card: dict) -> str:
     """The report as Markdown from the card's fields."""
     rows = card["metrics"]["leave_one_patient_out"]
     lines = [
-        f"# {card['id']} — real-CT tumour-slice model (issue 9)",
+        f"# {card['id']} — real-CT tumour-slice model",
         "",
         f"Version {card['version']} · architecture `{card['architecture']}` · weights sha256 `{card['sha256']}`",
         "",
