@@ -35,7 +35,13 @@ _pool: ProcessPoolExecutor | None = None
 
 
 def decodes_in_process(ref: SliceRef) -> bool:
-    """True when slice ``ref`` is stored in a transfer syntax that :func:`read_slice_in_process` should decode."""
+    """True when slice ``ref`` is stored in a transfer syntax that :func:`read_slice_in_process` should decode.
+
+    Always False in a daemonic process (a Dask worker): it may not start children, and it has no GUI to keep
+    responsive, so its slices decode on the calling thread.
+    """
+    if multiprocessing.current_process().daemon:
+        return False
     try:
         transfer_syntax = read_file_meta_info(ref.path).get("TransferSyntaxUID")
     except Exception:  # noqa: BLE001 - not DICOM, no file meta, unreadable: read_slice on a thread says why

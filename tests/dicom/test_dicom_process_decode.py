@@ -66,6 +66,14 @@ def test_store_prefetch_and_load_use_the_processes_transparently(jpeg2000_series
         np.testing.assert_array_equal(store.load(index), read_slice(jpeg2000_series, index))
 
 
+def test_a_daemonic_process_decodes_jpeg2000_on_its_own_thread(jpeg2000_series, monkeypatch):
+    # a daemonic process (a Dask worker) may not start the decode pool's children
+    monkeypatch.setitem(multiprocessing.current_process()._config, "daemon", True)
+
+    assert not any(decodes_in_process(ref) for ref in jpeg2000_series.slices)
+    np.testing.assert_array_equal(SliceStore(jpeg2000_series).load(2), read_slice(jpeg2000_series, 2))
+
+
 def test_uncompressed_and_non_dicom_slices_stay_on_threads(ct_stack, tmp_path):
     series = scan_paths([ct_stack]).series[0]
     picture = tmp_path / "picture.png"
