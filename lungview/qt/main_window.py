@@ -14,6 +14,10 @@ Hooks for panels added later (the AI panel of issue 5):
 - ``window.view`` is the :class:`~lungview.qt.slice_view.SliceView`: ``set_overlay(rgba)`` draws an image
   registered on the slice at every zoom and pan, ``image_to_view`` / ``view_to_image`` map coordinates. The
   window removes the overlay whenever the slice or series changes, so it can never sit on the wrong slice;
+- :meth:`MainWindow.show_lesions` draws the AI's lesion findings (a
+  :class:`~lungview.detection.lesions.SeriesLesions`) in every plane; ``window.mpr`` is the
+  :class:`~lungview.qt.mpr_controller.MprController` of the coronal and sagittal views (``mpr.views[plane]``);
+- signal ``measurement_made(Measurement)``: a ruler or ROI was drawn in any plane (:meth:`last_measurement`);
 - ``window.loader.store`` is the :class:`~lungview.dicom.SliceStore` of the current series (``get``/``load`` any
   slice, e.g. for series triage), ``window.toolbar`` and ``window.view_menu`` take more actions.
 """
@@ -39,10 +43,15 @@ from PySide6.QtWidgets import (
 )
 
 from lungview import INTENDED_USE, __version__
+from lungview.detection.lesions import SeriesLesions
 from lungview.dicom import read_header
 from lungview.dicom.process_decode import shutdown_decode_pool
 from lungview.qt import overlays
+from lungview.findings.measurement import Measurement
+from lungview.measure import Shape, shape_summary
+from lungview.plane_boxes import axial_boxes
 from lungview.qt.errors import show_error
+from lungview.qt.mpr_controller import MprController
 from lungview.qt.runner import Runner
 from lungview.qt.series_browser import SeriesBrowser
 from lungview.qt.series_loader import SeriesLoader, default_window
@@ -50,12 +59,16 @@ from lungview.qt.shortcuts_dialog import ShortcutsDialog, shortcut_rows
 from lungview.qt.skipped_panel import SkippedFilesPanel
 from lungview.qt.slice_view import SliceView
 from lungview.qt.tag_dialog import TagDialog
+from lungview.qt.view_grid import LAYOUTS
 from lungview.volume import ScanResult, Series
 from lungview.windowing import PRESETS, Window, apply_window
 
 MAX_RECENT_FOLDERS = 8
 PAGE_STEP = 10
 PRESET_LABELS = {"lung": "Lung", "mediastinum": "Mediastinum", "soft-tissue": "Soft tissue", "bone": "Bone"}
+LAYOUT_KEYS = {"1x1": ("One view (1×1)", "F2"), "1x3": ("Three planes (1×3)", "F3"), "2x2": ("Three planes (2×2)", "F4")}
+PLANE_KEYS = {"axial": "Shift+A", "coronal": "Shift+C", "sagittal": "Shift+S"}
+TOOL_KEYS = {"rectangle": ("Rectangle ROI", "R"), "ellipse": ("Ellipse ROI", "E"), "polygon": ("Freehand ROI", "D")}
 
 
 def default_settings() -> QSettings:
@@ -76,6 +89,7 @@ class MainWindow(QMainWindow):
     slice_displayed = Signal(int)
     scan_finished = Signal(object)
     loading_finished = Signal()
+    measurement_made = Signal(object)
 
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,11 +103,15 @@ class MainWindow(QMainWindow):
         self._displayed_index: int | None = None
         self._displayed_image: np.ndarray | None = None
         self._runners: list[Runner] = []
+        self._lesions: SeriesLesions | None = None
+        self._measurement: Measurement | None = None
         self.tag_dialog: TagDialog | None = None
         self.shortcuts_dialog: ShortcutsDialog | None = None
 
         self.loader = SeriesLoader(self)
         self.view = SliceView(self)
+        self.view.setObjectName("axial-view")
+        self.mpr = MprController(self)
         self.series_browser = SeriesBrowser(self)
         self.skipped_panel = SkippedFilesPanel(self)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
@@ -152,6 +170,21 @@ class MainWindow(QMainWindow):
         """Everything the last scan found: the series and the skipped files."""
         return self._scan
 
+    def last_measurement(self) -> Measurement | None:
+        """The ruler or ROI drawn last in any plane, with its values; None since the series opened."""
+        return self._measurement
+
+    def show_lesions(self, lesions: SeriesLesions | None) -> None:
+        """Draw the AI's lesion findings in every plane: boxes on the axial slices they span, their z-extent on the
+        coronal and sagittal views. None, or findings of another series, removes them."""
+        series = self._series
+        self._lesions = lesions if series is not None and lesions is not None and lesions.series_uid == series.series_uid else None
+        self._update_boxes()
+
+    def lesions(self) -> SeriesLesions | None:
+        """The lesion findings drawn now (None: none)."""
+        return self._lesions
+
     def identifiers_hidden(self) -> bool:
         """True while patient name, ID and birth date are hidden (teaching, screenshots, exports)."""
         return self.hide_identifiers_action.isChecked()
@@ -194,6 +227,10 @@ class MainWindow(QMainWindow):
         self.view.setFocus()  # Space+drag pans only while the view has the keyboard focus
         self.view.set_image(None)
         self.view.set_overlay(None)
+        self.view.set_boxes([])
+        self._measurement = None
+        if self._lesions is not None and self._lesions.series_uid != series.series_uid:
+            self._lesions = None
         self.view.set_message("Loading…")
         self.view.set_edge_labels(overlays.edge_labels(series))
         self.slider.blockSignals(True)
@@ -232,6 +269,7 @@ class MainWindow(QMainWindow):
             return
         self._index = index
         self.view.set_overlay(None)  # an overlay belongs to one slice: never leave it on the next
+        self.view.set_boxes([])
         self.slider.blockSignals(True)
         self.slider.setValue(index)
         self.slider.blockSignals(False)
@@ -252,9 +290,27 @@ class MainWindow(QMainWindow):
         self.set_slice(self._index + steps)
 
     def set_window(self, window: Window) -> None:
-        """Display through ``window``; the matching preset button lights up."""
+        """Display every plane through ``window``; the matching preset button lights up."""
         self.view.set_window(window)
+        self.mpr.set_window(window)
         self._on_window_changed(window)
+
+    def set_layout(self, name: str) -> None:
+        """Show the planes as ``1x1`` (one plane), ``1x3`` or ``2x2`` (axial, coronal and sagittal)."""
+        self.mpr.set_layout(name)
+        self._sync_layout_actions()
+
+    def set_plane(self, plane: str) -> None:
+        """Show ``plane`` (``axial``, ``coronal`` or ``sagittal``) alone."""
+        self.mpr.set_plane(plane)
+        self._sync_layout_actions()
+
+    def set_tool(self, kind: str) -> None:
+        """The left button draws ``kind`` (ruler, rectangle, ellipse, polygon) in every view; "" moves the crosshair."""
+        for action_kind, action in self.tool_actions.items():
+            action.setChecked(action_kind == kind)
+        for view in self.mpr.views.values():
+            view.set_tool(kind)
 
     def apply_preset(self, name: str) -> None:
         """Display through the preset window ``name`` (a key of :data:`lungview.windowing.PRESETS`)."""
@@ -271,6 +327,7 @@ class MainWindow(QMainWindow):
         spacing = self._series.slices[index].pixel_spacing if self._series else None
         self.view.set_image(image, spacing)
         self.view.set_message("")
+        self._update_boxes()
         self._update_overlay_text()
         if index == len(self._series) // 2:
             thumbnail = apply_window(image, default_window(self._series))
@@ -337,12 +394,28 @@ class MainWindow(QMainWindow):
         self.stored_window_action.setToolTip("The window stored in the series' files (5)")
         self.stored_window_action.setCheckable(True)
         self.preset_group.addAction(self.stored_window_action)
-        self.fit_action = self._action("&Fit to window", self.view.fit, "F")
-        self.one_to_one_action = self._action("Actual pixels (1:1)", self.view.one_to_one, "Ctrl+1")
-        self.zoom_in_action = self._action("Zoom in", lambda: self.view.zoom_by(1.25), ["Ctrl++", "Ctrl+="])
-        self.zoom_out_action = self._action("Zoom out", lambda: self.view.zoom_by(0.8), "Ctrl+-")
+        self.fit_action = self._action("&Fit to window", lambda: [view.fit() for view in self.mpr.views.values()], "F")
+        self.one_to_one_action = self._action("Actual pixels (1:1)", lambda: self.active_view().one_to_one(), "Ctrl+1")
+        self.zoom_in_action = self._action("Zoom in", lambda: self.active_view().zoom_by(1.25), ["Ctrl++", "Ctrl+="])
+        self.zoom_out_action = self._action("Zoom out", lambda: self.active_view().zoom_by(0.8), "Ctrl+-")
         self.reset_view_action = self._action("&Reset view", self._reset_view, "Ctrl+0")
-        self.ruler_action = self._action("Ruler", self.view.set_ruler_enabled, "M", checkable=True)
+        self.ruler_action = self._action("Ruler", lambda on: self._on_tool_toggled("ruler", on), "M", checkable=True)
+        self.tool_actions = {"ruler": self.ruler_action}
+        for kind, (text, key) in TOOL_KEYS.items():
+            self.tool_actions[kind] = self._action(text, lambda on, k=kind: self._on_tool_toggled(k, on), key, checkable=True)
+        self.boxes_action = self._action("AI finding boxes", lambda _on: self._update_boxes(), "B", checkable=True)
+        self.boxes_action.setChecked(True)
+        self.layout_group = QActionGroup(self)
+        self.layout_actions: dict[str, QAction] = {}
+        for name, (text, key) in LAYOUT_KEYS.items():
+            action = self._action(text, lambda _=False, n=name: self.set_layout(n), key, checkable=True)
+            self.layout_group.addAction(action)
+            self.layout_actions[name] = action
+        self.plane_actions: dict[str, QAction] = {}
+        for plane, key in PLANE_KEYS.items():
+            action = self._action(f"{plane.capitalize()} view alone", lambda _=False, p=plane: self.set_plane(p), key)
+            self.plane_actions[plane] = action
+        self.layout_actions["1x1"].setChecked(True)
         self.hide_identifiers_action = self._action(
             "Hide identifiers", self._show_identifiers_hidden, "Ctrl+I", checkable=True
         )
@@ -374,11 +447,14 @@ class MainWindow(QMainWindow):
                 self.zoom_in_action,
                 self.zoom_out_action,
                 self.reset_view_action,
-                self.ruler_action,
+                *self.tool_actions.values(),
+                self.boxes_action,
                 self.hide_identifiers_action,
                 self.tags_action,
             ]
         )
+        layout_menu = self.view_menu.addMenu("&Layout")
+        layout_menu.addActions([*self.layout_actions.values(), *self.plane_actions.values()])
         self.view_menu.addSeparator()
         window_menu = self.menuBar().addMenu("&Window/Level")
         window_menu.addActions([*self.preset_actions.values(), self.stored_window_action])
@@ -412,7 +488,9 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addActions([*self.preset_actions.values(), self.stored_window_action])
         toolbar.addSeparator()
-        toolbar.addActions([self.fit_action, self.one_to_one_action, self.reset_view_action, self.ruler_action])
+        toolbar.addActions([self.fit_action, self.one_to_one_action, self.reset_view_action, *self.tool_actions.values()])
+        toolbar.addSeparator()
+        toolbar.addActions(list(self.layout_actions.values()))
         toolbar.addSeparator()
         toolbar.addActions([self.hide_identifiers_action, self.tags_action])
         self.toolbar = toolbar
@@ -439,7 +517,7 @@ class MainWindow(QMainWindow):
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 4)
-        layout.addWidget(self.view, stretch=1)
+        layout.addWidget(self.mpr.grid, stretch=1)
         layout.addLayout(controls)
         self.setCentralWidget(central)
 
@@ -484,7 +562,14 @@ class MainWindow(QMainWindow):
         self.view.window_changed.connect(self._on_window_changed)
         self.view.view_changed.connect(self._update_overlay_text)
         self.view.hovered.connect(self._on_hovered)
-        self.view.measured.connect(self._on_measured)
+        for plane, view in self.mpr.views.items():
+            view.shape_drawn.connect(lambda shape, p=plane: self._on_shape_drawn(p, shape))
+            if plane != "axial":
+                view.window_changed.connect(self.set_window)
+                view.hovered.connect(lambda row, col, v=view: self._show_value(v.image(), row, col))
+        self.series_changed.connect(self.mpr.set_series)
+        self.slice_changed.connect(self.mpr.on_slice_changed)
+        self.mpr.volume_ready.connect(lambda _volume: self._update_boxes())
         self._cine_timer.timeout.connect(self._on_cine_tick)
         self.fps_box.valueChanged.connect(self._on_fps_changed)
 
@@ -558,7 +643,9 @@ class MainWindow(QMainWindow):
 
     @Slot(int, int)
     def _on_hovered(self, row: int, col: int) -> None:
-        image = self.current_image()
+        self._show_value(self.current_image(), row, col)
+
+    def _show_value(self, image: np.ndarray | None, row: int, col: int) -> None:
         if image is None or row < 0:
             self.hu_label.setText("")
             return
@@ -568,10 +655,38 @@ class MainWindow(QMainWindow):
         else:
             self.hu_label.setText(f"no HU · grey {value:.0f}   (x {col}, y {row})")
 
-    @Slot(float)
-    def _on_measured(self, length: float) -> None:
-        unit = "mm" if self._series and self._series.slices[self._index].pixel_spacing else "px"
-        self.statusBar().showMessage(f"Ruler: {length:.1f} {unit}", 10000)
+    def active_view(self) -> SliceView:
+        """The view with the keyboard focus (the axial view when none has it)."""
+        focused = self.focusWidget()
+        return focused if focused in self.mpr.views.values() else self.view
+
+    def _on_tool_toggled(self, kind: str, on: bool) -> None:
+        if on:
+            self.set_tool(kind)
+        elif all(not action.isChecked() for action in self.tool_actions.values()):
+            self.set_tool("")
+
+    def _sync_layout_actions(self) -> None:
+        self.layout_actions[self.mpr.grid.layout_name()].setChecked(True)
+
+    def _update_boxes(self) -> None:
+        lesions = self._lesions if self.boxes_action.isChecked() else None
+        index = self._displayed_index if self._displayed_index is not None else self._index
+        self.view.set_boxes(axial_boxes(lesions, index) if self.view.has_image() else [])
+        self.mpr.set_lesions(self._lesions, self.boxes_action.isChecked())
+
+    def _on_shape_drawn(self, plane: str, shape: Shape) -> None:
+        """Measure what was drawn on ``plane``'s view, label it there, and keep it as the last measurement."""
+        if self._series is None:
+            return
+        view = self.mpr.views[plane]
+        values = shape_summary(shape, view.image(), view.pixel_spacing(), self._series.has_hu)
+        position = None if plane == "axial" else self.mpr.position(plane)
+        measurement = Measurement(shape.kind, plane, self._index, position, shape.points, values)
+        view.set_shape_label(measurement.summary().split(": ", 1)[1])
+        self.statusBar().showMessage(measurement.summary(), 15000)
+        self._measurement = measurement
+        self.measurement_made.emit(measurement)
 
     def _show_identifiers_hidden(self, hidden: bool) -> None:
         self.hide_identifiers_action.setChecked(hidden)
@@ -624,7 +739,9 @@ class MainWindow(QMainWindow):
             self.fit_action,
             self.one_to_one_action,
             self.reset_view_action,
-            self.ruler_action,
+            *self.tool_actions.values(),
+            *self.layout_actions.values(),
+            *self.plane_actions.values(),
             *self.preset_actions.values(),
         ):
             action.setEnabled(has_series)

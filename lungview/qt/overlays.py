@@ -1,5 +1,6 @@
 """Text drawn over the slice: the four corner blocks and the patient-direction letters on the image edges."""
 
+from lungview.dicom.geometry import slice_normal
 from lungview.volume import PatientIdentity, Series
 from lungview.windowing import Window
 
@@ -32,6 +33,26 @@ def edge_labels(series: Series) -> dict[str, str]:
         "bottom": direction_letters(col_direction),
         "top": direction_letters(opposite(col_direction)),
     }
+
+
+def plane_edge_labels(series: Series, plane: str) -> dict[str, str]:
+    """Edge letters of an ``axial``, ``coronal`` or ``sagittal`` image (reformats: the slice normal on top)."""
+    axial = edge_labels(series)
+    if plane == "axial" or not axial:
+        return axial
+    normal = tuple(float(value) for value in slice_normal(series.orientation))
+    vertical = {"top": direction_letters(normal), "bottom": direction_letters(tuple(-value for value in normal))}
+    if plane == "coronal":  # columns as in the axial image
+        return {**vertical, "left": axial["left"], "right": axial["right"]}
+    return {**vertical, "left": axial["top"], "right": axial["bottom"]}  # columns are the axial rows
+
+
+def reformat_lines(plane: str, position: int, count: int, step_mm: float, resampled: bool) -> list[str]:
+    """Plane name and position of a coronal or sagittal image, and its step along the slice normal."""
+    return [
+        f"{plane.capitalize()} {position + 1}/{count}",
+        f"Reformat step {step_mm:.2f} mm" + (" (resampled)" if resampled else ""),
+    ]
 
 
 def identity_lines(patient: PatientIdentity, hidden: bool) -> list[str]:

@@ -1,4 +1,5 @@
-"""The slice view: one 2-D slice with zoom, pan, window drag, a ruler, corner text and a registered overlay.
+"""The slice view: one 2-D image with zoom, pan, window drag, a ruler or ROI, reference lines, finding boxes,
+corner text and a registered overlay. It shows axial slices and reformatted coronal or sagittal planes alike.
 
 Geometry: a slice pixel ``(row, col)`` covers ``[col, col + 1) x [row, row + 1)`` in continuous image
 coordinates. The view draws that rectangle at ``origin + (col * scale, row * scale * aspect)`` logical pixels,
@@ -21,18 +22,22 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
-    QPen,
     QResizeEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from lungview.measure import SHAPE_KINDS, Shape, ruler_length
+from lungview.plane_boxes import PlaneBox
+from lungview.qt.view_marks import paint_boxes, paint_crosshair, paint_shape
 from lungview.windowing import Window, apply_window
 
 CORNERS = ("top_left", "top_right", "bottom_left", "bottom_right")
 ZOOM_STEP = 1.15
 MIN_SCALE, MAX_SCALE = 0.05, 64.0
 WINDOW_DRAG_PIXELS = 256
+FREEHAND_STEP_PIXELS = 3.0
+"""A freehand polygon takes a new vertex once the cursor has moved this many logical pixels."""
 """A right-drag across this many pixels changes the window by its own width (scale-free, works for HU and grey)."""
 
 
@@ -63,6 +68,10 @@ class SliceView(QWidget):
         The slice pixel (row, col) under the cursor; (-1, -1) off the image.
     measured(float)
         A ruler was drawn; its length in mm (in pixels where the spacing is unknown).
+    shape_drawn(object)
+        A ruler or region (:class:`~lungview.measure.Shape`) was drawn with the left button.
+    point_selected(float, float)
+        With no drawing tool on, a left click or drag chose this image point (row, col): the crosshair.
     """
 
     slice_step_requested = Signal(int)
@@ -70,6 +79,8 @@ class SliceView(QWidget):
     view_changed = Signal()
     hovered = Signal(int, int)
     measured = Signal(float)
+    shape_drawn = Signal(object)
+    point_selected = Signal(float, float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,8 +101,12 @@ class SliceView(QWidget):
         self._scale = 1.0
         self._origin = QPointF(0, 0)
         self._fit_mode = True
-        self._ruler_enabled = False
-        self._ruler: tuple[QPointF, QPointF] | None = None  # in image coordinates
+        self._tool = ""
+        """The drawing tool of the left button (one of :data:`~lungview.measure.SHAPE_KINDS`), "" for none."""
+        self._shape: Shape | None = None
+        self._shape_label = ""
+        self._crosshair: tuple[float, float] | None = None
+        self._boxes: list[PlaneBox] = []
         self._drag_button: Qt.MouseButton | None = None
         self._drag_kind = ""
         self._drag_last = QPointF()
@@ -108,7 +123,7 @@ class SliceView(QWidget):
         self._render()
         if image is not None and (image.shape != old_shape or spacing_changed):
             self._fit_mode = True
-            self._ruler = None
+            self._shape = None
             self._fit()
         self.update()
 
@@ -146,12 +161,38 @@ class SliceView(QWidget):
 
     def set_ruler_enabled(self, enabled: bool) -> None:
         """While enabled, a left-drag draws a ruler."""
-        self._ruler_enabled = enabled
-        self.setCursor(Qt.CursorShape.CrossCursor if enabled else Qt.CursorShape.ArrowCursor)
+        self.set_tool("ruler" if enabled else "")
 
-    def clear_ruler(self) -> None:
-        """Remove the ruler."""
-        self._ruler = None
+    def set_tool(self, kind: str) -> None:
+        """The left button draws ``kind`` (ruler, rectangle, ellipse, polygon); "" moves the crosshair instead."""
+        if kind and kind not in SHAPE_KINDS:
+            raise ValueError(f"unknown drawing tool {kind!r}")
+        self._tool = kind
+        self.setCursor(Qt.CursorShape.CrossCursor if kind else Qt.CursorShape.ArrowCursor)
+
+    def tool(self) -> str:
+        """The drawing tool on ("" for none)."""
+        return self._tool
+
+    def clear_shape(self) -> None:
+        """Remove the ruler or region."""
+        self._shape = None
+        self._shape_label = ""
+        self.update()
+
+    def set_shape_label(self, text: str) -> None:
+        """The text written beside the ruler or region (its length or statistics)."""
+        self._shape_label = text
+        self.update()
+
+    def set_crosshair(self, point: tuple[float, float] | None) -> None:
+        """Reference lines through continuous image point ``point`` (row, col); None hides them."""
+        self._crosshair = point
+        self.update()
+
+    def set_boxes(self, boxes: list[PlaneBox]) -> None:
+        """Finding boxes drawn over the image (empty list: none)."""
+        self._boxes = list(boxes)
         self.update()
 
     # ------------------------------------------------------------------ state
@@ -175,6 +216,26 @@ class SliceView(QWidget):
     def has_image(self) -> bool:
         """True while a slice is shown."""
         return self._image is not None
+
+    def image(self) -> np.ndarray | None:
+        """The image shown (HU or grey), or None."""
+        return self._image
+
+    def shape(self) -> Shape | None:
+        """The ruler or region drawn now, or None."""
+        return self._shape
+
+    def boxes(self) -> list[PlaneBox]:
+        """The finding boxes drawn now."""
+        return list(self._boxes)
+
+    def crosshair(self) -> tuple[float, float] | None:
+        """Where the reference lines cross (row, col), or None."""
+        return self._crosshair
+
+    def pixel_spacing(self) -> tuple[float, float] | None:
+        """(row, column) spacing in mm of the image shown, None where unknown."""
+        return self._pixel_spacing
 
     def zoom_percent(self) -> float:
         """Zoom where 100 % puts one slice column on one physical screen pixel."""
@@ -226,8 +287,9 @@ class SliceView(QWidget):
         self._view_moved()
 
     def reset_view(self) -> None:
-        """Fit, and drop the ruler."""
-        self._ruler = None
+        """Fit, and drop the ruler or region."""
+        self._shape = None
+        self._shape_label = ""
         self.fit()
 
     # --------------------------------------------------------------- geometry
@@ -272,7 +334,7 @@ class SliceView(QWidget):
                 painter.drawImage(target, self._overlay)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        self._paint_ruler(painter)
+        self._paint_marks(painter)
         self._paint_corner_text(painter)
         self._paint_edge_labels(painter)
         if self._overlay_label:
@@ -281,7 +343,8 @@ class SliceView(QWidget):
             painter.setFont(self._overlay_font())
             self._paint_outlined(painter, label_area, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter, self._overlay_label)
         if self._message:
-            self._paint_outlined(painter, QRectF(self.rect()), Qt.AlignmentFlag.AlignCenter, self._message)
+            area = QRectF(self.rect()).adjusted(16, 0, -16, 0)
+            self._paint_outlined(painter, area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._message)
         painter.end()
 
     def _overlay_font(self) -> QFont:
@@ -332,27 +395,25 @@ class SliceView(QWidget):
             if label and edge in boxes:
                 self._paint_outlined(painter, boxes[edge], Qt.AlignmentFlag.AlignCenter, label)
 
-    def _paint_ruler(self, painter: QPainter) -> None:
-        if self._ruler is None:
+    def _paint_marks(self, painter: QPainter) -> None:
+        if self._qimage is None:
             return
-        start = self.image_to_view(self._ruler[0].y(), self._ruler[0].x())
-        end = self.image_to_view(self._ruler[1].y(), self._ruler[1].x())
-        painter.setPen(QPen(QColor(255, 210, 0), 1.5))
-        painter.drawLine(start, end)
-        for point in (start, end):
-            painter.drawEllipse(point, 3, 3)
+        if self._crosshair is not None:
+            paint_crosshair(painter, self.image_to_view, self._crosshair, self.image_rect())
         painter.setFont(self._overlay_font())
-        label_rect = QRectF(end + QPointF(8, -10), end + QPointF(160, 14))
-        self._paint_outlined(painter, label_rect, Qt.AlignmentFlag.AlignLeft, self._ruler_label())
+        for rect, label in paint_boxes(painter, self.image_to_view, self._boxes):
+            self._paint_outlined(painter, rect, Qt.AlignmentFlag.AlignLeft, label)
+        if self._shape is not None:
+            anchor = paint_shape(painter, self.image_to_view, self._shape)
+            label = self._ruler_label() if self._shape.kind == "ruler" else self._shape_label
+            label_rect = QRectF(anchor + QPointF(8, -10), anchor + QPointF(560, 14))
+            self._paint_outlined(painter, label_rect, Qt.AlignmentFlag.AlignLeft, label)
 
     def ruler_length(self) -> float | None:
         """Length of the ruler in mm (pixels where the spacing is unknown); None without a ruler."""
-        if self._ruler is None:
+        if self._shape is None or self._shape.kind != "ruler":
             return None
-        d_col = self._ruler[1].x() - self._ruler[0].x()
-        d_row = self._ruler[1].y() - self._ruler[0].y()
-        row_spacing, col_spacing = self._pixel_spacing or (1.0, 1.0)
-        return math.hypot(d_row * row_spacing, d_col * col_spacing)
+        return ruler_length(self._shape.points[0], self._shape.points[-1], self._pixel_spacing)
 
     def _ruler_label(self) -> str:
         length = self.ruler_length() or 0.0
@@ -390,7 +451,7 @@ class SliceView(QWidget):
     def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_held = False
-            self.set_ruler_enabled(self._ruler_enabled)
+            self.set_tool(self._tool)
             event.accept()
             return
         super().keyReleaseEvent(event)
@@ -401,10 +462,14 @@ class SliceView(QWidget):
             self._drag_kind = "pan"
         elif button == Qt.MouseButton.RightButton:
             self._drag_kind = "window"
-        elif button == Qt.MouseButton.LeftButton and self._ruler_enabled and self._image is not None:
-            self._drag_kind = "ruler"
-            row, col = self.view_to_image(event.position())
-            self._ruler = (QPointF(col, row), QPointF(col, row))
+        elif button == Qt.MouseButton.LeftButton and self._tool and self._image is not None:
+            self._drag_kind = "shape"
+            point = self.view_to_image(event.position())
+            self._shape = Shape(self._tool, (point, point))
+            self._shape_label = ""
+        elif button == Qt.MouseButton.LeftButton and self._image is not None:
+            self._drag_kind = "point"
+            self.point_selected.emit(*self.view_to_image(event.position()))
         else:
             super().mousePressEvent(event)
             return
@@ -423,20 +488,36 @@ class SliceView(QWidget):
             self.pan_by(delta.x(), delta.y())
         elif self._drag_kind == "window":
             self._drag_window(delta.x(), delta.y())
-        elif self._drag_kind == "ruler" and self._ruler is not None:
-            row, col = self.view_to_image(position)
-            self._ruler = (self._ruler[0], QPointF(col, row))
-            self.update()
+        elif self._drag_kind == "shape" and self._shape is not None:
+            self._extend_shape(position)
+        elif self._drag_kind == "point":
+            self.point_selected.emit(*self.view_to_image(position))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         if event.button() != self._drag_button:
             super().mouseReleaseEvent(event)
             return
-        if self._drag_kind == "ruler" and self._ruler is not None:
-            self.measured.emit(self.ruler_length() or 0.0)
+        if self._drag_kind == "shape" and self._shape is not None:
+            self._extend_shape(event.position())
+            if self._shape.kind == "ruler":
+                self.measured.emit(self.ruler_length() or 0.0)
+            self.shape_drawn.emit(self._shape)
         self._drag_button = None
         self._drag_kind = ""
         event.accept()
+
+    def _extend_shape(self, position: QPointF) -> None:
+        """Drag the shape's last point to ``position``; a polygon takes a new vertex every few pixels instead."""
+        point = self.view_to_image(position)
+        points = self._shape.points
+        if self._shape.kind == "polygon":
+            last = self.image_to_view(*points[-1])
+            if math.hypot(position.x() - last.x(), position.y() - last.y()) >= FREEHAND_STEP_PIXELS:
+                points = points + (point,)
+        else:
+            points = (points[0], point)
+        self._shape = Shape(self._shape.kind, points)
+        self.update()
 
     def leaveEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.hovered.emit(-1, -1)
