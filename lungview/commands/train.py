@@ -1,68 +1,126 @@
-"""``lungview train``: audit a data set, train a classifier in two stages, calibrate it and ship it with a report."""
+"""``lungview train``: the one entry point that trains, calibrates and ships a model of either family.
+
+- Slice classifiers (``chest-ct-4class``, ``iqothnccd``): audit the pictures, train in two stages, calibrate, write
+  the model and its report (:func:`lungview.training.pipeline.train_model`).
+- The real-CT tumour-slice model (``real-ct-tumour``): annotated DICOM series with ``TRUTH.csv``
+  (:func:`lungview.training.tumour_slice.run_training`).
+
+An option of the other family is refused with a message, never silently dropped.
+"""
 
 import argparse
 from pathlib import Path
 
-HELP = "train, calibrate and ship a slice classifier (writes weights/<id>/ with card and report)"
+HELP = "train, calibrate and ship a model (writes weights/<id>/ with card and report)"
+
+CLASSIFIER_LAYOUTS = ("chest-ct-4class", "iqothnccd")
+TUMOUR_LAYOUT = "real-ct-tumour"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "dataset",
-        choices=["chest-ct-4class", "iqothnccd", "real-ct-tumour"],
+        choices=[*CLASSIFIER_LAYOUTS, TUMOUR_LAYOUT],
         help="which data set layout (real-ct-tumour: DICOM series with TRUTH.csv -> ct-tumour-slice)",
     )
     parser.add_argument("data_root", type=Path, help="the data set folder (e.g. ../shared/data/chest-ct-4class)")
     parser.add_argument("--model-id", required=True, help="folder name under the weights folder, e.g. ct-subtype-4")
     parser.add_argument("--weights-dir", type=Path, default=None, help="where to write (default: the app's weights/)")
-    parser.add_argument("--architecture", default="efficientnet-lite0", help="efficientnet-lite0 (default), mobilenet_v2, resnet18, resnet50, tiny-cnn")
-    parser.add_argument("--size", type=int, nargs="+", default=[224],
-                        help="network input side in pixels; several sides train one network each and ship their resolution ensemble (mean logits)")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="stage-1 seeds (best on validation is kept)")
-    parser.add_argument("--views", type=int, default=4, help="cached views per training image (1 plain + augmented)")
-    parser.add_argument("--stage1-epochs", type=int, default=300, help="most stage-1 epochs (early stopping, patience 40)")
-    parser.add_argument("--no-stage2", action="store_true", help="skip fine-tuning the top blocks")
-    parser.add_argument("--stage2-epochs", type=int, default=12, help="most stage-2 epochs (early stopping, patience 4)")
-    parser.add_argument("--top-start", type=int, default=None, help="first block fine-tuned in stage 2 (default: the backbone's, 16 for efficientnet-lite0)")
-    parser.add_argument("--stage2-lr", type=float, default=None, help="stage-2 learning rate (default 1e-4)")
-    parser.add_argument("--stage2-schedule", choices=["constant", "cosine"], default=None, help="stage-2 learning-rate schedule (default constant)")
-    parser.add_argument("--seed-merge", choices=["best", "average"], default=None, help="keep the best stage-1 seed or average all seeds' heads")
-    parser.add_argument("--calibration-folds", type=int, default=0, help="fit the temperature on out-of-fold training logits from K refits plus validation (default 0: validation only)")
-    parser.add_argument("--model-version", default="1.0", help="version written to the model card")
-    parser.add_argument("--cache-dir", type=Path, default=None, help="keep the cached trunk activations here and reuse them")
-    parser.add_argument("--max-images", type=int, default=None, help="cut every split to N images (smoke runs)")
-    parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the 95 %% intervals")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="keep the cached features (trunk activations; cell features for real-ct-tumour) here and reuse them",
+    )
+    group = parser.add_argument_group("slice classifiers only (chest-ct-4class, iqothnccd)")
+    parser.set_defaults(classifier_options=_add_classifier_arguments(group.add_argument))
+
+
+def _add_classifier_arguments(add) -> dict[str, tuple[str, object]]:
+    """Add the slice-classifier options with ``add``; returns ``{dest: (flag, default)}`` so that
+    ``real-ct-tumour`` can refuse them."""
+    actions = [
+        add("--architecture", default="efficientnet-lite0",
+            help="efficientnet-lite0 (default), mobilenet_v2, resnet18, resnet50, tiny-cnn"),
+        add("--size", type=int, nargs="+", default=[224],
+            help="network input side in pixels; several sides train one network each and ship their resolution "
+            "ensemble (mean logits)"),
+        add("--seeds", type=int, nargs="+", default=[0, 1, 2], help="stage-1 seeds (best on validation is kept)"),
+        add("--views", type=int, default=4, help="cached views per training image (1 plain + augmented)"),
+        add("--stage1-epochs", type=int, default=300, help="most stage-1 epochs (early stopping, patience 40)"),
+        add("--no-stage2", action="store_true", help="skip fine-tuning the top blocks"),
+        add("--stage2-epochs", type=int, default=12, help="most stage-2 epochs (early stopping, patience 4)"),
+        add("--top-start", type=int, default=None,
+            help="first block fine-tuned in stage 2 (default: the backbone's, 16 for efficientnet-lite0)"),
+        add("--stage2-lr", type=float, default=None, help="stage-2 learning rate (default 1e-4)"),
+        add("--stage2-schedule", choices=["constant", "cosine"], default=None,
+            help="stage-2 learning-rate schedule (default constant)"),
+        add("--seed-merge", choices=["best", "average"], default=None,
+            help="keep the best stage-1 seed or average all seeds' heads"),
+        add("--calibration-folds", type=int, default=0,
+            help="fit the temperature on out-of-fold training logits from K refits plus validation "
+            "(default 0: validation only)"),
+        add("--model-version", default="1.0", help="version written to the model card"),
+        add("--max-images", type=int, default=None, help="cut every split to N images (smoke runs)"),
+        add("--bootstrap", type=int, default=1000, help="bootstrap resamples for the 95 %% intervals"),
+    ]  # fmt: skip
+    return {action.dest: (action.option_strings[0], action.default) for action in actions}
+
+
+def given_classifier_options(args: argparse.Namespace) -> list[str]:
+    """The slice-classifier options set to something other than their default, as typed (``--size``)."""
+    return [flag for dest, (flag, default) in args.classifier_options.items() if getattr(args, dest) != default]
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.data_root.is_dir():
+        print(f"lungview train: no data set folder at {args.data_root}")
+        return 2
+    if args.dataset == TUMOUR_LAYOUT:
+        return _train_tumour_slice(args)
+    return _train_slice_classifier(args)
+
+
+def _weights_dir(args: argparse.Namespace) -> Path:
+    from lungview import paths
+
+    return args.weights_dir or paths.weights_dir()
+
+
+def _train_tumour_slice(args: argparse.Namespace) -> int:
+    """``real-ct-tumour``: every option it takes reaches the trainer; a slice-classifier option is refused."""
+    refused = given_classifier_options(args)
+    if refused:
+        print(f"lungview train {TUMOUR_LAYOUT}: {', '.join(refused)} apply to the slice classifiers only")
+        return 2
+    from lungview.training.tumour_slice import run_training
+
+    return run_training(args.data_root, _weights_dir(args), args.model_id, cache_dir=args.cache_dir)
+
+
+def _train_slice_classifier(args: argparse.Namespace) -> int:
+    """``chest-ct-4class`` / ``iqothnccd``: train, print the held-out scores, write the model and its report."""
     import dataclasses
     import logging
 
     from tqdm import tqdm
 
-    from lungview import paths
-    from lungview.training.fit import StageSettings
     from lungview.training.pipeline import TrainConfig, train_model
     from lungview.training.report import write_report
 
-    if not args.data_root.is_dir():
-        print(f"lungview train: no data set folder at {args.data_root}")
-        return 2
-    if args.dataset == "real-ct-tumour":
-        from lungview.training.tumour_slice import run_training
-
-        return run_training(args.data_root, args.weights_dir or paths.weights_dir(), args.model_id)
     logging.getLogger("lungview").setLevel(logging.INFO)
     defaults = TrainConfig(dataset=args.dataset, data_root=args.data_root, model_id=args.model_id, output_dir=Path("."))
     config = dataclasses.replace(
         defaults,
-        output_dir=args.weights_dir or paths.weights_dir(),
+        output_dir=_weights_dir(args),
         architecture=args.architecture,
         sizes=tuple(sorted(set(args.size))),
         seeds=tuple(args.seeds),
         views=args.views,
         stage1=dataclasses.replace(defaults.stage1, epochs=args.stage1_epochs),
-        stage2=None if args.no_stage2 else dataclasses.replace(
+        stage2=None
+        if args.no_stage2
+        else dataclasses.replace(
             defaults.stage2,
             epochs=args.stage2_epochs,
             learning_rate=args.stage2_lr or defaults.stage2.learning_rate,
@@ -82,7 +140,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     folder = config.output_dir / config.model_id
     for part, scores in result.card.training["temperature_fit"]["scores"].items():
-        print(f"held-out {part} ({scores['images']} images): accuracy {scores['accuracy']:.3f}, macro-F1 {scores['macro_f1']:.3f}")
+        print(
+            f"held-out {part} ({scores['images']} images): "
+            f"accuracy {scores['accuracy']:.3f}, macro-F1 {scores['macro_f1']:.3f}"
+        )
     write_report(folder, args.data_root, result.split, result.audit, training=result, resamples=args.bootstrap)
     print(f"saved {folder} (sha256 {result.card.sha256[:12]}…); report in {folder / 'report'}")
     return 0
