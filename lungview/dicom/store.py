@@ -13,7 +13,6 @@ from lungview.dicom.process_decode import WORKERS as PROCESS_WORKERS
 from lungview.dicom.process_decode import decodes_in_process, read_slice_in_process
 from lungview.volume import Series
 
-
 #: Decoded slices live in blocks of about this size, aligned to the 2 MiB huge pages that numpy asks the kernel
 #: for (madvise) on arrays of 4 MiB and more: filling a block then costs a few page faults instead of one per
 #: 4 KiB, which is most of the cost of writing a decoded slice to fresh memory.

@@ -1,7 +1,14 @@
 """The reviewer's findings log (SQLite, crash-safe) and its CSV export. No Qt here."""
 
 from lungview.findings.csv_export import CSV_COLUMNS, export_findings_csv, finding_as_row
-from lungview.findings.finding import DECISIONS, Finding, FindingLocation, ReviewedSlice, reviewed_slice, validate_decision
+from lungview.findings.finding import (
+    DECISIONS,
+    Finding,
+    FindingLocation,
+    ReviewedSlice,
+    reviewed_slice,
+    validate_decision,
+)
 from lungview.findings.lung_rads import LUNG_RADS_BASE_CATEGORIES, LUNG_RADS_CATEGORIES, validate_lung_rads
 from lungview.findings.navigation import locate_finding
 from lungview.findings.store import FindingsError, FindingsLog, default_findings_path

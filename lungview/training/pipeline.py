@@ -25,7 +25,13 @@ from lungview.models.ensemble import build_members, combine, ensemble_name, memb
 from lungview.models.preprocess import PreprocessParams
 from lungview.models.registry import load_model, save_model
 from lungview.training.audit import AuditResult, ImageRecord, audit_dataset
-from lungview.training.calibration import calibration_measures, fit_temperature, out_of_fold_logits, softmax, threshold_for_sensitivity
+from lungview.training.calibration import (
+    calibration_measures,
+    fit_temperature,
+    out_of_fold_logits,
+    softmax,
+    threshold_for_sensitivity,
+)
 from lungview.training.dataset import cache_trunk, cached, load_squares, network_batch, trunk_cache_key
 from lungview.training.fit import StageSettings, average_states, fit_head, fit_top, pooled_features, top_logits
 from lungview.training.metrics import classification_scores

@@ -1,7 +1,6 @@
 """Fixtures for the AI tests: the blob model saved through the real registry, and the sample series scanned."""
 
 import pytest
-
 from ai.fakes import save_blob_model
 
 

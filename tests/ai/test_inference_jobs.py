@@ -6,8 +6,8 @@ import tracemalloc
 
 import numpy as np
 import pytest
-
 from ai.fakes import BLOB_CENTRE, blob_slice
+
 from lungview.dicom import SliceStore
 from lungview.inference.classifier import load_classifier
 from lungview.inference.jobs import cam_for_slice, classify_slice, triage_series

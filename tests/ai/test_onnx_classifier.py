@@ -6,8 +6,8 @@ Each shipped model, on real CT slices of the bundled sample series; the heatmaps
 
 import numpy as np
 import pytest
-
 from ai.fakes import BLOB_CENTRE, blob_slice
+
 from lungview.dicom import SliceStore
 from lungview.inference.classifier import BACKEND_VARIABLE, load_classifier, selected_backend
 from lungview.inference.onnx_classifier import OnnxClassifier

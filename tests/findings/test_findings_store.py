@@ -9,9 +9,9 @@ from datetime import datetime
 import pytest
 
 from lungview.findings import (
+    LUNG_RADS_CATEGORIES,
     FindingsError,
     FindingsLog,
-    LUNG_RADS_CATEGORIES,
     ReviewedSlice,
     validate_lung_rads,
 )

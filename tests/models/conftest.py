@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
-
 from ai.fakes import BLOB_CLASSES, blob_card, blob_network
+
 from lungview.models.preprocess import PreprocessParams
 from lungview.models.registry import save_model
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pydicom
 import pytest
+from ai.fakes import BLOB_CENTRE, blob_slice, save_blob_model
 from PySide6.QtCore import QPointF, Qt
 
-from ai.fakes import BLOB_CENTRE, blob_slice, save_blob_model
 from lungview.inference.cache import ClassifierCache
 from lungview.inference.classifier import load_classifier
 from lungview.qt.ai_controller import install_ai_panel

@@ -6,9 +6,9 @@ import time
 
 import numpy as np
 import pytest
+from ai.fakes import SlowFakeClassifier
 from PySide6.QtCore import Qt
 
-from ai.fakes import SlowFakeClassifier
 from lungview import INTENDED_USE
 from lungview.inference.cache import ClassifierCache
 from lungview.qt.ai_controller import install_ai_panel

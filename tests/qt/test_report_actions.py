@@ -4,14 +4,13 @@ from dataclasses import replace
 
 import numpy as np
 import pydicom
+from pypdf import PdfReader
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QMessageBox
 from PySide6.QtPrintSupport import QPrinter
-from pypdf import PdfReader
+from PySide6.QtWidgets import QDockWidget, QMessageBox
 
 from lungview import INTENDED_USE
-from lungview.reports import AiResult, AiSnapshot, ModelSummary
 from lungview.findings import store
 from lungview.qt.report_actions import (
     current_slice_report,
@@ -19,6 +18,7 @@ from lungview.qt.report_actions import (
     install_reporting,
     print_image,
 )
+from lungview.reports import AiResult, AiSnapshot, ModelSummary
 from lungview.windowing import PRESETS
 
 

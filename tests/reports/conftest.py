@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pydicom
 import pytest
+from report_fixtures import PATIENT, FakeModel, series_of_one_slice
 
 from lungview.reports import build_slice_report
 from lungview.windowing import PRESETS
-from report_fixtures import PATIENT, FakeModel, series_of_one_slice
 
 
 @pytest.fixture

@@ -2,12 +2,12 @@ import numpy as np
 import pytest
 from PIL import Image
 from pypdf import PdfReader
+from report_fixtures import ATTENTION_PEAK, PATIENT, identifying_strings
 
 from lungview import INTENDED_USE
 from lungview.reports import OVERLAY_LABEL, save_report
 from lungview.reports.overlay import blend_heatmap
 from lungview.reports.text import burned_in_lines
-from report_fixtures import ATTENTION_PEAK, PATIENT, identifying_strings
 
 
 def pdf_text(path) -> str:

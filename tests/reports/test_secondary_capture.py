@@ -4,12 +4,12 @@ import numpy as np
 import pydicom
 import pytest
 from pydicom.uid import SecondaryCaptureImageStorage
+from report_fixtures import ATTENTION_PEAK, PATIENT, identifying_strings
 
 from lungview.dicom import read_slice, scan_paths
 from lungview.reports import SecondaryCaptureError, build_secondary_capture, write_secondary_capture
 from lungview.reports.overlay import blend_heatmap
 from lungview.volume import Series
-from report_fixtures import ATTENTION_PEAK, PATIENT, identifying_strings
 
 
 def every_text_value(dataset: pydicom.Dataset) -> list[str]:

@@ -1,7 +1,6 @@
 """Fixtures for the robustness tests: the blob model saved through the real registry."""
 
 import pytest
-
 from ai.fakes import save_blob_model
 
 

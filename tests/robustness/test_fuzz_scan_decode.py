@@ -19,10 +19,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from dicom.test_dicom_fuzz import DAMAGES, HEADER_BYTES, damaged, scan_and_decode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from dicom.test_dicom_fuzz import DAMAGES, HEADER_BYTES, damaged, scan_and_decode
 
 EXAMPLES = int(os.environ.get("LUNGVIEW_FUZZ_EXAMPLES", "10000"))
 HANG_SECONDS = 2.0

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ai.fakes import SlowFakeClassifier
 from PySide6.QtCore import QSettings, QThreadPool
 from PySide6.QtWidgets import QApplication
 
-from ai.fakes import SlowFakeClassifier
 from lungview.inference.cache import ClassifierCache
 
 STEPS = int(os.environ.get("LUNGVIEW_SOAK_STEPS", "400"))

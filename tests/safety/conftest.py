@@ -1,9 +1,8 @@
 """Fixtures for the safety tests: the blob model saved through the real registry, and the viewer with its AI panel."""
 
 import pytest
-from PySide6.QtCore import QSettings
-
 from ai.fakes import save_blob_model
+from PySide6.QtCore import QSettings
 
 
 @pytest.fixture(autouse=True)

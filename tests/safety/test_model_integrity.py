@@ -5,8 +5,8 @@ The registry tests check :func:`lungview.models.load_model` on a tiny model; the
 """
 
 import pytest
-
 from ai.fakes import blob_card, blob_network, save_blob_model
+
 from lungview.cli import main
 from lungview.models import ModelError, load_model, save_model
 from lungview.models.backbones import build_classifier

@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from lungview.training.calibration import calibration_measures, expected_calibration_error, fit_temperature, softmax, threshold_for_sensitivity
+from lungview.training.calibration import (
+    calibration_measures,
+    expected_calibration_error,
+    fit_temperature,
+    softmax,
+    threshold_for_sensitivity,
+)
 from lungview.training.metrics import classification_scores, evaluate_predictions
 
 
