@@ -12,7 +12,18 @@ HELP = "save a PNG of the viewer window on PATH (the same widgets as the GUI, re
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="DICOM folder, DICOMDIR, files, or PNG/JPG slices")
     parser.add_argument("--out", required=True, metavar="FILE.png", help="where to write the PNG")
-    parser.add_argument("--slice", type=int, metavar="N", help="slice number as shown in the overlay (1 = first)")
+    slice_choice = parser.add_mutually_exclusive_group()
+    slice_choice.add_argument(
+        "--index", type=int, metavar="I",
+        help="slice index in the sorted series, from 0 (as in predict and report; default: the middle slice)",
+    )
+    slice_choice.add_argument(
+        "--slice", type=int, metavar="N", help="deprecated: slice number from 1 as in the overlay; use --index N-1"
+    )
+    parser.add_argument(
+        "--layout", choices=("axial", "mpr"), default="axial",
+        help="axial: the axial view alone (default); mpr: axial, coronal and sagittal side by side",
+    )
     parser.add_argument(
         "--window", choices=[*PRESETS, "stored"], help="display window (default: lung for CT, full range otherwise)"
     )
@@ -38,6 +49,14 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"lungview screenshot: {error}", file=sys.stderr)
         return 2
+    index = args.index
+    if args.slice is not None:
+        index = args.slice - 1
+        print(
+            f"lungview screenshot: --slice is deprecated (it counts from 1); use --index {index} "
+            "(indices from 0, as in predict and report)",
+            file=sys.stderr,
+        )
     os.environ["QT_QPA_PLATFORM"] = "offscreen"  # rendered off screen even on a desktop, before Qt starts
     from PySide6.QtCore import QSize
 
@@ -45,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         save_screenshot(
-            args.paths, args.out, args.slice, args.window, args.hide_identifiers, QSize(width, height), args.ai, args.cam
+            args.paths, args.out, index, args.window, args.hide_identifiers, QSize(width, height), args.ai, args.cam,
+            args.layout,
         )
     except ScreenshotError as error:
         print(f"lungview screenshot: {error}", file=sys.stderr)

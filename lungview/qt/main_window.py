@@ -408,7 +408,8 @@ class MainWindow(QMainWindow):
         self.layout_group = QActionGroup(self)
         self.layout_actions: dict[str, QAction] = {}
         for name, (text, key) in LAYOUT_KEYS.items():
-            action = self._action(text, lambda _=False, n=name: self.set_layout(n), key, checkable=True)
+            action = self._action(text, lambda _=False, n=name: self.set_layout(n), key)
+            action.setCheckable(True)  # after connecting triggered: unchecking by the group must not re-layout
             self.layout_group.addAction(action)
             self.layout_actions[name] = action
         self.plane_actions: dict[str, QAction] = {}

@@ -47,9 +47,12 @@ class MprController(QObject):
     -------
     volume_ready(object)
         The :class:`~lungview.reformat.ReformatVolume` of the current series is built and shown.
+    build_ended()
+        Building ended, built (after ``volume_ready``) or refused (:meth:`problem` says why).
     """
 
     volume_ready = Signal(object)
+    build_ended = Signal()
 
     def __init__(self, window) -> None:
         super().__init__(window)
@@ -229,6 +232,7 @@ class MprController(QObject):
             self._show_plane(plane)
         self._update_crosshairs()
         self.volume_ready.emit(volume)
+        self.build_ended.emit()
 
     @Slot(int, object)
     def _on_build_failed(self, _generation: int, error: Exception) -> None:
@@ -237,8 +241,9 @@ class MprController(QObject):
             self._problem = str(error)
             for plane in REFORMAT_PLANES:
                 self.views[plane].set_message(self._problem)
-            return
-        show_error("LungView could not build the coronal and sagittal views.", error, self._window)
+        else:
+            show_error("LungView could not build the coronal and sagittal views.", error, self._window)
+        self.build_ended.emit()
 
     @Slot(int, int, int)
     def _on_build_progressed(self, _generation: int, done: int, total: int) -> None:

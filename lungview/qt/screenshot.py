@@ -5,6 +5,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings, QSize, QTimer, SignalInstance
 
+from lungview.detection.lesions import SeriesLesions
 from lungview.qt.app import application
 from lungview.qt.ai_controller import install_ai_panel
 from lungview.qt.ai_screenshot import show_ai_result
@@ -16,6 +17,18 @@ WAIT_MS = 120_000
 
 class ScreenshotError(Exception):
     """The screenshot could not be made; the message says why in a sentence."""
+
+
+def _show_planes(window: MainWindow, point: tuple[int, int] | None) -> None:
+    """Switch ``window`` to the 1×3 layout, wait for the reformat, cross the planes at axial ``point``."""
+    window.set_layout("1x3")
+    if window.mpr.volume() is None and not window.mpr.problem():
+        _wait_for(window.mpr.build_ended, "the coronal and sagittal views")
+    if window.mpr.problem():
+        raise ScreenshotError(window.mpr.problem())
+    series = window.current_series()
+    row, col = point if point is not None else (series.rows // 2, series.columns // 2)
+    window.mpr.select_point("axial", row + 0.5, col + 0.5)
 
 
 def _wait_for(signal: SignalInstance, what: str) -> list:
@@ -42,16 +55,21 @@ def _wait_for(signal: SignalInstance, what: str) -> list:
 def save_screenshot(
     paths: list[str],
     out: str,
-    slice_number: int | None = None,
+    index: int | None = None,
     window_name: str | None = None,
     hide_identifiers: bool = False,
     size: QSize = QSize(1200, 800),
     ai: bool = False,
     cam: bool = False,
+    layout: str = "axial",
+    lesions: SeriesLesions | None = None,
+    point: tuple[int, int] | None = None,
 ) -> None:
-    """Open ``paths`` in a :class:`MainWindow`, go to ``slice_number`` (1-based), window it, save ``out``.
+    """Open ``paths`` in a :class:`MainWindow`, go to slice ``index`` (from 0), window it, save ``out``.
 
     ``ai`` adds the AI panel with the slice's classification; ``cam`` also draws the attention overlay.
+    ``layout="mpr"`` shows the axial, coronal and sagittal views side by side, crossing at axial pixel ``point``
+    (row, col; default: the centre); ``lesions`` are drawn in every plane (:meth:`MainWindow.show_lesions`).
 
     Raises
     ------
@@ -75,12 +93,15 @@ def save_screenshot(
         if window.loader.is_loading():
             _wait_for(window.loading_finished, "the series to load")
         series = window.current_series()
-        if slice_number is not None:
-            if not 1 <= slice_number <= len(series):
-                raise ScreenshotError(f"--slice must be between 1 and {len(series)} for this series")
-            window.set_slice(slice_number - 1)
+        if index is not None:
+            if not 0 <= index < len(series):
+                raise ScreenshotError(f"--index must be from 0 to {len(series) - 1} for this series")
+            window.set_slice(index)
         if window.current_image() is None:
             _wait_for(window.slice_displayed, "the slice to be decoded")
+        if layout == "mpr":
+            _show_planes(window, point)
+        window.show_lesions(lesions)
         if window_name == "stored":
             if series.stored_window is None:
                 raise ScreenshotError("this series has no stored window")

@@ -8,7 +8,10 @@ MOUSE_CONTROLS: tuple[tuple[str, str], ...] = (
     ("Ctrl+Wheel", "Zoom at the cursor"),
     ("Right-drag", "Window: left/right = width, up/down = level"),
     ("Middle-drag or Space+drag", "Pan"),
-    ("Left-drag (ruler on)", "Measure in mm"),
+    ("Left-click or drag (no tool on)", "Move the crosshair: the other planes follow"),
+    ("Wheel in the coronal / sagittal view", "Move that plane"),
+    ("Left-drag (ruler on)", "Measure in mm, in any plane"),
+    ("Left-drag (rectangle / ellipse / freehand ROI on)", "Mean, SD, min, max HU and area in mm²"),
     ("Drop files or a folder", "Open them"),
 )
 

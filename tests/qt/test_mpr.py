@@ -177,3 +177,10 @@ def test_a_series_with_missing_slices_is_refused_with_a_sentence(qtbot, main_win
     coronal = main_window.mpr.views["coronal"]
     qtbot.waitUntil(lambda: "missing" in coronal.message(), timeout=30_000)
     assert not coronal.has_image() and main_window.mpr.volume() is None
+
+
+def test_exactly_one_layout_action_is_checked(mpr_window):
+    for name in ("2x2", "1x1", "1x3"):
+        mpr_window.layout_actions[name].trigger()
+        assert [n for n, action in mpr_window.layout_actions.items() if action.isChecked()] == [name]
+        assert mpr_window.mpr.grid.layout_name() == name

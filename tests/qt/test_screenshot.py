@@ -8,7 +8,7 @@ from lungview.cli import main
 def test_screenshot_of_the_sample_series(qtbot, sample_series_dir, tmp_path, lungview_threads):
     out = tmp_path / "shot.png"
     status = main(
-        ["screenshot", str(sample_series_dir), "--slice", "3", "--window", "mediastinum", "--hide-identifiers",
+        ["screenshot", str(sample_series_dir), "--index", "2", "--window", "mediastinum", "--hide-identifiers",
          "--size", "900x600", "--out", str(out)]
     )
     assert status == 0
@@ -25,7 +25,27 @@ def test_screenshot_without_a_series_exits_2(qtbot, tmp_path, capsys):
     assert not (tmp_path / "shot.png").exists()
 
 
-def test_screenshot_rejects_a_slice_outside_the_series(qtbot, sample_series_dir, tmp_path, capsys):
+def test_screenshot_rejects_an_index_outside_the_series(qtbot, sample_series_dir, tmp_path, capsys):
+    status = main(["screenshot", str(sample_series_dir), "--index", "30", "--out", str(tmp_path / "shot.png")])
+    assert status == 2
+    assert "--index must be from 0 to 29" in capsys.readouterr().err
+
+
+def test_deprecated_slice_counts_from_1_and_says_so(qtbot, sample_series_dir, tmp_path, capsys):
     status = main(["screenshot", str(sample_series_dir), "--slice", "31", "--out", str(tmp_path / "shot.png")])
     assert status == 2
-    assert "between 1 and 30" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--slice is deprecated" in err and "use --index 30" in err
+    assert "--index must be from 0 to 29" in err
+
+
+def test_screenshot_of_the_three_planes(qtbot, sample_series_dir, tmp_path, lungview_threads):
+    out = tmp_path / "mpr.png"
+    status = main(["screenshot", str(sample_series_dir), "--layout", "mpr", "--size", "1200x500", "--out", str(out)])
+    assert status == 0
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1200, 500)
+    # the right third (the sagittal view) is not blank: the reformat was drawn before the grab
+    greys = {image.pixelColor(x, 250).red() for x in range(850, 1150, 5)}
+    assert len(greys) > 5
+    assert lungview_threads() == []
