@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "evaluate": "evaluate",
     "export-onnx": "export_onnx",
     "bench": "bench",
+    "triage": "triage",
 }
 
 DEFAULT_COMMAND = "view"

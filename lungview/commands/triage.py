@@ -1,0 +1,92 @@
+"""``lungview triage ROOT [ROOT ...] --out WORKLIST.sqlite``: rank an archive's CT series for review.
+
+Runs the lesion finder on every CT series under the roots, on a local Dask cluster sized to this machine or on
+an existing one (``--scheduler``), and writes one worklist row per series (docs/triage.md). Rerun it to continue.
+"""
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+HELP = "rank every CT series under folders or DICOMDIRs by the lesion finder's top finding into a SQLite worklist"
+DEFAULT_MODEL = "ct-tumour-slice"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from lungview.triage.eligibility import MIN_SLICES
+
+    parser.add_argument("roots", nargs="+", metavar="ROOT", help="archive folder, DICOMDIR or files")
+    parser.add_argument("--out", required=True, type=Path, metavar="WORKLIST.sqlite", help="the worklist (made or continued)")
+    parser.add_argument("--csv", type=Path, metavar="FILE", help="also export the whole worklist as CSV")
+    cluster = parser.add_mutually_exclusive_group()
+    cluster.add_argument(
+        "--workers", type=int, metavar="N", help="local worker processes (default: one per core; cores are shared out)"
+    )
+    cluster.add_argument("--scheduler", metavar="ADDRESS", help="use the running Dask scheduler at ADDRESS (tcp://host:8786)")
+    parser.add_argument("--model", default=DEFAULT_MODEL, metavar="ID", help=f"lesion-finding model (default {DEFAULT_MODEL})")
+    parser.add_argument(
+        "--min-slices", type=int, default=MIN_SLICES, metavar="N", help=f"skip series with fewer slices (default {MIN_SLICES})"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar (the summary is still printed)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from lungview.models import ModelError
+    from lungview.triage.archive import discover
+    from lungview.triage.cluster import local_client, plan_local_cluster, remote_client
+    from lungview.triage.progress import format_summary
+    from lungview.triage.runner import TriageError, model_of, plan_triage
+    from lungview.triage.task import ModelSpec
+    from lungview.triage.worklist import Worklist, write_csv
+
+    # Dask's scheduler and nannies run in this process and log every worker start and stop at INFO
+    logging.getLogger("distributed").setLevel(logging.DEBUG if args.debug else logging.WARNING)
+    if args.workers is not None and args.workers < 1:
+        print("lungview triage: --workers must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        model = model_of(args.model)
+    except ModelError as error:
+        print(f"lungview triage: {error}", file=sys.stderr)
+        return 2
+    print("finding series (headers only)…", file=sys.stderr, flush=True)
+    archive = discover(args.roots)
+    with Worklist(args.out) as worklist:
+        plan = plan_triage(archive, worklist, model, args.min_slices)
+        print(
+            f"{len(archive.series)} series in {len(archive.studies)} studies: {len(plan.settled)} already in the "
+            f"worklist, {len(plan.skipped)} to skip, {len(plan.to_analyse)} to analyse",
+            file=sys.stderr, flush=True,
+        )
+        if args.scheduler:
+            spec = ModelSpec(model["id"], model["sha256"])
+            client = remote_client(args.scheduler)
+        else:
+            cluster_plan = plan_local_cluster(args.workers)
+            spec = ModelSpec(model["id"], model["sha256"], threads=cluster_plan.cores_per_worker)
+            client = local_client(cluster_plan) if plan.to_analyse else None
+        try:
+            summary = _run(plan, worklist, client, spec, not args.no_progress)
+        except TriageError as error:
+            print(f"lungview triage: {error}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("\nlungview triage: interrupted; every series finished so far is in the worklist, rerun to go on",
+                  file=sys.stderr)
+            return 130
+        if args.csv:
+            write_csv(worklist.rows(), args.csv)
+    print(format_summary(summary))
+    return 0
+
+
+def _run(plan, worklist, client_context, spec, show_progress: bool):
+    """Run ``plan`` inside the client context (None when nothing needs analysing)."""
+    import contextlib
+
+    from lungview.triage.progress import TriageProgress
+    from lungview.triage.runner import run_plan
+
+    with client_context or contextlib.nullcontext() as client, TriageProgress(plan, show_progress) as progress:
+        return run_plan(plan, worklist, client, spec, progress.on_recorded)

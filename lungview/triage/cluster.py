@@ -1,0 +1,73 @@
+"""The Dask cluster a triage runs on: a local one sized to this machine, or an existing one by its address."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+#: Times a series may be running on a worker that dies before it is marked failed (Dask's KilledWorker).
+ALLOWED_FAILURES = 2
+
+
+@dataclass(frozen=True)
+class ClusterPlan:
+    """How a local cluster uses this machine: worker processes, one series at a time each, and their cores."""
+
+    workers: int
+    cores_per_worker: int
+
+
+def machine_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def plan_local_cluster(workers: int | None = None, cores: int | None = None) -> ClusterPlan:
+    """Split ``cores`` (default: this machine's) between ``workers`` processes (default: one per core).
+
+    Each worker runs one series at a time with as many ONNX Runtime threads as it has cores, so the workers
+    together never run more compute threads than there are cores.
+    """
+    cores = cores or machine_cores()
+    workers = max(1, workers or cores)
+    return ClusterPlan(workers, max(1, cores // workers))
+
+
+def scheduler_config(allowed_failures: int = ALLOWED_FAILURES) -> dict:
+    """Dask settings of a triage scheduler: bounded retries of a worker-killing series, one series per thread."""
+    return {
+        "distributed.scheduler.allowed-failures": allowed_failures,
+        # a worker holds only the series it is running: a worker that dies takes no innocent queued series with it
+        "distributed.scheduler.worker-saturation": 1.0,
+    }
+
+
+@contextlib.contextmanager
+def local_client(plan: ClusterPlan, allowed_failures: int = ALLOWED_FAILURES) -> Iterator:
+    """A ``distributed.Client`` of a new local cluster of ``plan`` (closed on exit)."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    with dask.config.set(scheduler_config(allowed_failures)):
+        with LocalCluster(
+            n_workers=plan.workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        ) as cluster, Client(cluster) as client:
+            yield client
+
+
+@contextlib.contextmanager
+def remote_client(address: str) -> Iterator:
+    """A ``distributed.Client`` of the running scheduler at ``address`` (e.g. ``tcp://host:8786``)."""
+    from distributed import Client
+
+    with Client(address) as client:
+        yield client
+

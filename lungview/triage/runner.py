@@ -1,0 +1,196 @@
+"""Run a triage: plan what an archive still needs, analyse it on a Dask cluster, record each series as it ends.
+
+The client alone writes the worklist, one committed row per series, so an interrupted run (Ctrl+C, a killed
+worker, a lost cluster) loses at most the series in flight, and a rerun continues where it stopped. Nothing
+about a series (UIDs, paths, descriptions, patient data) is logged; task keys are hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from lungview import paths
+from lungview.models.card import read_card
+from lungview.triage.archive import Archive, ArchiveSeries
+from lungview.triage.eligibility import MIN_SLICES, skip_reason
+from lungview.triage.rows import DONE, FAILED, SKIPPED, WorklistRow, analysed_row, failed_row, skipped_row
+from lungview.triage.task import FinderPreload, ModelSpec, SeriesAnalysis, analyse_series, without_identity
+from lungview.triage.worklist import Worklist
+
+log = logging.getLogger(__name__)
+
+#: Series queued on the cluster per worker thread: enough to keep every thread busy, few enough to stay small.
+QUEUED_PER_THREAD = 2
+
+Task = Callable[[str, object, ModelSpec], SeriesAnalysis]
+
+
+class TriageError(Exception):
+    """The run cannot go on (the model cannot be loaded on a worker); the message is a plain sentence."""
+
+
+@dataclass(frozen=True)
+class TriagePlan:
+    """What a run does with each series of an archive."""
+
+    archive: Archive
+    model: dict
+    """``{"id", "version", "sha256"}`` of the model, from its card."""
+    settled: tuple[ArchiveSeries, ...]
+    """Already done or skipped with this model in the worklist: left alone."""
+    skipped: tuple[tuple[ArchiveSeries, str], ...]
+    """Not analysed, with the reason."""
+    to_analyse: tuple[ArchiveSeries, ...]
+
+
+@dataclass(frozen=True)
+class TriageSummary:
+    """What a run did, in counts and seconds."""
+
+    studies: int
+    series: int
+    settled: int
+    statuses: dict[str, int]
+    """``done``/``skipped``/``failed`` -> series recorded by this run."""
+    slices: int
+    """Slices of the series analysed (done) by this run."""
+    seconds: float
+    """Wall time of the analysis on the cluster."""
+
+    @property
+    def slices_per_s(self) -> float | None:
+        """Analysed slices per wall-clock second, None when nothing was analysed."""
+        return self.slices / self.seconds if self.slices and self.seconds > 0 else None
+
+
+def model_of(model_id: str, weights_dir: Path | None = None) -> dict:
+    """``{"id", "version", "sha256"}`` from the card of ``model_id`` (raises ``ModelError``)."""
+    card = read_card((weights_dir or paths.weights_dir()) / model_id)
+    return {"id": card.id, "version": card.version, "sha256": card.sha256}
+
+
+def plan_triage(archive: Archive, worklist: Worklist, model: dict, min_slices: int = MIN_SLICES) -> TriagePlan:
+    """Sort the series of ``archive`` into settled (left alone), skipped (with the reason) and to analyse."""
+    settled_keys = worklist.settled_keys(model["sha256"])
+    settled, skipped, to_analyse = [], [], []
+    for entry in archive.series:
+        if entry.key in settled_keys:
+            settled.append(entry)
+        elif (reason := skip_reason(entry, min_slices)) is not None:
+            skipped.append((entry, reason))
+        else:
+            to_analyse.append(entry)
+    return TriagePlan(archive, model, tuple(settled), tuple(skipped), tuple(to_analyse))
+
+
+def run_plan(
+    plan: TriagePlan,
+    worklist: Worklist,
+    client,
+    spec: ModelSpec,
+    on_recorded: Callable[[WorklistRow], None] | None = None,
+    task: Task = analyse_series,
+) -> TriageSummary:
+    """Record the skipped series, analyse the others on ``client``'s cluster and record each as it ends.
+
+    Each worker loads the model once (:class:`~lungview.triage.task.FinderPreload`) before the analysis is timed;
+    ``client`` may be None when there is nothing to analyse.
+
+    Raises
+    ------
+    TriageError
+        When a worker cannot load the model; the series recorded so far stay recorded.
+    """
+    statuses: Counter[str] = Counter()
+    slices = 0
+
+    def record(row: WorklistRow) -> None:
+        nonlocal slices
+        worklist.record(row)
+        statuses[row.status] += 1
+        slices += row.slice_count if row.status == DONE else 0
+        if on_recorded is not None:
+            on_recorded(row)
+
+    worklist.record_unusable_files(plan.archive.unusable_files)
+    for entry, reason in plan.skipped:
+        record(skipped_row(entry, reason, plan.model))
+    if plan.to_analyse:
+        client.register_plugin(FinderPreload(spec))  # every worker loads the model once, before the clock starts
+    started = time.perf_counter()
+    for entry, outcome in analyse_on_cluster(client, plan.to_analyse, spec, task):
+        record(_row(entry, outcome, plan.model))
+    seconds = time.perf_counter() - started
+    counts = {status: statuses[status] for status in (DONE, SKIPPED, FAILED)}
+    log.info("triage: %d done, %d skipped, %d failed in %.1f s", counts[DONE], counts[SKIPPED], counts[FAILED], seconds)
+    return TriageSummary(len(plan.archive.studies), len(plan.archive.series), len(plan.settled), counts, slices, seconds)
+
+
+def analyse_on_cluster(
+    client, entries: Iterable[ArchiveSeries], spec: ModelSpec, task: Task = analyse_series
+) -> Iterator[tuple[ArchiveSeries, SeriesAnalysis | BaseException]]:
+    """Run ``task`` on every entry on the cluster, a few per worker thread at a time; yield each as it ends.
+
+    The outcome is the task's :class:`SeriesAnalysis`, or the exception that ended it (``KilledWorker`` for a
+    series that was running on workers that died too often).
+    """
+    entries = list(entries)
+    if not entries:
+        return
+    from distributed import as_completed
+
+    run = uuid.uuid4().hex[:8]
+    pending = iter(entries)
+    submitted: dict[str, ArchiveSeries] = {}
+
+    def submit(entry: ArchiveSeries):
+        digest = hashlib.sha256(entry.key.encode()).hexdigest()[:16]
+        future = client.submit(task, entry.key, without_identity(entry.series), spec, key=f"lungview-triage-{run}-{digest}", pure=False)
+        submitted[future.key] = entry
+        return future
+
+    queue = as_completed([submit(entry) for entry in itertools.islice(pending, _queue_length(client))])
+    for future in queue:
+        entry = submitted.pop(future.key)
+        try:
+            outcome: SeriesAnalysis | BaseException = future.result()
+        except Exception as error:  # noqa: BLE001 - KilledWorker, a lost cluster: recorded as this series' failure
+            outcome = error
+        future.release()
+        for entry_next in itertools.islice(pending, max(0, _queue_length(client) - queue.count())):
+            queue.add(submit(entry_next))
+        yield entry, outcome
+
+
+def _queue_length(client) -> int:
+    """Series to keep on the cluster: :data:`QUEUED_PER_THREAD` per worker thread (at least 4)."""
+    return max(4, QUEUED_PER_THREAD * sum(client.nthreads().values()))
+
+
+def _row(entry: ArchiveSeries, outcome: SeriesAnalysis | BaseException, model: dict) -> WorklistRow:
+    """The worklist row of one finished task; raises TriageError when the model could not be loaded."""
+    if isinstance(outcome, BaseException):
+        return failed_row(entry, _failure_sentence(outcome), model)
+    if outcome.model_error:
+        raise TriageError(f"a worker cannot load the model: {outcome.error}")
+    if outcome.lesions is None:
+        return failed_row(entry, outcome.error, model, outcome.seconds)
+    return analysed_row(entry, outcome.lesions, outcome.seconds)
+
+
+def _failure_sentence(error: BaseException) -> str:
+    """A plain sentence for an exception that ended a task on the cluster."""
+    if type(error).__name__ == "KilledWorker":
+        return (
+            "the workers running this series died every time it was tried (a crash while decoding or analysing it, "
+            f"or too little memory); it was given up after Dask's allowed failures ({type(error).__name__})"
+        )
+    return f"{type(error).__name__}: {error}"
