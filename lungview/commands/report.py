@@ -1,4 +1,4 @@
-"""``lungview report PATH --slice N [--model ID] [--cam] [--hide-identifiers] --out FILE.pdf|.png|.dcm``."""
+"""``lungview report PATH --index I [--model ID] [--cam] [--hide-identifiers] --out FILE.pdf|.png|.dcm``."""
 
 import argparse
 import sys
@@ -14,8 +14,9 @@ class ReportInputError(ValueError):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="DICOM folder, DICOMDIR, files, or PNG/JPG slices")
-    parser.add_argument("--slice", type=int, required=True, metavar="N",
-                        help="slice index in the sorted series, from 0 (as in `lungview predict`)")
+    parser.add_argument("--index", "--slice", dest="index", type=int, required=True, metavar="I",
+                        help="slice index in the sorted series, from 0 (as in `lungview predict`; --slice is the "
+                             "older name, same meaning)")
     parser.add_argument("--series", metavar="NUMBER|UID",
                         help="which series: its number in `lungview scan` (from 1) or its Series Instance UID "
                              "(default: the first)")
@@ -103,18 +104,18 @@ def make_report(args: argparse.Namespace):
         reasons = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in result.skipped[:3])
         raise ReportInputError(f"no usable image series under the given paths{': ' + reasons if reasons else ''}")
     series = choose_series(result.series, args.series)
-    if not 0 <= args.slice < len(series):
-        raise ReportInputError(f"--slice must be from 0 to {len(series) - 1} for this series of {len(series)} slices")
+    if not 0 <= args.index < len(series):
+        raise ReportInputError(f"--index must be from 0 to {len(series) - 1} for this series of {len(series)} slices")
     window = parse_window(args.window, series.has_hu)
     classifier = _load_classifier(args.model, series)
     try:
-        pixels = read_slice(series, args.slice)
+        pixels = read_slice(series, args.index)
     except DecodeError as error:
-        raise ReportInputError(f"slice {args.slice} cannot be decoded: {error}") from None
-    analysis = classify_slice(classifier, series, args.slice, pixels)
+        raise ReportInputError(f"slice {args.index} cannot be decoded: {error}") from None
+    analysis = classify_slice(classifier, series, args.index, pixels)
     prediction = analysis.classification.prediction
-    heatmap = cam_for_slice(classifier, series, args.slice, pixels, prediction.predicted).heatmap if args.cam else None
-    return build_slice_report(series, args.slice, pixels, window, classifier.card, prediction, heatmap,
+    heatmap = cam_for_slice(classifier, series, args.index, pixels, prediction.predicted).heatmap if args.cam else None
+    return build_slice_report(series, args.index, pixels, window, classifier.card, prediction, heatmap,
                               analysis.out_of_scope, args.hide_identifiers)
 
 

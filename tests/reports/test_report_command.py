@@ -61,7 +61,7 @@ def test_deidentified_secondary_capture_of_a_sample_slice(sample_series_dir, tin
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        (["--slice", "30", "--out", "{tmp}/r.pdf"], "--slice must be from 0 to 29"),
+        (["--index", "30", "--out", "{tmp}/r.pdf"], "--index must be from 0 to 29"),
         (["--slice", "1", "--out", "{tmp}/r.jpg"], "--out must end in .pdf, .png, .dcm"),
         (["--slice", "1", "--out", "{tmp}/missing/r.pdf"], "folder for --out does not exist"),
         (["--slice", "1", "--model", "nope", "--out", "{tmp}/r.pdf"], "no model called 'nope'"),
