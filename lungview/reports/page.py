@@ -8,7 +8,7 @@ import numpy as np
 
 from lungview import INTENDED_USE, __version__
 from lungview.reports.content import SliceReport
-from lungview.reports.overlay import blend_heatmap, colour_heatmap
+from lungview.reports.overlay import blend_heatmap, legend_text
 from lungview.reports.text import (
     NO_LUNG_RADS,
     OVERLAY_LABEL,
@@ -60,13 +60,20 @@ def _draw_images(figure, report: SliceReport) -> dict:
         figure.text(0.5, 0.485, "No attention overlay was computed for this report.", ha="center", fontsize=8)
         return {"slice": plain}
     plain = _draw_image(figure, [0.04, 0.50, 0.45, 0.33], report.image, "Slice as displayed", aspect)
-    overlay = _draw_image(figure, [0.51, 0.50, 0.45, 0.33], blend_heatmap(report.image, report.heatmap, report.overlay_opacity),
-                          f"Overlay: {OVERLAY_LABEL}", aspect)
+    overlay = _draw_image(
+        figure,
+        [0.51, 0.50, 0.45, 0.33],
+        blend_heatmap(report.image, report.heatmap, report.overlay_opacity),
+        f"Overlay: {OVERLAY_LABEL}",
+        aspect,
+    )
     legend = figure.add_axes([0.61, 0.485, 0.25, 0.010])
-    legend.imshow(colour_heatmap(np.linspace(0, 1, 256)[None, :]), aspect="auto")
+    ramp = np.linspace(0, 1, 256)[None, :]
+    legend.imshow(blend_heatmap(np.full(ramp.shape, 128, np.uint8), ramp, 1.0), aspect="auto")  # over mid-grey
     legend.set_yticks([])
     legend.set_xticks([0, 255], ["low", "high"], fontsize=7)
-    legend.set_xlabel(f"model attention (opacity {report.overlay_opacity:.0%})", fontsize=7, labelpad=1)
+    legend.set_xlabel(f"model attention (opacity up to {report.overlay_opacity:.0%}; {legend_text()})", fontsize=7,
+                      labelpad=1)
     return {"slice": plain, "overlay": overlay}
 
 

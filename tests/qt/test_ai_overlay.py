@@ -90,11 +90,13 @@ def test_overlay_leaves_with_the_slice(qtbot, blob_window):
 
 
 def test_heatmap_rgba_opacity_and_colours():
-    heatmap = np.array([[0.0, 1.0]], np.float32)
+    heatmap = np.array([[0.0, 0.2, 0.35, 0.5, 1.0]], np.float32)
     rgba = heatmap_rgba(heatmap, 0.25)
-    assert rgba.shape == (1, 2, 4) and (rgba[..., 3] == 64).all()
-    assert rgba[0, 0, 2] > rgba[0, 0, 0] and rgba[0, 1, 0] > rgba[0, 1, 2]  # blue low, red high
-    assert ATTENTION_LABEL == "model attention — not lesion location"
+    assert rgba.shape == (1, 5, 4)
+    # the lowest attention is transparent (the blue end no longer tints the slice), full opacity from 0.5
+    assert rgba[0, :, 3].tolist() == [0, 0, 32, 64, 64]
+    assert rgba[0, 0, 2] > rgba[0, 0, 0] and rgba[0, 4, 0] > rgba[0, 4, 2]  # blue low, red high
+    assert ATTENTION_LABEL == "model attention on this axial slice only — not lesion location"
 
 
 def test_show_ai_result_for_a_screenshot(blob_window):

@@ -72,3 +72,12 @@ def test_out_of_scope_reasons_are_on_the_page_and_burned_in(make_report, tmp_pat
     rendered = save_report(report, tmp_path / "report.png")
     assert "Out of scope for this model: not CT; pixel spacing 3.1 mm" in rendered.texts
     assert "OUT OF SCOPE FOR THIS MODEL: NOT CT; PIXEL SPACING 3.1 MM" in burned_in_lines(report)
+
+
+def test_blend_leaves_the_slice_untouched_where_attention_is_low():
+    grey = np.full((4, 4), 90, np.uint8)
+    heatmap = np.zeros((4, 4), np.float32)
+    heatmap[0, 0] = 1.0
+    blended = blend_heatmap(grey, heatmap, 0.4)
+    assert (blended[1:, :] == 90).all() and (blended[0, 1:] == 90).all()
+    assert tuple(blended[0, 0]) != (90, 90, 90)
