@@ -97,7 +97,8 @@ def probability_difference(bundle_result: dict, reference_result: dict) -> float
     for key in ("model", "slice_index"):
         if bundle_result[key] != reference_result[key]:
             raise BuildError(
-                f"the bundle and the reference smoke test differ in {key}: {bundle_result[key]} vs {reference_result[key]}"
+                f"the bundle and the reference smoke test differ in {key}: "
+                f"{bundle_result[key]} vs {reference_result[key]}"
             )
     expected = reference_result["probabilities"]
     return max(abs(probability - expected[name]) for name, probability in bundle_result["probabilities"].items())
@@ -164,7 +165,9 @@ def build(args: argparse.Namespace) -> dict:
     check_import_graph(source.modules, args.backend)
     if args.backend == "onnx":  # the reference for the bundle's probabilities: the PyTorch back end, same slice
         torch_dir = args.work_dir / "source-smoke-torch"
-        torch_run = run_smoke.run_smoke(source_command, torch_dir, args.timeout, torch_args, {"LUNGVIEW_BACKEND": "torch"})
+        torch_run = run_smoke.run_smoke(
+            source_command, torch_dir, args.timeout, torch_args, {"LUNGVIEW_BACKEND": "torch"}
+        )
         report["torch_reference"] = {"first_result_s": round(torch_run.first_result_s, 2), **torch_run.report["result"]}
     app_modules = args.work_dir / "app-modules.txt"
     app_modules.write_text("\n".join(source.modules) + "\n", encoding="utf-8")

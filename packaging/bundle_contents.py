@@ -138,8 +138,8 @@ RESEARCH_LOGS = (
 
 #: Collected files dropped from every bundle (paths inside the bundle, ``/``-separated, fnmatch patterns):
 #: Qt translations (the app is English), Qt's software OpenGL (the viewer paints with the raster engine),
-#: OpenCV's video back end, torch's protobuf compiler, C/C++ headers and import libraries, and the research logs. (torch's
-#: torch_shm_manager stays: ``import torch`` checks that it exists on Linux.)
+#: OpenCV's video back end, torch's protobuf compiler, C/C++ headers and import libraries, and the research logs.
+#: (torch's torch_shm_manager stays: ``import torch`` checks that it exists on Linux.)
 DROPPED_FILES = (
     "PySide6/Qt/translations/*",
     "PySide6/translations/*",
@@ -171,7 +171,7 @@ LINUX_GPU_ONLY_FILES = (
 
 
 def version_tuple(version: str) -> tuple[int, int, int, int]:
-    """The leading numbers of ``version`` as the four numbers a Windows version resource needs ("0.1.0+x" -> 0,1,0,0)."""
+    """The leading numbers of ``version`` as the four a Windows version resource needs ("0.1.0+x" -> 0,1,0,0)."""
     numbers = []
     for part in version.split("+")[0].split(".")[:4]:
         leading_digits = re.match(r"\d+", part)
@@ -199,7 +199,9 @@ def windows_version_strings(version: str) -> dict[str, str]:
 
 def models_without_onnx(weights_dir: Path) -> list[str]:
     """Model folders (those with a ``card.json``) in ``weights_dir`` that lack the ONNX file the ONNX backend runs."""
-    return sorted(card.parent.name for card in weights_dir.glob("*/card.json") if not (card.parent / "model.onnx").is_file())
+    return sorted(
+        card.parent.name for card in weights_dir.glob("*/card.json") if not (card.parent / "model.onnx").is_file()
+    )
 
 
 def excludes_for(backend: str) -> tuple[str, ...]:

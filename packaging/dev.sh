@@ -2,6 +2,7 @@
 # Set up a development environment in .venv (idempotent), then run the tests or the viewer.
 #   bash packaging/dev.sh test [PYTEST ARGS]   set up, then run the whole test suite
 #   bash packaging/dev.sh run [PATH]           set up, then start the viewer (the bundled sample without PATH)
+#   bash packaging/dev.sh lint                 set up, then check style (ruff) and the layers (import-linter)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 action="${1:-run}"
@@ -34,5 +35,6 @@ ensure_qt_display_libraries() {
 case "$action" in
     test) exec .venv/bin/python -m pytest "$@" ;;
     run) ensure_qt_display_libraries; exec .venv/bin/lungview "$@" ;;
-    *) echo "usage: bash packaging/dev.sh test|run [ARGS]" >&2; exit 2 ;;
+    lint) .venv/bin/ruff check --no-cache . && exec .venv/bin/lint-imports --no-cache ;;
+    *) echo "usage: bash packaging/dev.sh test|run|lint [ARGS]" >&2; exit 2 ;;
 esac

@@ -81,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         elif sys.platform == "darwin":
             made = make_dmg(args.dist_dir / f"{contents.APP_NAME}.app", out_dir, app_version, platform.machine())
         else:
-            raise InstallerError("installers are made on Windows (Inno Setup) and macOS (DMG); ship the Linux folder as a tarball")
+            raise InstallerError(
+                "installers are made on Windows (Inno Setup) and macOS (DMG); ship the Linux folder as a tarball"
+            )
     except (InstallerError, subprocess.CalledProcessError) as error:
         print(f"installer FAILED: {error}", file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
-"""Shared fixtures: offscreen Qt, a temporary per-user data folder, the bundled sample series, ../shared/data when it exists."""
+"""Shared fixtures: offscreen Qt, a temporary per-user data folder, the bundled sample series, ../shared/data."""
 
 import os
 from pathlib import Path
@@ -13,7 +13,7 @@ SHARED_DATA = Path(os.environ.get("LUNGVIEW_SHARED_DATA", REPO_ROOT.parent / "sh
 
 @pytest.fixture(scope="session", autouse=True)
 def user_data_in_tmp(tmp_path_factory):
-    """Point the per-user data folder (findings, ONNX cache) at a temporary folder, for this process and its children."""
+    """Point the per-user data folder (findings, ONNX cache) at a temporary folder, for this process and children."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("user-data")))
         yield

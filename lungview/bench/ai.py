@@ -36,10 +36,16 @@ def _stand_in_weights(folder: Path) -> Path:
 
     network, _ = build_classifier("efficientnet-lite0", 4, 224, pretrained=False)
     card = ModelCard(
-        id=STAND_IN_ID, version="bench", architecture="efficientnet-lite0",
+        id=STAND_IN_ID,
+        version="bench",
+        architecture="efficientnet-lite0",
         classes=("adenocarcinoma", "large.cell.carcinoma", "normal", "squamous.cell.carcinoma"),
         cancer_classes=("adenocarcinoma", "large.cell.carcinoma", "squamous.cell.carcinoma"),
-        cancer_rule="1 - P(normal)", threshold=0.5, temperature=1.0, preprocessing=PreprocessParams(size=224), sha256="",
+        cancer_rule="1 - P(normal)",
+        threshold=0.5,
+        temperature=1.0,
+        preprocessing=PreprocessParams(size=224),
+        sha256="",
     )
     save_model(folder / STAND_IN_ID, network.eval(), card)
     return folder
@@ -113,7 +119,9 @@ def run_ai_benchmark(model_id: str | None = None, weights_dir: Path | None = Non
         "click_to_probabilities_ms_median": gui["click_to_probabilities_ms_median"],
         "click_to_overlay_ms_median": gui["click_to_overlay_ms_median"],
         "triage_slices_per_s": min(gui["triage_slices_per_s_gui"], figures["triage_fresh_series_slices_per_s"]),
-        "longest_gui_stall_ms": max(gui["longest_gui_stall_ms_while_classifying"], gui["longest_gui_stall_ms_while_triaging"]),
+        "longest_gui_stall_ms": max(
+            gui["longest_gui_stall_ms_while_classifying"], gui["longest_gui_stall_ms_while_triaging"]
+        ),
     }
     figures["targets"] = TARGETS
     figures["load_average_1min"] = os.getloadavg()[0]

@@ -14,7 +14,7 @@ from lungview.bench.viewer_process import time_child
 
 
 def run_memory_benchmark(slices: int = 300, source: Path | None = None) -> dict:
-    """Peak RSS (MiB) of the viewer with the series loaded, against the HU array and the process with only Qt started."""
+    """Peak RSS (MiB) of the viewer with the series loaded, against the HU array and a process with only Qt started."""
     with tempfile.TemporaryDirectory(prefix="lungview-bench-memory-") as scratch:
         folder = Path(scratch, "series")
         folder.mkdir()

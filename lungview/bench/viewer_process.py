@@ -124,7 +124,9 @@ def _run_reference_child(started: float) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Child entry point: start the viewer (or the reference window) and report once."""
     started = time.perf_counter()
-    parser = argparse.ArgumentParser(prog="python -m lungview.bench.viewer_process", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m lungview.bench.viewer_process", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="what the viewer opens (default: the sample)")
     parser.add_argument("--until", choices=("painted", "loaded"), default="painted")
     parser.add_argument("--reference", action="store_true", help="a bare Qt window instead of the viewer")

@@ -1,4 +1,4 @@
-"""``lungview bench [--json] [--only SECTION ...] [--slices N]``: measure LungView against its references on this machine."""
+"""``lungview bench [--json] [--only SECTION ...] [--slices N]``: LungView against its references on this machine."""
 
 import argparse
 import json

@@ -37,5 +37,8 @@ def run(args: argparse.Namespace) -> int:
     report.mkdir(parents=True, exist_ok=True)
     (report / "onnx_check.json").write_text(json.dumps(check, indent=2) + "\n", encoding="utf-8")
     verdict = "passed" if check["passed"] else "FAILED"
-    print(f"{output}: {verdict}, largest logit difference {check['max_abs_logit_difference']:.2e} on {check['images']} test images")
+    print(
+        f"{output}: {verdict}, largest logit difference {check['max_abs_logit_difference']:.2e} "
+        f"on {check['images']} test images"
+    )
     return 0 if check["passed"] else 1

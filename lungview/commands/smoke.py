@@ -2,11 +2,12 @@
 
 It starts the real main window with its AI panel offscreen, opens the bundled sample series, turns the Grad-CAM
 overlay on (which classifies the slice on screen in the background, as a user's click does), waits for the
-result and the overlay, saves a screenshot, and exits 0; any failure exits 1 with a sentence saying what failed. Python-level networking is
-blocked throughout and every attempt fails the test. ``DIR`` receives:
+result and the overlay, saves a screenshot, and exits 0; any failure exits 1 with a sentence saying what failed.
+Python-level networking is blocked throughout and every attempt fails the test. ``DIR`` receives:
 
 - ``smoke.json``: wall-clock times (``time.time()``) of the start, first image, first result and first overlay,
-  the result (with the back end that computed it), the network attempts, and whether torch was imported, so that ``packaging/build.py`` can time a cold start from its own launch time;
+  the result (with the back end that computed it), the network attempts, and whether torch was imported, so that
+  ``packaging/build.py`` can time a cold start from its own launch time;
 - ``smoke.png``: the window after the result;
 - ``app-modules.txt``: every module the run imported (the real import graph the bundle is trimmed to).
 """
@@ -90,7 +91,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--series", metavar="PATH", help="DICOM folder to open (default: the bundled sample series)")
     parser.add_argument("--model", metavar="ID", help="model to classify with (default: the first shipped model)")
     parser.add_argument("--weights-dir", type=Path, metavar="DIR", help="models folder (default: the shipped weights/)")
-    parser.add_argument("--timeout", type=float, default=300.0, metavar="S", help="seconds allowed per step (default 300)")
+    parser.add_argument(
+        "--timeout", type=float, default=300.0, metavar="S", help="seconds allowed per step (default 300)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -141,7 +144,9 @@ def _smoke(args: argparse.Namespace, report: dict) -> None:
     onnx_cache = Path(tempfile.mkdtemp(prefix="onnx-cache-", dir=args.out))
     # An empty ONNX export cache: the smoke test is a first start, and on the PyTorch back end it must record the
     # import graph of the path that loads torch (packaging/build.py keeps what it records).
-    cache = ClassifierCache(args.weights_dir, loader=lambda model_id: load_quickly(model_id, args.weights_dir, onnx_cache))
+    cache = ClassifierCache(
+        args.weights_dir, loader=lambda model_id: load_quickly(model_id, args.weights_dir, onnx_cache)
+    )
     ai = install_ai_panel(window, cache)
     window.slice_displayed.connect(lambda _index: report.setdefault("first_image_at", time.time()))
     ai.analysis_shown.connect(lambda shown: shown is not None and report.setdefault("first_result_at", time.time()))

@@ -37,7 +37,9 @@ def scan_paths(
         except (UnusableFile, ValueError) as problem:
             skipped.append(SkippedFile(str(path), getattr(problem, "reason", str(problem))))
         except OSError as error:
-            skipped.append(SkippedFile(str(path), f"the file cannot be read ({error.strerror or type(error).__name__})"))
+            skipped.append(
+                SkippedFile(str(path), f"the file cannot be read ({error.strerror or type(error).__name__})")
+            )
         except Exception as error:  # pydicom raises many types on corrupt headers; one file never stops the rest
             log.debug("unreadable header in %s", path, exc_info=True)
             reason = f"the file is corrupt: its header cannot be read ({type(error).__name__})"

@@ -145,7 +145,9 @@ def backbone_spec(name: str) -> BackboneSpec:
         raise ValueError(f"unknown architecture {name!r}; choose one of {', '.join(BACKBONES)}") from None
 
 
-def build_classifier(name: str, class_count: int, size: int, pretrained: bool, dropout: float = 0.3) -> tuple[Classifier, str]:
+def build_classifier(
+    name: str, class_count: int, size: int, pretrained: bool, dropout: float = 0.3
+) -> tuple[Classifier, str]:
     """A classifier on backbone ``name`` and a sentence saying where its starting weights came from."""
     if "-sizes-" in name:  # a resolution ensemble (lungview.models.ensemble)
         from lungview.models.ensemble import build_ensemble

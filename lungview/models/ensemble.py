@@ -119,7 +119,9 @@ def combine(members: list[Classifier]) -> Classifier:
     return network.eval()
 
 
-def build_ensemble(name: str, class_count: int, size: int, pretrained: bool, dropout: float = 0.3) -> tuple[Classifier, str]:
+def build_ensemble(
+    name: str, class_count: int, size: int, pretrained: bool, dropout: float = 0.3
+) -> tuple[Classifier, str]:
     """An untrained ensemble from its architecture name (the shape :func:`combine` gives trained members).
 
     ``size``, the preprocessed input side, must be the largest member's side; ValueError otherwise.

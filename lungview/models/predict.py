@@ -33,7 +33,9 @@ class LoadedModel:
         self.network = network.eval()
         self._lock = threading.Lock()
 
-    def _batch(self, images: Sequence[np.ndarray], has_hu: bool, pixel_spacing: Spacing = None) -> tuple[torch.Tensor, list]:
+    def _batch(
+        self, images: Sequence[np.ndarray], has_hu: bool, pixel_spacing: Spacing = None
+    ) -> tuple[torch.Tensor, list]:
         try:
             prepared = [prepare_input(image, has_hu, self.card.preprocessing, pixel_spacing) for image in images]
         except ValueError as error:
@@ -62,7 +64,12 @@ class LoadedModel:
         return self.probabilities_from_logits(self.logits(images, has_hu, pixel_spacing))
 
     def cam(
-        self, image: np.ndarray, has_hu: bool, class_name: str | None = None, method: str = "gradcam", pixel_spacing: Spacing = None
+        self,
+        image: np.ndarray,
+        has_hu: bool,
+        class_name: str | None = None,
+        method: str = "gradcam",
+        pixel_spacing: Spacing = None,
     ) -> np.ndarray:
         """Heatmap in [0, 1] with the shape of ``image`` showing where the network looked for ``class_name``.
 

@@ -158,7 +158,10 @@ def body_box(grey: np.ndarray, params: PreprocessParams) -> CropBox:
     left, top, box_width, box_height = (int(v) for v in stats[largest, :4])
     pad_y, pad_x = int(params.margin * box_height), int(params.margin * box_width)
     return CropBox(
-        max(0, top - pad_y), min(height, top + box_height + pad_y), max(0, left - pad_x), min(width, left + box_width + pad_x)
+        max(0, top - pad_y),
+        min(height, top + box_height + pad_y),
+        max(0, left - pad_x),
+        min(width, left + box_width + pad_x),
     )
 
 
@@ -183,7 +186,9 @@ def letterbox(plane: np.ndarray, box: CropBox, size: int) -> np.ndarray:
     crop = plane[box.top + pads[0] : box.bottom + pads[0], box.left + pads[2] : box.right + pads[2]]
     interpolation = cv2.INTER_AREA if max(box.height, box.width) > size else cv2.INTER_LINEAR
     square = np.zeros((size, size), np.float32)
-    square[top : top + resized_h, left : left + resized_w] = cv2.resize(crop, (resized_w, resized_h), interpolation=interpolation)
+    square[top : top + resized_h, left : left + resized_w] = cv2.resize(
+        crop, (resized_w, resized_h), interpolation=interpolation
+    )
     return square
 
 
@@ -316,5 +321,7 @@ def map_to_image(heatmap: np.ndarray, box: CropBox, image_shape: tuple[int, int]
     rows = slice(max(0, box.top), min(height, box.bottom))
     columns = slice(max(0, box.left), min(width, box.right))
     result = np.zeros(image_shape, np.float32)
-    result[rows, columns] = whole[rows.start - box.top : rows.stop - box.top, columns.start - box.left : columns.stop - box.left]
+    result[rows, columns] = whole[
+        rows.start - box.top : rows.stop - box.top, columns.start - box.left : columns.stop - box.left
+    ]
     return result

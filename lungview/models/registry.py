@@ -44,7 +44,10 @@ def load_model(model_id: str, weights_dir: Path | None = None) -> LoadedModel:
     if not weights.is_file():
         raise ModelError(f"model {model_id!r} has no weight file ({WEIGHTS_FILE})")
     if file_sha256(weights) != card.sha256:
-        raise ModelError(f"the weight file of model {model_id!r} does not match its card (SHA-256 differs); it may be damaged or replaced")
+        raise ModelError(
+            f"the weight file of model {model_id!r} does not match its card (SHA-256 differs); "
+            "it may be damaged or replaced"
+        )
     state = torch.load(weights, map_location="cpu", weights_only=True)
     head = state.get("head.weight")
     if head is None or head.shape[0] != len(card.classes):
@@ -52,18 +55,25 @@ def load_model(model_id: str, weights_dir: Path | None = None) -> LoadedModel:
         raise ModelError(f"model {model_id!r} has {outputs} but its card lists {len(card.classes)} classes")
     try:
         network, _ = build_classifier(card.architecture, len(card.classes), card.preprocessing.size, pretrained=False)
-        network.load_state_dict({key: value.float() if value.is_floating_point() else value for key, value in state.items()})
+        network.load_state_dict(
+            {key: value.float() if value.is_floating_point() else value for key, value in state.items()}
+        )
     except (ValueError, RuntimeError) as error:
-        raise ModelError(f"the weights of model {model_id!r} do not fit architecture {card.architecture!r} ({error})") from None
+        raise ModelError(
+            f"the weights of model {model_id!r} do not fit architecture {card.architecture!r} ({error})"
+        ) from None
     log.debug("loaded model %s (%s, %d classes)", model_id, card.architecture, len(card.classes))
     return LoadedModel(card, network.eval())
 
 
 def save_model(folder: Path, network: Classifier, card: ModelCard, half: bool = True) -> ModelCard:
-    """Write ``network`` as a state dict (fp16 when ``half``) and ``card`` with the file's SHA-256; returns that card."""
+    """Write ``network`` as a state dict (fp16 when ``half``) and ``card`` with the file's SHA-256; return that card."""
     folder.mkdir(parents=True, exist_ok=True)
     dtype = torch.float16 if half else torch.float32
-    state = {key: value.detach().to(dtype) if value.is_floating_point() else value for key, value in network.state_dict().items()}
+    state = {
+        key: value.detach().to(dtype) if value.is_floating_point() else value
+        for key, value in network.state_dict().items()
+    }
     buffer = io.BytesIO()
     torch.save(state, buffer)
     (folder / WEIGHTS_FILE).write_bytes(buffer.getvalue())

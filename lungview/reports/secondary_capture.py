@@ -163,7 +163,10 @@ def build_secondary_capture(report: SliceReport, deidentify: bool = False) -> tu
 
 
 def _derivation_description(report: SliceReport) -> str:
-    parts = ["LungView secondary capture of the source slice", f"window W{report.window.width:g} L{report.window.center:g}"]
+    parts = [
+        "LungView secondary capture of the source slice",
+        f"window W{report.window.width:g} L{report.window.center:g}",
+    ]
     if report.model is not None:
         parts.append(f"classified by {report.model.model_id} {report.model.version}")
     if report.heatmap is not None:

@@ -85,7 +85,12 @@ def _chest_ct_labels(relative: Path) -> tuple[str, str] | None:
     return parts[-2].split("_")[0], parts[-3]
 
 
-_IQOTH_FOLDERS = {"bengin cases": "benign", "benign cases": "benign", "malignant cases": "malignant", "normal cases": "normal"}
+_IQOTH_FOLDERS = {
+    "bengin cases": "benign",
+    "benign cases": "benign",
+    "malignant cases": "malignant",
+    "normal cases": "normal",
+}
 
 
 def _iqothnccd_labels(relative: Path) -> tuple[str, str] | None:
@@ -189,7 +194,11 @@ def audit_dataset(root: Path, layout: str, progress: Callable[[Iterable], Iterab
         if labels is None:
             continue
         label, split = labels
-        records.append(ImageRecord(path=relative.as_posix(), label=label, split=split, number=_file_number(path.name), **inspect_file(path)))
+        records.append(
+            ImageRecord(
+                path=relative.as_posix(), label=label, split=split, number=_file_number(path.name), **inspect_file(path)
+            )
+        )
     records = link_families(records, read_near_duplicate_groups(root / "DUPLICATES.csv"))
     conflicts = _label_conflicts(records)
     return AuditResult(root=root, records=tuple(records), label_conflicts=conflicts)

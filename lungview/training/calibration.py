@@ -52,7 +52,8 @@ def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, bi
     table = reliability_bins(probabilities, labels, bins)
     total = sum(table["count"])
     return float(
-        sum(n * abs(acc - conf) for n, acc, conf in zip(table["count"], table["accuracy"], table["confidence"]) if n) / total
+        sum(n * abs(acc - conf) for n, acc, conf in zip(table["count"], table["accuracy"], table["confidence"]) if n)
+        / total
     )
 
 
@@ -67,7 +68,9 @@ def calibration_measures(probabilities: np.ndarray, labels: np.ndarray) -> dict[
     }
 
 
-def threshold_for_sensitivity(cancer_probability: np.ndarray, is_cancer: np.ndarray, sensitivity: float = 0.98) -> float:
+def threshold_for_sensitivity(
+    cancer_probability: np.ndarray, is_cancer: np.ndarray, sensitivity: float = 0.98
+) -> float:
     """The highest threshold at which at least ``sensitivity`` of the cancer images score at or above it."""
     scores = np.sort(np.asarray(cancer_probability)[np.asarray(is_cancer, bool)])
     if len(scores) == 0:
@@ -76,7 +79,9 @@ def threshold_for_sensitivity(cancer_probability: np.ndarray, is_cancer: np.ndar
     return float(scores[allowed_misses])
 
 
-def out_of_fold_logits(fit_predict: Callable[[np.ndarray, np.ndarray], np.ndarray], groups: np.ndarray, folds: int) -> np.ndarray:
+def out_of_fold_logits(
+    fit_predict: Callable[[np.ndarray, np.ndarray], np.ndarray], groups: np.ndarray, folds: int
+) -> np.ndarray:
     """Every sample's logits from a model fitted without its group: k folds over whole groups (``GroupKFold``).
 
     ``fit_predict(fit_index, held_index)`` fits on the samples ``fit_index`` and returns logits of ``held_index``.

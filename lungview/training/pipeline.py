@@ -75,7 +75,8 @@ DATASETS: dict[str, DatasetSpec] = {
         ("malignant",),
         "P(malignant)",
         block_split,
-        "IQ-OTH/NCCD (Alyasriy & AL-Huseiny, Mendeley Data bhmdr45bh2, CC BY 4.0), staged subset of 609 of 1097 JPEG slices",
+        "IQ-OTH/NCCD (Alyasriy & AL-Huseiny, Mendeley Data bhmdr45bh2, CC BY 4.0), "
+        "staged subset of 609 of 1097 JPEG slices",
         number_block,
     ),
 }
@@ -105,7 +106,9 @@ class TrainConfig:
     seeds: tuple[int, ...] = (0, 1, 2)
     views: int = 4
     stage1: StageSettings = field(default_factory=lambda: StageSettings(epochs=300, learning_rate=1e-3, patience=40))
-    stage2: StageSettings | None = field(default_factory=lambda: StageSettings(epochs=12, learning_rate=1e-4, patience=4))
+    stage2: StageSettings | None = field(
+        default_factory=lambda: StageSettings(epochs=12, learning_rate=1e-4, patience=4)
+    )
     pretrained: bool = True
     version: str = "1.0"
     max_images: int | None = None
@@ -137,7 +140,11 @@ def _limited(split: DataSplit, limit: int | None) -> DataSplit:
     if limit is None:
         return split
     return dataclasses.replace(
-        split, train=split.train[:limit], valid=split.valid[:limit], test=split.test[:limit], test_dedup=split.test_dedup[:limit]
+        split,
+        train=split.train[:limit],
+        valid=split.valid[:limit],
+        test=split.test[:limit],
+        test_dedup=split.test_dedup[:limit],
     )
 
 
@@ -150,8 +157,11 @@ def _normalisation_notes(config: TrainConfig) -> tuple[str, ...]:
     except ImportError:
         return ("input normalisation check not run: scikit-image is not installed",)
     findings = check_input_normalisation(size=max(config.sizes))
-    return (f"input normalisation check (ImageNet top-1 of scikit-image photographs, per normalisation): {json.dumps(findings)}; "
-            "inputs are scaled to [-1, 1] as TF-Lite EfficientNet-Lite expects",)
+    return (
+        "input normalisation check (ImageNet top-1 of scikit-image photographs, per normalisation): "
+        f"{json.dumps(findings)}; "
+        "inputs are scaled to [-1, 1] as TF-Lite EfficientNet-Lite expects",
+    )
 
 
 #: Largest validation probability change allowed for storing weights in fp16 instead of fp32.
@@ -165,14 +175,23 @@ def full_logits(network: Classifier, batch: torch.Tensor, batch_size: int = 32) 
         return torch.cat([network(batch[i : i + batch_size]) for i in range(0, len(batch), batch_size)]).numpy()
 
 
-def _save_small(folder: Path, network: Classifier, card: ModelCard, valid_squares: np.ndarray, valid_logits: np.ndarray) -> ModelCard:
+def _save_small(
+    folder: Path, network: Classifier, card: ModelCard, valid_squares: np.ndarray, valid_logits: np.ndarray
+) -> ModelCard:
     """Save fp16 weights when they move no validation probability by more than :data:`FP16_TOLERANCE`, else fp32."""
     saved = save_model(folder, network, card, half=True)
     shipped = load_model(card.id, folder.parent)
     batch = network_batch(valid_squares, card.preprocessing)
-    change = float(np.abs(softmax(full_logits(shipped.network, batch), card.temperature) - softmax(valid_logits, card.temperature)).max(initial=0.0))
+    change = float(
+        np.abs(
+            softmax(full_logits(shipped.network, batch), card.temperature) - softmax(valid_logits, card.temperature)
+        ).max(initial=0.0)
+    )
     half = change <= FP16_TOLERANCE
-    note = f"fp16 weights change validation probabilities by at most {change:.2g}; stored as {'fp16' if half else 'fp32'} (tolerance {FP16_TOLERANCE})"
+    note = (
+        f"fp16 weights change validation probabilities by at most {change:.2g}; "
+        f"stored as {'fp16' if half else 'fp32'} (tolerance {FP16_TOLERANCE})"
+    )
     return save_model(folder, network, dataclasses.replace(saved, sha256="", notes=(*card.notes, note)), half=half)
 
 
@@ -189,25 +208,53 @@ class StageData:
 
     def subset(self, index: np.ndarray) -> StageData:
         """The same data with only the training images ``index``."""
-        return dataclasses.replace(self, train_trunk=self.train_trunk[index], train_features=self.train_features[index], train_labels=self.train_labels[index])
+        return dataclasses.replace(
+            self,
+            train_trunk=self.train_trunk[index],
+            train_features=self.train_features[index],
+            train_labels=self.train_labels[index],
+        )
 
 
-def _fit_stages(network: Classifier, top_start: int, data: StageData, config: TrainConfig, progress) -> tuple[dict[int, float], dict[str, dict], int, dict[str, float]]:
-    """Stage 1 per seed (best kept, or heads averaged), then stage 2; returns seed scores, histories, best seed, timings."""
+def _fit_stages(
+    network: Classifier, top_start: int, data: StageData, config: TrainConfig, progress
+) -> tuple[dict[int, float], dict[str, dict], int, dict[str, float]]:
+    """Stage 1 per seed (best kept, or heads averaged), then stage 2; return scores, histories, best seed, timings."""
     seed_scores, head_states, histories = {}, {}, {}
     started = time.perf_counter()
     for seed in config.seeds:
-        history = fit_head(network, data.train_features, data.train_labels, data.valid_features, data.valid_labels, config.stage1, seed, progress)
+        history = fit_head(
+            network,
+            data.train_features,
+            data.train_labels,
+            data.valid_features,
+            data.valid_labels,
+            config.stage1,
+            seed,
+            progress,
+        )
         seed_scores[seed] = history.valid_macro_f1[history.best_epoch]
         head_states[seed] = {k: v.clone() for k, v in network.head.state_dict().items()}
         histories[f"stage1_seed{seed}"] = history.to_dict()
-        log.info("stage 1 seed %d: best validation macro-F1 %.3f at epoch %d", seed, seed_scores[seed], history.best_epoch)
+        log.info(
+            "stage 1 seed %d: best validation macro-F1 %.3f at epoch %d", seed, seed_scores[seed], history.best_epoch
+        )
     best_seed = max(seed_scores, key=lambda s: seed_scores[s])
     merged = average_states(list(head_states.values())) if config.seed_merge == "average" else head_states[best_seed]
     network.head.load_state_dict(merged)
     timings = {"stage1_s": time.perf_counter() - started}
     if config.stage2 is not None and top_start < len(network.features):
-        history = fit_top(network, top_start, data.train_trunk, data.train_labels, data.valid_trunk, data.valid_labels, config.stage2, best_seed, progress)
+        history = fit_top(
+            network,
+            top_start,
+            data.train_trunk,
+            data.train_labels,
+            data.valid_trunk,
+            data.valid_labels,
+            config.stage2,
+            best_seed,
+            progress,
+        )
         histories["stage2"] = history.to_dict()
         timings["stage2_s"] = time.perf_counter() - started - timings["stage1_s"]
     return seed_scores, histories, best_seed, timings
@@ -219,7 +266,11 @@ def _held_out_scores(logits: np.ndarray, labels: np.ndarray, valid_count: int) -
     On the out-of-fold + validation set these are a far steadier basis for choosing a recipe than validation alone.
     """
     probabilities = softmax(logits)
-    parts = {"all": slice(None), "out_of_fold": slice(0, len(labels) - valid_count), "valid": slice(len(labels) - valid_count, None)}
+    parts = {
+        "all": slice(None),
+        "out_of_fold": slice(0, len(labels) - valid_count),
+        "valid": slice(len(labels) - valid_count, None),
+    }
     return {name: {"images": len(labels[part]), **classification_scores(probabilities[part], labels[part])}
             for name, part in parts.items() if len(labels[part])}
 
@@ -237,15 +288,28 @@ class _Member:
     timings: dict[str, float]
 
 
-def _train_member(network: Classifier, top_start: int, cache_name: str, config: TrainConfig, split: DataSplit, squares: tuple[np.ndarray, np.ndarray],
-                  labels: tuple[np.ndarray, np.ndarray], params: PreprocessParams, progress) -> _Member:
+def _train_member(
+    network: Classifier,
+    top_start: int,
+    cache_name: str,
+    config: TrainConfig,
+    split: DataSplit,
+    squares: tuple[np.ndarray, np.ndarray],
+    labels: tuple[np.ndarray, np.ndarray],
+    params: PreprocessParams,
+    progress,
+) -> _Member:
     """Cache ``network``'s trunk activations, fit both stages and, with calibration folds, its out-of-fold logits."""
     started = time.perf_counter()
     (train_squares, valid_squares), (train_labels, valid_labels) = squares, labels
 
     def trunk(records, images, views):
         key = trunk_cache_key(records, params, cache_name, top_start, views, seed=0)
-        return cached(config.cache_dir, key, lambda: cache_trunk(network, top_start, images, params, views, seed=0, progress=progress))
+        return cached(
+            config.cache_dir,
+            key,
+            lambda: cache_trunk(network, top_start, images, params, views, seed=0, progress=progress),
+        )
 
     train_trunk = trunk(split.train, train_squares, config.views)
     valid_trunk = trunk(split.valid, valid_squares, 1)
@@ -278,13 +342,19 @@ def _top_start(config: TrainConfig) -> int:
     return backbone_spec(config.architecture).top_start if config.top_start is None else config.top_start
 
 
-def _train_members(config: TrainConfig, split: DataSplit, squares, labels, params: PreprocessParams, class_count: int, progress) -> tuple[list[_Member], str]:
+def _train_members(
+    config: TrainConfig, split: DataSplit, squares, labels, params: PreprocessParams, class_count: int, progress
+) -> tuple[list[_Member], str]:
     """One trained network per input side of ``config``; and where their starting weights came from."""
     top_start = _top_start(config)
     if len(config.sizes) == 1:
         network, source = build_classifier(config.architecture, class_count, params.size, config.pretrained)
-        return [_train_member(network, top_start, config.architecture, config, split, squares, labels, params, progress)], source
-    networks, source = build_members(config.architecture, config.sizes, class_count, config.pretrained, len(params.channels))
+        return [
+            _train_member(network, top_start, config.architecture, config, split, squares, labels, params, progress)
+        ], source
+    networks, source = build_members(
+        config.architecture, config.sizes, class_count, config.pretrained, len(params.channels)
+    )
     members = []
     for side, network in zip(sorted(config.sizes), networks):
         resampled = side != params.size
@@ -300,9 +370,14 @@ def _ensemble_notes(sides: tuple[int, ...]) -> tuple[str, ...]:
     if len(sides) == 1:
         return ()
     smaller = ", ".join(f"{side} px" for side in sorted(sides)[:-1])
-    return (f"resolution ensemble of {len(sides)} networks trained separately at {', '.join(f'{side} px' for side in sorted(sides))} input; "
-            f"its logits are the mean of theirs. The input is preprocessed at {max(sides)} px; the {smaller} member(s) resample it "
-            "inside the network (bilinear) and their last trunk map back to the largest member's grid, in training as in use.",)
+    return (
+        f"resolution ensemble of {len(sides)} networks trained separately at "
+        f"{', '.join(f'{side} px' for side in sorted(sides))} input; "
+        f"its logits are the mean of theirs. The input is preprocessed at {max(sides)} px; "
+        f"the {smaller} member(s) resample it "
+        "inside the network (bilinear) and their last trunk map back to the largest member's grid, "
+        "in training as in use.",
+    )
 
 
 def _per_member(members: list[_Member], sides: tuple[int, ...], value: Callable[[_Member], object]):
@@ -333,14 +408,24 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
     valid_labels = _labels(split.valid, dataset.classes)
     train_squares = load_squares(split.train, config.data_root, params, progress)
     valid_squares = load_squares(split.valid, config.data_root, params, progress)
-    members, pretrained_source = _train_members(config, split, (train_squares, valid_squares), (train_labels, valid_labels), params, len(dataset.classes), progress)
+    members, pretrained_source = _train_members(
+        config,
+        split,
+        (train_squares, valid_squares),
+        (train_labels, valid_labels),
+        params,
+        len(dataset.classes),
+        progress,
+    )
     for member, side in zip(members, sorted(config.sizes)):
         prefix = f"{side}px_" if len(members) > 1 else ""
         timings.update({prefix + name: value for name, value in member.timings.items()})
     network = members[0].network if len(members) == 1 else combine([member.network for member in members])
     architecture = config.architecture if len(members) == 1 else ensemble_name(config.architecture, config.sizes)
     top_start = _top_start(config)
-    seed_scores = _per_member(members, config.sizes, lambda member: {str(seed): score for seed, score in member.seed_scores.items()})
+    seed_scores = _per_member(
+        members, config.sizes, lambda member: {str(seed): score for seed, score in member.seed_scores.items()}
+    )
     best_seed = _per_member(members, config.sizes, lambda member: member.best_seed)
     histories = {(f"{side}px " if len(members) > 1 else "") + name: history
                  for side, member in zip(sorted(config.sizes), members) for name, history in member.histories.items()}
@@ -376,20 +461,41 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
         pretrained_source=pretrained_source,
         hu_input="A HU slice is windowed with each channel's window (lung W1500/L-600) before the grey pipeline; "
         "grey PNG/JPG input (0..255) is used as is.",
-        data={"layout": dataset.layout, "dataset": dataset.description, "split_method": split.method, "counts": split.counts(dataset.classes), "audit": audit.summary()},
+        data={
+            "layout": dataset.layout,
+            "dataset": dataset.description,
+            "split_method": split.method,
+            "counts": split.counts(dataset.classes),
+            "audit": audit.summary(),
+        },
         training={
-            "stage1": {**dataclasses.asdict(config.stage1), "trained": "dropout + linear head on frozen pooled features"},
-            "stage2": None if config.stage2 is None else {**dataclasses.asdict(config.stage2), "trained": f"features[{top_start}:] + head, batch-norm frozen"
-                                                                                            + (" (of each member's own backbone)" if len(members) > 1 else "")},
+            "stage1": {
+                **dataclasses.asdict(config.stage1),
+                "trained": "dropout + linear head on frozen pooled features",
+            },
+            "stage2": None
+            if config.stage2 is None
+            else {
+                **dataclasses.asdict(config.stage2),
+                "trained": f"features[{top_start}:] + head, batch-norm frozen"
+                + (" (of each member's own backbone)" if len(members) > 1 else ""),
+            },
             "seeds": list(config.seeds),
             "validation_macro_f1_per_seed": seed_scores,
             "chosen_seed": best_seed,
-            "seed_merge": "stage-1 heads of all seeds averaged (their logits averaged)" if config.seed_merge == "average" else "best seed by validation macro-F1",
+            "seed_merge": "stage-1 heads of all seeds averaged (their logits averaged)"
+            if config.seed_merge == "average"
+            else "best seed by validation macro-F1",
             "augmented_views_per_image": config.views - 1,
             "loss": "class-weighted cross-entropy (inverse frequency)",
             "threshold_rule": "highest cancer-probability threshold with >= 98 % sensitivity on validation",
-            "temperature_fitted_on": (f"out-of-fold logits of the training images ({config.calibration_folds} folds; a scan's slices and a duplicate family stay in one fold; "
-                                      "each fold trained like the shipped model) and the validation logits") if config.calibration_folds else "validation logits",
+            "temperature_fitted_on": (
+                f"out-of-fold logits of the training images ({config.calibration_folds} folds; "
+                "a scan's slices and a duplicate family stay in one fold; "
+                "each fold trained like the shipped model) and the validation logits"
+            )
+            if config.calibration_folds
+            else "validation logits",
             "temperature_fit": temperature_fit,
             "timings_s": timings,
         },

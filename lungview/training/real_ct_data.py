@@ -57,7 +57,11 @@ def attribution(folder_name: str) -> dict[str, str]:
     for prefix, source in COLLECTIONS.items():
         if folder_name.lower().startswith(prefix):
             return source
-    return {"collection": folder_name, "licence": "see the folder's SOURCE.md", "citation": "see the folder's SOURCE.md"}
+    return {
+        "collection": folder_name,
+        "licence": "see the folder's SOURCE.md",
+        "citation": "see the folder's SOURCE.md",
+    }
 
 
 def find_truth_folders(root: Path) -> list[Path]:

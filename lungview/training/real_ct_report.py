@@ -70,7 +70,8 @@ def render_markdown(card: dict) -> str:
         "",
         "## Leave-one-patient-out (never a slice of the held-out patient in training)",
         "",
-        f"Targets: tumour-slice AUC ≥ {TARGET_AUC}, CAM peak inside the tumour box on ≥ {TARGET_CAM:.0%} of tumour slices.",
+        f"Targets: tumour-slice AUC ≥ {TARGET_AUC}, "
+        f"CAM peak inside the tumour box on ≥ {TARGET_CAM:.0%} of tumour slices.",
         "",
         "| held-out series | collection | slices | tumour slices | tumour-slice AUC | CAM peak in box |",
         "|---|---|---|---|---|---|",
@@ -85,7 +86,8 @@ def render_markdown(card: dict) -> str:
         lines += ["", f"The version it replaced ({replaced['version']}), same leave-one-patient-out protocol:", ""]
         lines += ["| held-out series | tumour-slice AUC | CAM peak in box |", "|---|---|---|"]
         lines += [
-            f"| {row['series']} | {row['tumour_slice_auc']:.3f} | {row['cam_peak_in_box']:.2f} |" for row in replaced["leave_one_patient_out"]
+            f"| {row['series']} | {row['tumour_slice_auc']:.3f} | {row['cam_peak_in_box']:.2f} |"
+            for row in replaced["leave_one_patient_out"]
         ]
     lines += [
         "",
@@ -102,11 +104,21 @@ def render_markdown(card: dict) -> str:
         f"- Input: {card['hu_input']}",
         f"- Backbone: EfficientNet-Lite0, frozen; pretrained source: {card['pretrained_source']}.",
     ]
-    lines += [f"- {key.replace('_', ' ').capitalize()}: {value}" for key, value in card["training"].items() if key != "timings_s"]
+    lines += [
+        f"- {key.replace('_', ' ').capitalize()}: {value}"
+        for key, value in card["training"].items()
+        if key != "timings_s"
+    ]
     lines += ["", "## Data (attribution)", ""]
     for item in card["data"]["series"]:
         lines.append(f"- `{item['series']}` — {item['collection']}, {item['licence']}. {item['citation']}")
-    lines += [f"- Tumour rule: {card['data']['tumour_rule']}.", f"- Not used: {card['data']['not_used']}.", "", "## Limits", ""]
+    lines += [
+        f"- Tumour rule: {card['data']['tumour_rule']}.",
+        f"- Not used: {card['data']['not_used']}.",
+        "",
+        "## Limits",
+        "",
+    ]
     lines += [f"- {limit}" for limit in card["limits"]]
     lines += ["", "## Notes", ""] + [f"- {note}" for note in card["notes"]]
     return "\n".join(lines) + "\n"

@@ -142,8 +142,13 @@ def _fp16_check(model, training: TrainResult, root: Path) -> dict:
     from lungview.training.calibration import softmax
 
     shipped = split_logits(model, training.split.valid, root)
-    difference = np.abs(softmax(shipped.logits, model.card.temperature) - softmax(training.valid_logits, model.card.temperature))
-    return {"images": len(shipped.labels), "max_abs_probability_difference": float(difference.max()) if difference.size else 0.0}
+    difference = np.abs(
+        softmax(shipped.logits, model.card.temperature) - softmax(training.valid_logits, model.card.temperature)
+    )
+    return {
+        "images": len(shipped.labels),
+        "max_abs_probability_difference": float(difference.max()) if difference.size else 0.0,
+    }
 
 
 def _metric_line(metrics: dict, name: str) -> str:
@@ -165,7 +170,8 @@ def render_markdown(report: dict) -> str:
         "",
         f"- Architecture: {card['architecture']}; starting weights: {card['pretrained_source']}",
         f"- Classes: {', '.join(card['classes'])}; cancer probability = {card['cancer_rule']}",
-        f"- Temperature (fitted on {card['training'].get('temperature_fitted_on', 'validation logits')}): {card['temperature']:.4f}; threshold (>= 98 % validation sensitivity): {card['threshold']:.4f}",
+        f"- Temperature (fitted on {card['training'].get('temperature_fitted_on', 'validation logits')}): "
+        f"{card['temperature']:.4f}; threshold (>= 98 % validation sensitivity): {card['threshold']:.4f}",
         f"- Preprocessing: `{json.dumps(card['preprocessing'])}`",
         f"- HU input: {card['hu_input']}",
         f"- Weight file SHA-256: `{card['sha256']}`",
@@ -178,16 +184,41 @@ def render_markdown(report: dict) -> str:
     for role, counts in card["data"]["counts"].items():
         lines.append(f"| {role} | " + " | ".join(str(counts[c]) for c in card["classes"]) + " |")
     lines += ["", "Known limits:", ""] + [f"- {limit}" for limit in card["limits"]]
-    official_name = "official test" if card["data"].get("layout") == "chest-ct-4class" else "test (grouped split, all files; no official split exists)"
+    official_name = (
+        "official test"
+        if card["data"].get("layout") == "chest-ct-4class"
+        else "test (grouped split, all files; no official split exists)"
+    )
     lines += ["", "## Targets", ""]
     if official_name != "official test":
-        lines += ["The accuracy and AUC targets are set for the 4-class official split; here `official_test` is this data set's grouped test split and the rows are for comparison.", ""]
+        lines += [
+            "The accuracy and AUC targets are set for the 4-class official split; "
+            "here `official_test` is this data set's grouped test split and the rows are for comparison.",
+            "",
+        ]
     lines += ["| target | measured | met |", "|---|---|---|"]
-    lines += [f"| {row['target']} | {row['measured']:.3f} | {'yes' if row['met'] else '**no**'} |" for row in ev["targets"]]
-    lines += ["", "## Test metrics (95 % bootstrap CI)", "", f"| metric | {official_name} | de-duplicated test |", "|---|---|---|"]
-    lines += [f"| {name} | {_metric_line(official['metrics'], name)} | {_metric_line(dedup['metrics'], name)} |" for name in official["metrics"]]
+    lines += [
+        f"| {row['target']} | {row['measured']:.3f} | {'yes' if row['met'] else '**no**'} |" for row in ev["targets"]
+    ]
+    lines += [
+        "",
+        "## Test metrics (95 % bootstrap CI)",
+        "",
+        f"| metric | {official_name} | de-duplicated test |",
+        "|---|---|---|",
+    ]
+    lines += [
+        f"| {name} | {_metric_line(official['metrics'], name)} | {_metric_line(dedup['metrics'], name)} |"
+        for name in official["metrics"]
+    ]
     lines += [f"| images | {official['images']} | {dedup['images']} |", ""]
-    lines += ["Sensitivity and specificity: cancer vs not cancer at the shipped threshold; sensitivity_at_95_specificity: the best ROC operating point with specificity >= 0.95.", "", "### Per class", ""]
+    lines += [
+        "Sensitivity and specificity: cancer vs not cancer at the shipped threshold; "
+        "sensitivity_at_95_specificity: the best ROC operating point with specificity >= 0.95.",
+        "",
+        "### Per class",
+        "",
+    ]
     lines += [f"| class | {official_name}: P / R / F1 (n) | de-duplicated: P / R / F1 (n) |", "|---|---|---|"]
     for name in card["classes"]:
         a, b = official["per_class"][name], dedup["per_class"][name]
@@ -195,23 +226,53 @@ def render_markdown(report: dict) -> str:
             f"| {name} | {a['precision']:.3f} / {a['recall']:.3f} / {a['f1']:.3f} ({a['support']}) | "
             f"{b['precision']:.3f} / {b['recall']:.3f} / {b['f1']:.3f} ({b['support']}) |"
         )
-    lines += ["", "## Calibration (temperature scaling)", "", "| split | ECE before | ECE after | NLL before | NLL after | Brier before | Brier after |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Calibration (temperature scaling)",
+        "",
+        "| split | ECE before | ECE after | NLL before | NLL after | Brier before | Brier after |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, values in ev["calibration"].items():
         b, a = values["before"], values["after"]
-        lines.append(f"| {name} | {b['ece_15']:.3f} | {a['ece_15']:.3f} | {b['nll']:.3f} | {a['nll']:.3f} | {b['brier']:.3f} | {a['brier']:.3f} |")
+        lines.append(
+            f"| {name} | {b['ece_15']:.3f} | {a['ece_15']:.3f} | {b['nll']:.3f} | {a['nll']:.3f} | "
+            f"{b['brier']:.3f} | {a['brier']:.3f} |"
+        )
     fit = card["training"].get("temperature_fit")
     if fit:
         b, a = fit["before"], fit["after"]
-        lines.append(f"| temperature fit set ({fit['images']}) | {b['ece_15']:.3f} | {a['ece_15']:.3f} | {b['nll']:.3f} | {a['nll']:.3f} | {b['brier']:.3f} | {a['brier']:.3f} |")
+        lines.append(
+            f"| temperature fit set ({fit['images']}) | {b['ece_15']:.3f} | {a['ece_15']:.3f} | "
+            f"{b['nll']:.3f} | {a['nll']:.3f} | {b['brier']:.3f} | {a['brier']:.3f} |"
+        )
         if "scores" in fit:
-            lines += ["", "Held-out scores the recipe is chosen on (out-of-fold training logits + validation logits; test never read):", "",
-                      "| set | images | accuracy | macro-F1 |", "|---|---|---|---|"]
-            lines += [f"| {name} | {s['images']} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} |" for name, s in fit["scores"].items()]
+            lines += [
+                "",
+                "Held-out scores the recipe is chosen on "
+                "(out-of-fold training logits + validation logits; test never read):",
+                "",
+                "| set | images | accuracy | macro-F1 |",
+                "|---|---|---|---|",
+            ]
+            lines += [
+                f"| {name} | {s['images']} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} |"
+                for name, s in fit["scores"].items()
+            ]
     if "training" in report:
         training = report["training"]
-        lines += ["", "## Training", "", f"- Validation macro-F1 per stage-1 seed: {training['validation_macro_f1_per_seed']}; kept seed {training['chosen_seed']}"]
+        lines += [
+            "",
+            "## Training",
+            "",
+            f"- Validation macro-F1 per stage-1 seed: {training['validation_macro_f1_per_seed']}; "
+            f"kept seed {training['chosen_seed']}",
+        ]
         lines += [f"- Timings (s): {json.dumps({k: round(v, 1) for k, v in training['timings_s'].items()})}"]
-        lines += [f"- Shipped weight file vs the fp32 network at the end of training (validation probabilities): {json.dumps(training['fp16_check'])}"]
+        lines += [
+            "- Shipped weight file vs the fp32 network at the end of training (validation probabilities): "
+            f"{json.dumps(training['fp16_check'])}"
+        ]
     if "onnx" in report:
         lines += [f"- ONNX export vs PyTorch on the test images: {json.dumps(report['onnx'])}"]
     lines += ["", "## Plots", ""]
@@ -221,7 +282,12 @@ def render_markdown(report: dict) -> str:
 
 
 def write_report(
-    model_folder: Path, data_root: Path, split: DataSplit, audit: AuditResult, training: TrainResult | None = None, resamples: int = 1000
+    model_folder: Path,
+    data_root: Path,
+    split: DataSplit,
+    audit: AuditResult,
+    training: TrainResult | None = None,
+    resamples: int = 1000,
 ) -> dict:
     """Evaluate the shipped model in ``model_folder`` and write ``report/`` beside it; returns the report dict."""
     model = load_model(model_folder.name, model_folder.parent)
@@ -231,7 +297,11 @@ def write_report(
     results = evaluate_model(model, split, data_root, resamples)
     report: dict = {"card": model.card.to_dict(), "evaluation": results, "plots": []}
     if training is not None:
-        report["training"] = {**model.card.training, "histories": training.histories, "fp16_check": _fp16_check(model, training, data_root)}
+        report["training"] = {
+            **model.card.training,
+            "histories": training.histories,
+            "fp16_check": _fp16_check(model, training, data_root),
+        }
         (folder / "training.json").write_text(json.dumps(report["training"], indent=1) + "\n", encoding="utf-8")
     elif (folder / "training.json").is_file():
         report["training"] = json.loads((folder / "training.json").read_text(encoding="utf-8"))
@@ -260,7 +330,10 @@ def _store_metrics_in_card(model_folder: Path, results: dict) -> None:
     from lungview.models.card import read_card, write_card
 
     card = read_card(model_folder)
-    metrics = {name: results["splits"][name]["metrics"] | {"images": results["splits"][name]["images"]} for name in results["splits"]}
+    metrics = {
+        name: results["splits"][name]["metrics"] | {"images": results["splits"][name]["images"]}
+        for name in results["splits"]
+    }
     metrics["calibration"] = results["calibration"]
     metrics["targets"] = results["targets"]
     write_card(model_folder, dataclasses.replace(card, metrics=metrics))

@@ -82,7 +82,9 @@ def official_split(audit: AuditResult) -> DataSplit:
     return DataSplit(tuple(train), tuple(valid), tuple(test), tuple(test_dedup), method)
 
 
-def linked_groups(records: Sequence[ImageRecord], scan_key: Callable[[ImageRecord], Hashable]) -> dict[Hashable, list[ImageRecord]]:
+def linked_groups(
+    records: Sequence[ImageRecord], scan_key: Callable[[ImageRecord], Hashable]
+) -> dict[Hashable, list[ImageRecord]]:
     """Records joined into groups when they share a scan key or a duplicate family (union-find), first-seen order."""
     parent: dict[Hashable, Hashable] = {}
 
@@ -101,7 +103,9 @@ def linked_groups(records: Sequence[ImageRecord], scan_key: Callable[[ImageRecor
 
 def group_indices(records: Sequence[ImageRecord], scan_key: Callable[[ImageRecord], Hashable]) -> np.ndarray:
     """For each record, the number of its :func:`linked_groups` group (for grouped cross-validation folds)."""
-    number = {record.path: index for index, group in enumerate(linked_groups(records, scan_key).values()) for record in group}
+    number = {
+        record.path: index for index, group in enumerate(linked_groups(records, scan_key).values()) for record in group
+    }
     return np.array([number[record.path] for record in records])
 
 
@@ -133,8 +137,9 @@ def block_split(audit: AuditResult, block: int = 10, fractions=(0.6, 0.2, 0.2), 
     test = sorted(roles["test"], key=lambda r: r.path)
     method = (
         f"no official split; within each class, files numbered {block}k+1..{block}(k+1) form one group (neighbouring "
-        "slices, likely one patient), groups sharing a duplicate family are merged, and whole groups (largest first, ties in "
-        f"random order, seed {seed}) go to whichever of train/valid/test is furthest below its share: {fractions[0]:.0%}/{fractions[1]:.0%}/{fractions[2]:.0%} of each "
+        "slices, likely one patient), groups sharing a duplicate family are merged, and whole groups "
+        f"(largest first, ties in random order, seed {seed}) go to whichever of train/valid/test is furthest "
+        f"below its share: {fractions[0]:.0%}/{fractions[1]:.0%}/{fractions[2]:.0%} of each "
         "class's images. train and valid keep one file per image; test = every file of the test groups; "
         "test_dedup = one file per image."
     )

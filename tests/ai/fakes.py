@@ -23,7 +23,9 @@ BLOB_CENTRE = (150, 330)
 
 
 def blob_network(size: int = 64, gain: float = 3.0) -> torch.nn.Module:
-    """A tiny CNN whose features are the mean input brightness and whose "tumour" logit is ``gain`` times it (64 px: the size of :func:`blob_card`).
+    """A tiny CNN whose features are the mean input brightness and whose "tumour" logit is ``gain`` times it.
+
+    64 px is the size of :func:`blob_card`.
 
     Its Grad-CAM for "tumour" therefore peaks where the slice is brightest.
     """

@@ -89,7 +89,9 @@ def test_cam_hooks_are_released_memory_stays_flat(blob_weights_dir, blob_series,
 
 def test_triage_scores_every_slice_and_reports_progress(classifier, sample_series):
     reports = []
-    result = triage_series(classifier, SliceStore(sample_series), progress=lambda done, total: reports.append((done, total)))
+    result = triage_series(
+        classifier, SliceStore(sample_series), progress=lambda done, total: reports.append((done, total))
+    )
     assert result.complete and not result.failures
     assert not np.isnan(result.cancer_probabilities).any()
     assert reports[-1] == (30, 30)

@@ -17,7 +17,8 @@ import lungview.paths
 lungview.paths.weights_dir = lambda: Path(sys.argv[1])
 from lungview.cli import main
 status = main(sys.argv[2:])
-loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "scipy", "sklearn") and sys.modules[m] is not None)
+heavy = ("torch", "scipy", "sklearn")
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in heavy and sys.modules[m] is not None)
 print(json.dumps({"status": status, "loaded": loaded}), file=sys.stderr)
 """
 
@@ -45,7 +46,16 @@ def test_predict_with_grad_cam_without_torch(onnx_weights_dir, sample_series_dir
 def test_report_with_grad_cam_without_torch(onnx_weights_dir, sample_series_dir, tmp_path):
     out = tmp_path / "report.png"
     _, outcome = _run_without_torch(
-        onnx_weights_dir, "report", str(sample_series_dir), "--slice", "15", "--cam", "--model", "ct-subtype-4", "--out", str(out)
+        onnx_weights_dir,
+        "report",
+        str(sample_series_dir),
+        "--slice",
+        "15",
+        "--cam",
+        "--model",
+        "ct-subtype-4",
+        "--out",
+        str(out),
     )
     assert outcome == {"status": 0, "loaded": []}
     assert out.stat().st_size > 10_000

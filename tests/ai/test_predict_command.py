@@ -40,7 +40,9 @@ def test_sample_series_middle_slice_by_default(capsys, sample_series_dir, blob_w
 
 
 def test_chosen_slices_with_cam_peak(capsys, sample_series_dir, blob_weights_dir):
-    status, out, _ = _predict(capsys, sample_series_dir, "--slices", "0,29,40", "--cam", "--weights-dir", blob_weights_dir)
+    status, out, _ = _predict(
+        capsys, sample_series_dir, "--slices", "0,29,40", "--cam", "--weights-dir", blob_weights_dir
+    )
     assert status == 0
     document = json.loads(out)
     assert [r["index"] for r in document["results"]] == [0, 29]

@@ -1,4 +1,4 @@
-"""The cold-start and memory benchmarks' child process: the real viewer, started fresh, reports once (no timing asserted)."""
+"""The cold-start and memory benchmarks' child process: the real viewer, started fresh, reports once (untimed)."""
 
 import pytest
 

@@ -71,7 +71,9 @@ def test_empty_folder_is_reported(tmp_path):
     (tmp_path / ".hidden").write_text("ignored")
     result = scan_paths([tmp_path])
     assert result.series == ()
-    assert [(s.path, s.reason) for s in result.skipped] == [(str(tmp_path), "the folder holds no files (hidden files are ignored)")]
+    assert [(s.path, s.reason) for s in result.skipped] == [
+        (str(tmp_path), "the folder holds no files (hidden files are ignored)")
+    ]
 
 
 def test_structured_report_is_not_an_image(tmp_path, write):

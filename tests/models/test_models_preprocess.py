@@ -110,7 +110,9 @@ def test_spacing_resamples_a_square_of_fixed_millimetres_centred_on_the_body():
     params = PreprocessParams(size=64, crop="none", spacing_mm=4.0)
     array, box = prepare_input(_chest(), has_hu=True, params=params, pixel_spacing=(2.0, 2.0))
     assert box.height == box.width == 128  # 64 px of 4 mm = 256 mm = 128 px of 2 mm
-    assert (box.top + box.bottom) / 2 == pytest.approx(100, abs=1) and (box.left + box.right) / 2 == pytest.approx(130, abs=1)
+    assert (box.top + box.bottom) / 2 == pytest.approx(100, abs=1) and (box.left + box.right) / 2 == pytest.approx(
+        130, abs=1
+    )
     padded, wide = prepare_input(_chest(), has_hu=True, params=params, pixel_spacing=1.0)
     assert wide.height == 256 and wide.top < 0 and wide.bottom > 200  # reaches past the image: padded black
     assert array.shape == padded.shape == (3, 64, 64) and padded[:, 0, 0].tolist() == [-1.0] * 3

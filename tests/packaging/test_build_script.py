@@ -52,9 +52,13 @@ def test_import_graph_check_names_the_excluded_modules_the_app_imports():
 
 def test_oversized_bundle_fails_the_build(tmp_path, monkeypatch):
     """Every step but the size check is stubbed: a 2 MB bundle against a 1 MB limit must fail."""
-    outcome = build.run_smoke.SmokeOutcome(1.0, 2.0, 2.5, 3.0, "test", {"result": {"backend": "onnxruntime"}}, ["lungview"])
+    outcome = build.run_smoke.SmokeOutcome(
+        1.0, 2.0, 2.5, 3.0, "test", {"result": {"backend": "onnxruntime"}}, ["lungview"]
+    )
     monkeypatch.setattr(build.run_smoke, "run_smoke", lambda *args, **kwargs: outcome)
-    monkeypatch.setattr(build, "run_pyinstaller", lambda *args: _write(tmp_path / "dist" / "LungView" / "big", 2 * build.MEGABYTE))
+    monkeypatch.setattr(
+        build, "run_pyinstaller", lambda *args: _write(tmp_path / "dist" / "LungView" / "big", 2 * build.MEGABYTE)
+    )
     arguments = ["--work-dir", str(tmp_path / "work"), "--dist-dir", str(tmp_path / "dist"), "--max-size-mb", "1"]
     assert build.main(arguments) == 1
     assert build.main(arguments[:-2]) == 0
@@ -78,7 +82,9 @@ def test_onnx_build_fails_unless_the_bundle_matches_pytorch(tmp_path, monkeypatc
     import lungview.training.onnx_export
 
     staged = []
-    monkeypatch.setattr(lungview.training.onnx_export, "stage_onnx_weights", lambda source, target: staged.append(target))
+    monkeypatch.setattr(
+        lungview.training.onnx_export, "stage_onnx_weights", lambda source, target: staged.append(target)
+    )
 
     def smoke(command, out_dir, timeout, extra_args=(), extra_environment=None):
         if (extra_environment or {}).get("LUNGVIEW_BACKEND") == "torch":

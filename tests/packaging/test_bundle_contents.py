@@ -23,7 +23,12 @@ def test_every_listed_name_is_a_module_name():
 
 
 def test_lists_have_no_duplicates_and_backends_do_not_overlap():
-    for listed in (contents.EXCLUDES, contents.ONNX_BACKEND_EXCLUDES, contents.TRIMMED_PACKAGES, contents.DROPPED_FILES):
+    for listed in (
+        contents.EXCLUDES,
+        contents.ONNX_BACKEND_EXCLUDES,
+        contents.TRIMMED_PACKAGES,
+        contents.DROPPED_FILES,
+    ):
         assert len(listed) == len(set(listed))
     assert set(contents.EXCLUDES).isdisjoint(contents.ONNX_BACKEND_EXCLUDES)
     assert set(contents.GUARDED_EXCLUDES) <= set(contents.EXCLUDES)
@@ -100,7 +105,11 @@ def test_no_lungview_module_imports_an_excluded_package_at_load_time():
 def test_excluded_but_imported_matches_whole_dotted_parts():
     excludes = ("onnx", "torch.utils.tensorboard", "triton")
     imported = {"onnx", "onnx.helper", "onnxruntime", "torch.utils.tensorboard.writer", "torch.utils.data", "triton"}
-    assert contents.excluded_but_imported(imported, excludes) == ["onnx", "onnx.helper", "torch.utils.tensorboard.writer"]
+    assert contents.excluded_but_imported(imported, excludes) == [
+        "onnx",
+        "onnx.helper",
+        "torch.utils.tensorboard.writer",
+    ]
 
 
 def test_unused_modules_keeps_what_was_imported_and_its_parents(tmp_path):
@@ -151,7 +160,13 @@ def test_keeps_submodule_skips_test_suites():
 
 @pytest.mark.parametrize(
     ("version", "numbers"),
-    [("0.1.0", (0, 1, 0, 0)), ("1.2.3.4.5", (1, 2, 3, 4)), ("0.0.0+source", (0, 0, 0, 0)), ("2.0rc1", (2, 0, 0, 0)), ("x", (0, 0, 0, 0))],
+    [
+        ("0.1.0", (0, 1, 0, 0)),
+        ("1.2.3.4.5", (1, 2, 3, 4)),
+        ("0.0.0+source", (0, 0, 0, 0)),
+        ("2.0rc1", (2, 0, 0, 0)),
+        ("x", (0, 0, 0, 0)),
+    ],
 )
 def test_version_tuple_for_the_windows_version_resource(version, numbers):
     assert contents.version_tuple(version) == numbers

@@ -57,7 +57,9 @@ def tiny_weights(tmp_path):
 def test_smoke_test_opens_the_sample_classifies_and_saves_a_screenshot(tmp_path, tiny_weights):
     out = tmp_path / "smoke"
     command = [sys.executable, "-m", "lungview", "smoke-test", "--out", str(out), "--weights-dir", str(tiny_weights)]
-    finished = subprocess.run(command, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True, text=True, timeout=600)
+    finished = subprocess.run(
+        command, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True, text=True, timeout=600
+    )
     assert finished.returncode == 0, finished.stderr
     report = json.loads((out / REPORT_FILE).read_text())
     assert report["started_at"] < report["first_image_at"] < report["first_result_at"] <= report["first_overlay_at"]
@@ -74,8 +76,19 @@ def test_smoke_test_opens_the_sample_classifies_and_saves_a_screenshot(tmp_path,
 
 def test_smoke_test_fails_plainly_without_a_model(tmp_path):
     out = tmp_path / "smoke"
-    command = [sys.executable, "-m", "lungview", "smoke-test", "--out", str(out), "--weights-dir", str(tmp_path / "none")]
-    finished = subprocess.run(command, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True, text=True, timeout=600)
+    command = [
+        sys.executable,
+        "-m",
+        "lungview",
+        "smoke-test",
+        "--out",
+        str(out),
+        "--weights-dir",
+        str(tmp_path / "none"),
+    ]
+    finished = subprocess.run(
+        command, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True, text=True, timeout=600
+    )
     assert finished.returncode == 1
     assert "smoke test failed: no model was found in" in finished.stderr
     assert "Traceback" not in finished.stderr

@@ -20,7 +20,10 @@ class _Target:
             ("nvidia/cudnn/lib/libcudnn_adv.so.9", "src", "BINARY"),
             ("torch/lib/libtorch_cpu.so", "src", "BINARY"),
         ]
-        self.datas = [("PySide6/Qt/translations/qt_de.qm", "src", "DATA"), ("resources/icons/lungview.png", "src", "DATA")]
+        self.datas = [
+            ("PySide6/Qt/translations/qt_de.qm", "src", "DATA"),
+            ("resources/icons/lungview.png", "src", "DATA"),
+        ]
         self.pure, self.scripts = [], []
         _Target.made.append(self)
 

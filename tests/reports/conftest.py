@@ -14,7 +14,11 @@ from lungview.windowing import PRESETS
 def identified_slice(tmp_path, sample_series_dir) -> Path:
     """A copy of a real sample slice carrying the made-up identifiers of ``PATIENT``."""
     dataset = pydicom.dcmread(sample_series_dir / "1-15.dcm")
-    dataset.PatientName, dataset.PatientID, dataset.PatientBirthDate = PATIENT.name, PATIENT.patient_id, PATIENT.birth_date
+    dataset.PatientName, dataset.PatientID, dataset.PatientBirthDate = (
+        PATIENT.name,
+        PATIENT.patient_id,
+        PATIENT.birth_date,
+    )
     dataset.OtherPatientIDs = PATIENT.patient_id
     path = tmp_path / "source.dcm"
     dataset.save_as(path)
@@ -23,7 +27,7 @@ def identified_slice(tmp_path, sample_series_dir) -> Path:
 
 @pytest.fixture
 def make_report(identified_slice):
-    """``make_report(with_cam=True, hide_identifiers=False, out_of_scope=())`` -> SliceReport of the identified slice."""
+    """``make_report(with_cam=True, hide_identifiers=False, out_of_scope=())``: the identified slice's SliceReport."""
     series, hu = series_of_one_slice(identified_slice)
 
     model = FakeModel()

@@ -1,4 +1,6 @@
-"""Fuzz the scanner and decoder with mutated copies of real CT files: no crash, no hang over 2 s, every failure a reason.
+"""Fuzz the scanner and decoder with mutated copies of real CT files.
+
+No crash, no hang over 2 s, every failure a reason.
 
 Seeds are real files: two slices of the bundled sample and, when ../shared/data is there, the NEMA WG-04 CT1
 slice in its seven transfer syntaxes (RLE, JPEG lossless, JPEG-LS, JPEG 2000 ...) plus one JPEG 2000 LIDC slice
@@ -112,5 +114,8 @@ def test_mutated_real_files_never_crash_or_hang(tmp_path, seeds):
         outcomes[within_hang_bound(path)] += 1
 
     one_file()
-    print(f"\n{sum(outcomes.values())} mutated files ({len(digests)} distinct) from {len(seeds)} real seeds: {dict(outcomes)}")
+    print(
+        f"\n{sum(outcomes.values())} mutated files ({len(digests)} distinct) from {len(seeds)} real seeds: "
+        f"{dict(outcomes)}"
+    )
     assert sum(outcomes.values()) >= min(EXAMPLES, 50)

@@ -75,7 +75,10 @@ def test_soak_slice_changes_with_analysis_on(qtbot, soak_window):
         if analysis.index != window.current_index() or analysis.series_uid != window.current_series().series_uid:
             problems.append(f"result for slice {analysis.index} shown on slice {window.current_index()}")
         image = window.current_image()
-        if image is not None and abs(analysis.classification.prediction.cancer_probability - fake.expected(image)) > 1e-6:
+        if (
+            image is not None
+            and abs(analysis.classification.prediction.cancer_probability - fake.expected(image)) > 1e-6
+        ):
             problems.append(f"slice {analysis.index} shows another slice's probability")
 
     def on_overlay_shown(attention) -> None:

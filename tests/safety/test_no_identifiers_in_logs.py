@@ -1,4 +1,6 @@
-"""No patient identifier reaches the logs: the sample's name and ID are searched for in everything logged at debug level.
+"""No patient identifier reaches the logs.
+
+The sample's name and ID are searched for in everything logged at debug level.
 
 The identifiers are read from the sample's own DICOM header here, so the test follows the data it runs on.
 A copy of three sample slices with a made-up name, ID and birth date checks the tags the sample leaves empty.
@@ -43,7 +45,10 @@ def renamed_copy(tmp_path, sample_series_dir):
 def _run_with_debug_logging(caplog, capsys, folder, blob_weights_dir, analysed_window=None) -> str:
     caplog.set_level(logging.DEBUG)
     assert main(["--debug", "scan", str(folder)]) == 0
-    assert main(["--debug", "predict", str(folder), "--slices", "all", "--cam", "--weights-dir", str(blob_weights_dir)]) == 0
+    assert (
+        main(["--debug", "predict", str(folder), "--slices", "all", "--cam", "--weights-dir", str(blob_weights_dir)])
+        == 0
+    )
     if analysed_window is not None:
         analysed_window()
     captured = capsys.readouterr()

@@ -80,7 +80,10 @@ def test_scanning_the_data_opens_no_connection(socket_attempts, sample_series_di
 
 
 def test_predicting_opens_no_connection(socket_attempts, sample_series_dir, blob_weights_dir, capsys):
-    assert main(["predict", str(sample_series_dir), "--slices", "0,15", "--cam", "--weights-dir", str(blob_weights_dir)]) == 0
+    assert (
+        main(["predict", str(sample_series_dir), "--slices", "0,15", "--cam", "--weights-dir", str(blob_weights_dir)])
+        == 0
+    )
     capsys.readouterr()
     assert socket_attempts == [] and internet_sockets() == []
 

@@ -7,8 +7,18 @@ import pytest
 from PIL import Image
 
 CLASS_FOLDERS = {
-    "train": ["adenocarcinoma_left.lower.lobe", "large.cell.carcinoma_left.hilum", "normal", "squamous.cell.carcinoma_left.hilum"],
-    "valid": ["adenocarcinoma_left.lower.lobe", "large.cell.carcinoma_left.hilum", "normal", "squamous.cell.carcinoma_left.hilum"],
+    "train": [
+        "adenocarcinoma_left.lower.lobe",
+        "large.cell.carcinoma_left.hilum",
+        "normal",
+        "squamous.cell.carcinoma_left.hilum",
+    ],
+    "valid": [
+        "adenocarcinoma_left.lower.lobe",
+        "large.cell.carcinoma_left.hilum",
+        "normal",
+        "squamous.cell.carcinoma_left.hilum",
+    ],
     "test": ["adenocarcinoma", "large.cell.carcinoma", "normal", "squamous.cell.carcinoma"],
 }
 

@@ -41,7 +41,9 @@ def test_evaluate_predictions_reports_intervals_and_tables():
     rng = np.random.default_rng(1)
     labels = rng.integers(0, 3, 200)
     probabilities = softmax(np.eye(3)[labels] * 3 + rng.normal(0, 1, (200, 3)))
-    result = evaluate_predictions(probabilities, labels, ("a", "b", "normal"), cancer_columns=[0, 1], threshold=0.5, resamples=100)
+    result = evaluate_predictions(
+        probabilities, labels, ("a", "b", "normal"), cancer_columns=[0, 1], threshold=0.5, resamples=100
+    )
     accuracy = result["metrics"]["accuracy"]
     assert accuracy["ci95"][0] <= accuracy["value"] <= accuracy["ci95"][1]
     assert np.array(result["confusion_matrix"]).sum() == 200

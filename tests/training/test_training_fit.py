@@ -30,7 +30,9 @@ def _toy_head_problem():
 
 def test_cosine_schedule_trains_a_separable_head():
     network, features, labels = _toy_head_problem()
-    history = fit_head(network, features, labels, features[:, :1], labels, StageSettings(30, 0.05, 30, schedule="cosine"), seed=0)
+    history = fit_head(
+        network, features, labels, features[:, :1], labels, StageSettings(30, 0.05, 30, schedule="cosine"), seed=0
+    )
     assert len(history.valid_macro_f1) == 30
     assert max(history.valid_macro_f1) == 1.0
 
@@ -40,7 +42,9 @@ def test_trunk_cache_is_keyed_and_reused(tmp_path):
     params = PreprocessParams(size=32)
     key = trunk_cache_key(records, params, "tiny-cnn", 2, 3, seed=0)
     assert key != trunk_cache_key(records, params, "tiny-cnn", 2, 4, seed=0)
-    assert key != trunk_cache_key([ImageRecord("a.png", "normal", "train", 1, pixel_md5="2")], params, "tiny-cnn", 2, 3, seed=0)
+    assert key != trunk_cache_key(
+        [ImageRecord("a.png", "normal", "train", 1, pixel_md5="2")], params, "tiny-cnn", 2, 3, seed=0
+    )
     calls = []
 
     def compute():

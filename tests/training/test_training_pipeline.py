@@ -13,8 +13,29 @@ def test_train_evaluate_and_export_a_tiny_model(mini_chest_ct, tmp_path, capsys)
     weights = tmp_path / "weights"
     common = ["--weights-dir", str(weights)]
     status = main(
-        ["train", "chest-ct-4class", str(mini_chest_ct), "--model-id", "mini", "--architecture", "tiny-cnn", "--size", "32",
-         "--seeds", "0", "1", "--views", "2", "--stage1-epochs", "40", "--stage2-epochs", "2", "--bootstrap", "20", *common]
+        [
+            "train",
+            "chest-ct-4class",
+            str(mini_chest_ct),
+            "--model-id",
+            "mini",
+            "--architecture",
+            "tiny-cnn",
+            "--size",
+            "32",
+            "--seeds",
+            "0",
+            "1",
+            "--views",
+            "2",
+            "--stage1-epochs",
+            "40",
+            "--stage2-epochs",
+            "2",
+            "--bootstrap",
+            "20",
+            *common,
+        ]
     )
     assert status == 0
     assert list_model_ids(weights) == ["mini"]
@@ -25,7 +46,15 @@ def test_train_evaluate_and_export_a_tiny_model(mini_chest_ct, tmp_path, capsys)
     assert card.data["counts"]["test_dedup"]["normal"] == 3
     assert set(card.metrics) >= {"official_test", "dedup_test", "calibration", "targets"}
     report = weights / "mini" / "report"
-    for name in ("report.md", "report.json", "manifest.csv", "audit.json", "confusion.png", "gradcam_gallery.png", "training_curves.png"):
+    for name in (
+        "report.md",
+        "report.json",
+        "manifest.csv",
+        "audit.json",
+        "confusion.png",
+        "gradcam_gallery.png",
+        "training_curves.png",
+    ):
         assert (report / name).is_file(), name
     assert "de-duplicated test" in (report / "report.md").read_text(encoding="utf-8")
     fp16 = json.loads((report / "training.json").read_text())["fp16_check"]
@@ -49,10 +78,40 @@ def test_train_reports_a_missing_folder(tmp_path, capsys):
 def test_train_options_for_averaged_heads_cosine_stage2_and_out_of_fold_temperature(mini_chest_ct, tmp_path, capsys):
     weights = tmp_path / "weights"
     cache = tmp_path / "cache"
-    arguments = ["train", "chest-ct-4class", str(mini_chest_ct), "--model-id", "mini", "--architecture", "tiny-cnn", "--size", "32",
-                 "--seeds", "0", "1", "--views", "2", "--stage1-epochs", "5", "--stage2-epochs", "2", "--bootstrap", "5",
-                 "--top-start", "1", "--stage2-schedule", "cosine", "--seed-merge", "average", "--calibration-folds", "2",
-                 "--cache-dir", str(cache), "--weights-dir", str(weights)]
+    arguments = [
+        "train",
+        "chest-ct-4class",
+        str(mini_chest_ct),
+        "--model-id",
+        "mini",
+        "--architecture",
+        "tiny-cnn",
+        "--size",
+        "32",
+        "--seeds",
+        "0",
+        "1",
+        "--views",
+        "2",
+        "--stage1-epochs",
+        "5",
+        "--stage2-epochs",
+        "2",
+        "--bootstrap",
+        "5",
+        "--top-start",
+        "1",
+        "--stage2-schedule",
+        "cosine",
+        "--seed-merge",
+        "average",
+        "--calibration-folds",
+        "2",
+        "--cache-dir",
+        str(cache),
+        "--weights-dir",
+        str(weights),
+    ]
     assert main(arguments) == 0
     training = load_model("mini", weights).card.training
     assert training["stage2"]["schedule"] == "cosine" and training["stage2"]["trained"].startswith("features[1:]")
@@ -60,24 +119,60 @@ def test_train_options_for_averaged_heads_cosine_stage2_and_out_of_fold_temperat
     assert training["temperature_fitted_on"].startswith("out-of-fold")
     assert "out_of_fold_s" in training["timings_s"]
     fit = training["temperature_fit"]
-    assert fit["images"] == sum(load_model("mini", weights).card.data["counts"][role][name] for role in ("train", "valid") for name in ("normal", "adenocarcinoma", "large.cell.carcinoma", "squamous.cell.carcinoma"))
-    assert fit["after"]["nll"] <= fit["before"]["nll"] + 1e-9  # the temperature minimises the NLL of the set it was fitted on
+    assert fit["images"] == sum(
+        load_model("mini", weights).card.data["counts"][role][name]
+        for role in ("train", "valid")
+        for name in ("normal", "adenocarcinoma", "large.cell.carcinoma", "squamous.cell.carcinoma")
+    )
+    assert (
+        fit["after"]["nll"] <= fit["before"]["nll"] + 1e-9
+    )  # the temperature minimises the NLL of the set it was fitted on
     assert "temperature fit set" in (weights / "mini" / "report" / "report.md").read_text(encoding="utf-8")
     scores = fit["scores"]
     assert scores["all"]["images"] == fit["images"] == scores["out_of_fold"]["images"] + scores["valid"]["images"]
     assert scores["valid"]["images"] == sum(load_model("mini", weights).card.data["counts"]["valid"].values())
-    mixed = (scores["out_of_fold"]["accuracy"] * scores["out_of_fold"]["images"] + scores["valid"]["accuracy"] * scores["valid"]["images"]) / fit["images"]
+    mixed = (
+        scores["out_of_fold"]["accuracy"] * scores["out_of_fold"]["images"]
+        + scores["valid"]["accuracy"] * scores["valid"]["images"]
+    ) / fit["images"]
     assert abs(scores["all"]["accuracy"] - mixed) < 1e-9
     assert "held-out out_of_fold" in capsys.readouterr().out
-    assert "Held-out scores the recipe is chosen on" in (weights / "mini" / "report" / "report.md").read_text(encoding="utf-8")
+    assert "Held-out scores the recipe is chosen on" in (weights / "mini" / "report" / "report.md").read_text(
+        encoding="utf-8"
+    )
     assert len(list(cache.glob("trunk-*.pt"))) == 2
 
 
 def test_several_sizes_train_and_ship_a_resolution_ensemble(mini_chest_ct, tmp_path, capsys):
     weights = tmp_path / "weights"
-    arguments = ["train", "chest-ct-4class", str(mini_chest_ct), "--model-id", "mini", "--architecture", "tiny-cnn", "--size", "48", "32",
-                 "--seeds", "0", "--views", "2", "--stage1-epochs", "5", "--stage2-epochs", "2", "--bootstrap", "5",
-                 "--calibration-folds", "2", "--cache-dir", str(tmp_path / "cache"), "--weights-dir", str(weights)]
+    arguments = [
+        "train",
+        "chest-ct-4class",
+        str(mini_chest_ct),
+        "--model-id",
+        "mini",
+        "--architecture",
+        "tiny-cnn",
+        "--size",
+        "48",
+        "32",
+        "--seeds",
+        "0",
+        "--views",
+        "2",
+        "--stage1-epochs",
+        "5",
+        "--stage2-epochs",
+        "2",
+        "--bootstrap",
+        "5",
+        "--calibration-folds",
+        "2",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--weights-dir",
+        str(weights),
+    ]
     assert main(arguments) == 0
     model = load_model("mini", weights)
     card = model.card

@@ -33,14 +33,22 @@ def test_official_split_drops_leaks_and_conflicts(tmp_path):
 
 
 def test_block_split_keeps_neighbours_and_duplicates_together(tmp_path):
-    records = [_record(f"{label}/{n}.jpg", label, "", f"{label}{n}", number=n) for label in ("benign", "malignant") for n in range(1, 101)]
+    records = [
+        _record(f"{label}/{n}.jpg", label, "", f"{label}{n}", number=n)
+        for label in ("benign", "malignant")
+        for n in range(1, 101)
+    ]
     records.append(_record("benign/copy.jpg", "benign", "", "benign5", number=95))  # copy of (5) far away
     audit = AuditResult(tmp_path, tuple(link_families(records, [])), ())
     split = block_split(audit, block=10, seed=3)
     role_of = {r.path: role for role in ("train", "valid", "test") for r in getattr(split, role)}
     for label in ("benign", "malignant"):
         for block in range(10):
-            roles = {role_of[f"{label}/{n}.jpg"] for n in range(block * 10 + 1, block * 10 + 11) if f"{label}/{n}.jpg" in role_of}
+            roles = {
+                role_of[f"{label}/{n}.jpg"]
+                for n in range(block * 10 + 1, block * 10 + 11)
+                if f"{label}/{n}.jpg" in role_of
+            }
             assert len(roles) == 1
     assert role_of["benign/5.jpg"] == role_of["benign/95.jpg"]
     counts = split.counts(["benign", "malignant"])
