@@ -24,6 +24,11 @@ PAGE_SIZE_INCHES = (8.27, 11.69)  # A4 portrait
 PNG_DPI = 150
 REPORT_FORMATS = (".pdf", ".png")
 TITLE = "LungView — AI second-reader report"
+MODEL_HEADING_Y = 0.235
+MODEL_FONT_SIZE = 8
+FOOTER_Y = 0.02
+FOOTER_TOP = 0.04
+"""Nothing above the footer's baseline comes lower than this (figure fraction): its 7 pt line plus a margin."""
 
 
 @dataclass(frozen=True)
@@ -77,11 +82,12 @@ def _draw_images(figure, report: SliceReport) -> dict:
     return {"slice": plain, "overlay": overlay}
 
 
-def _draw_confidence(figure, report: SliceReport) -> None:
+def _draw_confidence(figure, report: SliceReport) -> float:
+    """Draw the probabilities and the result lines; return the lowest baseline used (figure fraction)."""
     figure.text(0.04, 0.445, "Confidence (calibrated probabilities)", fontsize=10, weight="bold")
     if report.result is None:
         figure.text(0.04, 0.42, "No AI result for this slice.", fontsize=9)
-        return
+        return 0.42
     rows = confidence_rows(report.result, report.model)
     axes = figure.add_axes([0.30, 0.44 - 0.025 * len(rows) - 0.01, 0.45, 0.025 * len(rows)])
     names = [name for name, _ in rows]
@@ -102,11 +108,18 @@ def _draw_confidence(figure, report: SliceReport) -> None:
     if warning:
         figure.text(0.04, bottom - 0.018 * len(lines), textwrap.shorten(warning, 150), fontsize=9, color="#8b0000",
                     weight="bold")
+        return bottom - 0.018 * len(lines)
+    return bottom - 0.018 * (len(lines) - 1)
+
+
+def _line_step(fontsize: float) -> float:
+    """Distance between two text lines of ``fontsize`` points, as a fraction of the page height."""
+    return fontsize / 72 / PAGE_SIZE_INCHES[1] * 1.45
 
 
 def _draw_text_block(figure, x: float, top: float, lines: list[str], fontsize: float = 8.5) -> float:
     """Draw ``lines`` from ``top`` downwards; return the height used (figure fraction)."""
-    step = fontsize / 72 / PAGE_SIZE_INCHES[1] * 1.45
+    step = _line_step(fontsize)
     for offset, line in enumerate(lines):
         figure.text(x, top - step * offset, line, fontsize=fontsize, va="top")
     return step * len(lines)
@@ -122,11 +135,15 @@ def render_report_figure(report: SliceReport):
     _draw_text_block(figure, 0.04, 0.92, identifier_lines(report.series.patient, report.hide_identifiers))
     _draw_text_block(figure, 0.50, 0.92, slice_lines(report))
     panels = _draw_images(figure, report)
-    _draw_confidence(figure, report)
-    figure.text(0.04, 0.235, "Model card summary", fontsize=10, weight="bold")
-    model_text = model_lines(report.model) if report.model else ["No model."]
-    _draw_text_block(figure, 0.04, 0.22, [*model_text, NO_LUNG_RADS], fontsize=8)
-    figure.text(0.04, 0.02, f"Created {report.created_at} by LungView {__version__}. {INTENDED_USE}", fontsize=7)
+    confidence_bottom = _draw_confidence(figure, report)
+    heading = min(MODEL_HEADING_Y, confidence_bottom - 0.03)
+    figure.text(0.04, heading, "Model card summary", fontsize=10, weight="bold")
+    # The card gets the lines that fit between its heading and the footer; model_lines says when it cut some.
+    top, step = heading - 0.015, _line_step(MODEL_FONT_SIZE)
+    fitting = int((top - FOOTER_TOP) / step) - 1  # one line for NO_LUNG_RADS
+    model_text = model_lines(report.model, max_lines=max(fitting, 1)) if report.model else ["No model."]
+    _draw_text_block(figure, 0.04, top, [*model_text, NO_LUNG_RADS], fontsize=MODEL_FONT_SIZE)
+    figure.text(0.04, FOOTER_Y, f"Created {report.created_at} by LungView {__version__}. {INTENDED_USE}", fontsize=7)
     return figure, panels
 
 

@@ -81,3 +81,37 @@ def test_blend_leaves_the_slice_untouched_where_attention_is_low():
     blended = blend_heatmap(grey, heatmap, 0.4)
     assert (blended[1:, :] == 90).all() and (blended[0, 1:] == 90).all()
     assert tuple(blended[0, 0]) != (90, 90, 90)
+
+
+def _text_boxes(figure) -> list[tuple[str, object]]:
+    """(text, window extent) of every visible text on ``figure`` once drawn."""
+    from matplotlib.text import Text
+
+    renderer = figure.canvas.get_renderer()
+    return [
+        (artist.get_text(), artist.get_window_extent(renderer))
+        for artist in figure.findobj(Text)
+        if artist.get_visible() and artist.get_text().strip()
+    ]
+
+
+@pytest.mark.parametrize("limits", [1, 8, 40])
+def test_no_text_overlaps_whatever_the_model_cards_length(make_report, limits):
+    import dataclasses
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from lungview.reports.page import render_report_figure
+
+    report = make_report(out_of_scope=("dark image",))
+    long_limit = "The model was trained on few scanners and may fail on images unlike its training data, " * 2
+    model = dataclasses.replace(report.model, limits=tuple(f"{number}. {long_limit}" for number in range(limits)))
+    figure, _ = render_report_figure(dataclasses.replace(report, model=model))
+    FigureCanvasAgg(figure).draw()
+    boxes = _text_boxes(figure)
+    assert any(text.startswith("Created ") for text, _ in boxes)
+    page = figure.bbox
+    for index, (text, box) in enumerate(boxes):
+        assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1, text
+        for other, other_box in boxes[index + 1 :]:
+            assert not box.overlaps(other_box), (text, other)
