@@ -9,34 +9,17 @@ from lungview.models import list_model_ids, load_model
 from tests.training.conftest import synthetic_slice
 
 
+def _tiny_cnn_arguments(data, sizes=("32",), seeds=("0", "1"), stage1_epochs="5", bootstrap="5") -> list[str]:
+    """``lungview train`` arguments for a tiny CNN on the miniature data set (seconds, not minutes)."""
+    return ["train", "chest-ct-4class", str(data), "--model-id", "mini", "--architecture", "tiny-cnn",
+            "--size", *sizes, "--seeds", *seeds, "--views", "2", "--stage1-epochs", stage1_epochs,
+            "--stage2-epochs", "2", "--bootstrap", bootstrap]  # fmt: skip
+
+
 def test_train_evaluate_and_export_a_tiny_model(mini_chest_ct, tmp_path, capsys):
     weights = tmp_path / "weights"
     common = ["--weights-dir", str(weights)]
-    status = main(
-        [
-            "train",
-            "chest-ct-4class",
-            str(mini_chest_ct),
-            "--model-id",
-            "mini",
-            "--architecture",
-            "tiny-cnn",
-            "--size",
-            "32",
-            "--seeds",
-            "0",
-            "1",
-            "--views",
-            "2",
-            "--stage1-epochs",
-            "40",
-            "--stage2-epochs",
-            "2",
-            "--bootstrap",
-            "20",
-            *common,
-        ]
-    )
+    status = main([*_tiny_cnn_arguments(mini_chest_ct, stage1_epochs="40", bootstrap="20"), *common])
     assert status == 0
     assert list_model_ids(weights) == ["mini"]
     model = load_model("mini", weights)
@@ -78,40 +61,9 @@ def test_train_reports_a_missing_folder(tmp_path, capsys):
 def test_train_options_for_averaged_heads_cosine_stage2_and_out_of_fold_temperature(mini_chest_ct, tmp_path, capsys):
     weights = tmp_path / "weights"
     cache = tmp_path / "cache"
-    arguments = [
-        "train",
-        "chest-ct-4class",
-        str(mini_chest_ct),
-        "--model-id",
-        "mini",
-        "--architecture",
-        "tiny-cnn",
-        "--size",
-        "32",
-        "--seeds",
-        "0",
-        "1",
-        "--views",
-        "2",
-        "--stage1-epochs",
-        "5",
-        "--stage2-epochs",
-        "2",
-        "--bootstrap",
-        "5",
-        "--top-start",
-        "1",
-        "--stage2-schedule",
-        "cosine",
-        "--seed-merge",
-        "average",
-        "--calibration-folds",
-        "2",
-        "--cache-dir",
-        str(cache),
-        "--weights-dir",
-        str(weights),
-    ]
+    arguments = [*_tiny_cnn_arguments(mini_chest_ct), "--top-start", "1", "--stage2-schedule", "cosine",
+                 "--seed-merge", "average", "--calibration-folds", "2", "--cache-dir", str(cache),
+                 "--weights-dir", str(weights)]  # fmt: skip
     assert main(arguments) == 0
     training = load_model("mini", weights).card.training
     assert training["stage2"]["schedule"] == "cosine" and training["stage2"]["trained"].startswith("features[1:]")
@@ -124,9 +76,8 @@ def test_train_options_for_averaged_heads_cosine_stage2_and_out_of_fold_temperat
         for role in ("train", "valid")
         for name in ("normal", "adenocarcinoma", "large.cell.carcinoma", "squamous.cell.carcinoma")
     )
-    assert (
-        fit["after"]["nll"] <= fit["before"]["nll"] + 1e-9
-    )  # the temperature minimises the NLL of the set it was fitted on
+    # the temperature minimises the NLL of the set it was fitted on
+    assert fit["after"]["nll"] <= fit["before"]["nll"] + 1e-9
     assert "temperature fit set" in (weights / "mini" / "report" / "report.md").read_text(encoding="utf-8")
     scores = fit["scores"]
     assert scores["all"]["images"] == fit["images"] == scores["out_of_fold"]["images"] + scores["valid"]["images"]
@@ -137,42 +88,15 @@ def test_train_options_for_averaged_heads_cosine_stage2_and_out_of_fold_temperat
     ) / fit["images"]
     assert abs(scores["all"]["accuracy"] - mixed) < 1e-9
     assert "held-out out_of_fold" in capsys.readouterr().out
-    assert "Held-out scores the recipe is chosen on" in (weights / "mini" / "report" / "report.md").read_text(
-        encoding="utf-8"
-    )
+    report_text = (weights / "mini" / "report" / "report.md").read_text(encoding="utf-8")
+    assert "Held-out scores the recipe is chosen on" in report_text
     assert len(list(cache.glob("trunk-*.pt"))) == 2
 
 
 def test_several_sizes_train_and_ship_a_resolution_ensemble(mini_chest_ct, tmp_path, capsys):
     weights = tmp_path / "weights"
-    arguments = [
-        "train",
-        "chest-ct-4class",
-        str(mini_chest_ct),
-        "--model-id",
-        "mini",
-        "--architecture",
-        "tiny-cnn",
-        "--size",
-        "48",
-        "32",
-        "--seeds",
-        "0",
-        "--views",
-        "2",
-        "--stage1-epochs",
-        "5",
-        "--stage2-epochs",
-        "2",
-        "--bootstrap",
-        "5",
-        "--calibration-folds",
-        "2",
-        "--cache-dir",
-        str(tmp_path / "cache"),
-        "--weights-dir",
-        str(weights),
-    ]
+    arguments = [*_tiny_cnn_arguments(mini_chest_ct, sizes=("48", "32"), seeds=("0",)), "--calibration-folds", "2",
+                 "--cache-dir", str(tmp_path / "cache"), "--weights-dir", str(weights)]  # fmt: skip
     assert main(arguments) == 0
     model = load_model("mini", weights)
     card = model.card
