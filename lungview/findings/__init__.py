@@ -10,6 +10,7 @@ from lungview.findings.finding import (
     validate_decision,
 )
 from lungview.findings.lung_rads import LUNG_RADS_BASE_CATEGORIES, LUNG_RADS_CATEGORIES, validate_lung_rads
+from lungview.findings.measurement import Measurement
 from lungview.findings.navigation import locate_finding
 from lungview.findings.store import FindingsError, FindingsLog, default_findings_path
 
@@ -22,6 +23,7 @@ __all__ = [
     "FindingsLog",
     "LUNG_RADS_BASE_CATEGORIES",
     "LUNG_RADS_CATEGORIES",
+    "Measurement",
     "ReviewedSlice",
     "default_findings_path",
     "export_findings_csv",

@@ -9,8 +9,10 @@ from lungview.findings.finding import Finding
 CSV_COLUMNS: tuple[str, ...] = (
     "finding_id", "recorded_at", "study_uid", "series_uid", "sop_instance_uid", "slice_index", "source_path",
     "model_id", "model_version", "weights_sha256", "probabilities", "decision", "lung_rads", "note",
+    "measurements",
 )
-"""Header of the exported file; ``probabilities`` is the stored JSON object, ``lung_rads`` empty when none."""
+"""Header of the exported file; ``probabilities`` is the stored JSON object, ``lung_rads`` empty when none,
+``measurements`` a JSON list (kind, plane, slice_index, position, points, values) of the rulers and ROIs kept."""
 
 
 def finding_as_row(finding: Finding) -> dict[str, str]:
@@ -20,6 +22,7 @@ def finding_as_row(finding: Finding) -> dict[str, str]:
         finding.finding_id, finding.recorded_at, r.study_uid, r.series_uid, r.sop_instance_uid, r.slice_index,
         r.source_path, r.model_id, r.model_version, r.weights_sha256, json.dumps(r.probabilities, sort_keys=True),
         finding.decision, finding.lung_rads or "", finding.note,
+        json.dumps([measurement.as_dict() for measurement in finding.measurements]),
     )
     return {column: str(value) for column, value in zip(CSV_COLUMNS, values)}
 

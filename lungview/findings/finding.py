@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from lungview.findings.measurement import Measurement
 from lungview.volume import Series
 
 DECISIONS: tuple[str, ...] = ("agree", "disagree", "unsure")
@@ -49,6 +50,8 @@ class Finding:
     lung_rads: str | None
     """The reviewer's own Lung-RADS v2022 category, or None."""
     note: str
+    measurements: tuple[Measurement, ...] = ()
+    """Rulers and ROIs the reviewer kept with the finding, in any plane."""
 
     @property
     def location(self) -> FindingLocation:

@@ -12,10 +12,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from lungview.findings.finding import DECISIONS, Finding, ReviewedSlice, validate_decision
+from lungview.findings.measurement import Measurement
 from lungview.findings.lung_rads import LUNG_RADS_CATEGORIES, validate_lung_rads
 
 FINDINGS_FILE_NAME = "findings.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: the findings; 2: adds their measurements (a JSON list), filled with ``[]`` for older findings."""
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -38,15 +40,17 @@ CREATE TABLE IF NOT EXISTS findings (
     probabilities TEXT NOT NULL,
     decision TEXT NOT NULL CHECK (decision IN ({_quoted(DECISIONS)})),
     lung_rads TEXT CHECK (lung_rads IS NULL OR lung_rads IN ({_quoted(LUNG_RADS_CATEGORIES)})),
-    note TEXT NOT NULL DEFAULT ''
+    note TEXT NOT NULL DEFAULT '',
+    measurements TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS findings_by_series ON findings (series_uid);
 """
 
 _STORED_COLUMNS = (
     "recorded_at, study_uid, series_uid, sop_instance_uid, slice_index, source_path, "
-    "model_id, model_version, weights_sha256, probabilities, decision, lung_rads, note"
+    "model_id, model_version, weights_sha256, probabilities, decision, lung_rads, note, measurements"
 )
+_ADD_MEASUREMENTS = "ALTER TABLE findings ADD COLUMN measurements TEXT NOT NULL DEFAULT '[]'"
 _COLUMNS = f"id, {_STORED_COLUMNS}"
 
 
@@ -67,7 +71,7 @@ def _utc_now() -> str:
 
 def _finding_from_row(row: tuple) -> Finding:
     (finding_id, recorded_at, study_uid, series_uid, sop_uid, slice_index, source_path,
-     model_id, model_version, sha256, probabilities, decision, lung_rads, note) = row
+     model_id, model_version, sha256, probabilities, decision, lung_rads, note, measurements) = row
     reviewed = ReviewedSlice(
         study_uid=study_uid,
         series_uid=series_uid,
@@ -79,7 +83,8 @@ def _finding_from_row(row: tuple) -> Finding:
         probabilities=json.loads(probabilities),
         source_path=source_path,
     )
-    return Finding(finding_id, recorded_at, reviewed, decision, lung_rads, note)
+    kept = tuple(Measurement.from_dict(values) for values in json.loads(measurements))
+    return Finding(finding_id, recorded_at, reviewed, decision, lung_rads, note, kept)
 
 
 class FindingsLog:
@@ -109,10 +114,20 @@ class FindingsLog:
             raise FindingsError(
                 f"the findings log {self.path} was written by a newer LungView (schema {version}); update LungView"
             )
-        self._connection.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        upgrade = f"{_ADD_MEASUREMENTS};" if version == 1 else ""
+        self._connection.executescript(
+            f"BEGIN; {_SCHEMA} {upgrade} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+        )
 
-    def save(self, reviewed: ReviewedSlice, decision: str, lung_rads: str | None = None, note: str = "") -> Finding:
-        """Validate and store one finding in its own committed transaction; return it as stored.
+    def save(
+        self,
+        reviewed: ReviewedSlice,
+        decision: str,
+        lung_rads: str | None = None,
+        note: str = "",
+        measurements: tuple[Measurement, ...] = (),
+    ) -> Finding:
+        """Validate and store one finding (with its ``measurements``) in its own committed transaction; return it.
 
         Raises
         ------
@@ -129,6 +144,7 @@ class FindingsLog:
             _utc_now(), reviewed.study_uid, reviewed.series_uid, reviewed.sop_instance_uid,
             int(reviewed.slice_index), reviewed.source_path, reviewed.model_id, reviewed.model_version,
             reviewed.weights_sha256, json.dumps(reviewed.probabilities, sort_keys=True), decision, lung_rads, note,
+            json.dumps([measurement.as_dict() for measurement in measurements]),
         )
         try:
             with self._transaction():

@@ -1,5 +1,5 @@
-"""The Findings dock: record Agree / Disagree / Unsure (+ the reviewer's Lung-RADS category and a note) for the
-slice on screen, list and filter saved findings, reopen one, export the log as CSV.
+"""The Findings dock: record Agree / Disagree / Unsure (+ the reviewer's Lung-RADS category, a note and the rulers
+or ROIs drawn in any plane) for the slice on screen, list and filter saved findings, reopen one, export the log as CSV.
 
 The panel reads the slice under review through a callable (``current_reviewed``) when the user saves, so a result
 the user has already left is never recorded against the wrong slice (an AI snapshot naming another slice counts as
@@ -11,7 +11,8 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -38,6 +39,7 @@ from lungview.findings import (
     FindingLocation,
     FindingsError,
     FindingsLog,
+    Measurement,
     ReviewedSlice,
     export_findings_csv,
     locate_finding,
@@ -51,7 +53,8 @@ log = logging.getLogger(__name__)
 NO_CATEGORY = "none"
 ALL_DECISIONS = "All decisions"
 ALL_MODELS = "All models"
-TABLE_COLUMNS = ("Slice", "Decision", "Lung-RADS", "Note", "Model", "Saved (UTC)", "Series")
+TABLE_COLUMNS = ("Slice", "Decision", "Lung-RADS", "Note", "Measurements", "Model", "Saved (UTC)", "Series")
+NO_MEASUREMENTS = "No measurement added: draw a ruler or ROI in any plane, then Add."
 
 
 class FindingsPanel(QWidget):
@@ -79,6 +82,8 @@ class FindingsPanel(QWidget):
         self._current_reviewed = current_reviewed
         self._current_series_uid: str | None = None
         self._shown: list[Finding] = []
+        self._last_measurement: Measurement | None = None
+        self._pending: list[Measurement] = []
 
         self.subject_label = QLabel(self)
         self.subject_label.setWordWrap(True)
@@ -94,6 +99,11 @@ class FindingsPanel(QWidget):
         self.note_edit = QPlainTextEdit(self)
         self.note_edit.setPlaceholderText("Note (optional)")
         self.note_edit.setMaximumHeight(70)
+        self.measurements_label = QLabel(NO_MEASUREMENTS, self)
+        self.measurements_label.setWordWrap(True)
+        self.add_measurement_button = QPushButton("Add last measurement", self)
+        self.add_measurement_button.setToolTip("Keep the ruler or ROI drawn last (any plane) with this finding")
+        self.clear_measurements_button = QPushButton("Clear", self)
         self.save_button = QPushButton("Save finding", self)
 
         self.series_filter = QComboBox(self)
@@ -131,6 +141,12 @@ class FindingsPanel(QWidget):
         form.addRow("AI result:", decisions)
         form.addRow("Lung-RADS:", category)
         form.addRow(self.note_edit)
+        measurement_buttons = QHBoxLayout()
+        measurement_buttons.addWidget(self.add_measurement_button)
+        measurement_buttons.addWidget(self.clear_measurements_button)
+        measurement_buttons.addStretch()
+        form.addRow(self.measurements_label)
+        form.addRow(measurement_buttons)
         form.addRow(self.save_button)
 
         logged = QGroupBox("Findings log", self)
@@ -153,6 +169,8 @@ class FindingsPanel(QWidget):
     def _connect(self) -> None:
         self.decision_group.buttonToggled.connect(self._update_enabled)
         self.save_button.clicked.connect(self.save_current)
+        self.add_measurement_button.clicked.connect(self.add_last_measurement)
+        self.clear_measurements_button.clicked.connect(self.clear_measurements)
         for box in (self.series_filter, self.decision_filter, self.model_filter):
             box.currentIndexChanged.connect(self.reload)
         self.table.itemSelectionChanged.connect(self._update_enabled)
@@ -181,6 +199,33 @@ class FindingsPanel(QWidget):
         if self.series_filter.currentIndex() == 1:
             self.reload()
 
+    def set_last_measurement(self, measurement: Measurement | None) -> None:
+        """The ruler or ROI drawn last in the viewer (what Add keeps); None when there is none."""
+        self._last_measurement = measurement
+        self._update_enabled()
+
+    @Slot()
+    def add_last_measurement(self) -> None:
+        """Keep the last measurement with the finding being written (once)."""
+        if self._last_measurement is not None and self._last_measurement not in self._pending:
+            self._pending.append(self._last_measurement)
+            self._show_pending()
+
+    @Slot()
+    def clear_measurements(self) -> None:
+        """Drop the measurements added to the finding being written."""
+        self._pending.clear()
+        self._show_pending()
+
+    def pending_measurements(self) -> list[Measurement]:
+        """The measurements the next saved finding will keep."""
+        return list(self._pending)
+
+    def _show_pending(self) -> None:
+        lines = [measurement.summary() for measurement in self._pending]
+        self.measurements_label.setText("\n".join(lines) if lines else NO_MEASUREMENTS)
+        self._update_enabled()
+
     def set_decision(self, decision: str) -> None:
         """Tick ``decision`` (agree, disagree or unsure) in the form."""
         self.decision_buttons[decision].setChecked(True)
@@ -204,7 +249,9 @@ class FindingsPanel(QWidget):
             self.refresh_current()
             return None
         try:
-            finding = self._log.save(reviewed, decision, self.chosen_category(), self.note_edit.toPlainText().strip())
+            finding = self._log.save(
+                reviewed, decision, self.chosen_category(), self.note_edit.toPlainText().strip(), tuple(self._pending)
+            )
         except (FindingsError, ValueError) as error:
             show_error(f"The finding was not saved: {error}", error, self)
             return None
@@ -222,6 +269,7 @@ class FindingsPanel(QWidget):
         self.category_box.setCurrentIndex(0)
         self.significant_box.setChecked(False)
         self.note_edit.clear()
+        self.clear_measurements()
 
     def _filters(self) -> dict:
         decision = self.decision_filter.currentText()
@@ -256,6 +304,7 @@ class FindingsPanel(QWidget):
             reviewed = finding.reviewed
             values = (
                 str(reviewed.slice_index + 1), finding.decision, finding.lung_rads or "", finding.note,
+                "; ".join(measurement.summary() for measurement in finding.measurements),
                 f"{reviewed.model_id} {reviewed.model_version}", finding.recorded_at[:16].replace("T", " "),
                 reviewed.series_uid,
             )
@@ -289,6 +338,10 @@ class FindingsPanel(QWidget):
     def _update_enabled(self) -> None:
         self.save_button.setEnabled(self.chosen_decision() is not None and self._current_reviewed() is not None)
         self.reopen_button.setEnabled(0 <= self.table.currentRow() < len(self._shown))
+        self.add_measurement_button.setEnabled(
+            self._last_measurement is not None and self._last_measurement not in self._pending
+        )
+        self.clear_measurements_button.setEnabled(bool(self._pending))
         self.export_button.setEnabled(bool(self._shown))
 
 
@@ -324,6 +377,13 @@ def install_findings_panel(window, current_snapshot: Callable[[], AiSnapshot | N
     window.slice_changed.connect(lambda _index: panel.refresh_current())
     window.series_changed.connect(lambda series: panel.set_current_series(series.series_uid))
     panel.reopen_requested.connect(lambda location: reopen_finding(window, location))
+    window.measurement_made.connect(panel.set_last_measurement)
+    window.series_changed.connect(lambda _series: panel.set_last_measurement(None))
+    panel.add_measurement_action = QAction("Add the last measurement to the finding", window)
+    panel.add_measurement_action.setShortcut(QKeySequence("Shift+M"))
+    panel.add_measurement_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    panel.add_measurement_action.triggered.connect(panel.add_last_measurement)
+    window.add_shortcut_action(panel.add_measurement_action)
     return panel
 
 

@@ -110,3 +110,29 @@ def test_reopening_a_finding_of_a_series_not_open_opens_its_folder(qtbot, main_w
         reopen_finding(main_window, location)
     qtbot.waitUntil(lambda: main_window.current_index() == 7, timeout=10_000)
     assert main_window.current_series().series_uid == series.series_uid
+
+
+def test_a_roi_drawn_in_the_viewer_is_saved_with_the_finding_and_listed(qtbot, sample_window, findings_log, tmp_path):
+    window = sample_window
+    panel = install_findings_panel(window, lambda: snapshot_of(window), findings_log)
+    assert not panel.add_measurement_button.isEnabled()  # nothing drawn yet
+    window.set_tool("ellipse")
+    view = window.view
+    start, end = view.image_to_view(200, 200), view.image_to_view(260, 280)
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start.toPoint())
+    qtbot.mouseMove(view, end.toPoint())
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=end.toPoint())
+    drawn = window.last_measurement()
+    assert drawn.kind == "ellipse" and drawn.plane == "axial" and drawn.values["area_unit"] == "mm²"
+    qtbot.keyClick(window, Qt.Key.Key_M, Qt.KeyboardModifier.ShiftModifier)  # Add the last measurement
+    assert panel.pending_measurements() == [drawn]
+    assert "ellipse, axial slice 16: mean" in panel.measurements_label.text()
+    panel.set_decision("agree")
+    saved = panel.save_current()
+    assert saved.measurements == (drawn,) and panel.pending_measurements() == []
+    assert panel.table.item(0, 4).text() == drawn.summary()
+    with FindingsLog(findings_log.path) as reopened:  # as after a restart
+        assert reopened.get(saved.finding_id).measurements == (drawn,)
+    assert panel.export_csv(tmp_path / "f.csv") == 1
+    with open(tmp_path / "f.csv", newline="", encoding="utf-8") as stream:
+        assert '"plane": "axial"' in next(csv.DictReader(stream))["measurements"]
