@@ -61,6 +61,12 @@ def _gui(slices: int) -> dict:
     return run_benchmark(long_series_slices=slices)
 
 
+def _mpr(slices: int) -> dict:
+    from lungview.bench.mpr import run_mpr_benchmark
+
+    return run_mpr_benchmark(slices=slices)
+
+
 def _memory(slices: int) -> dict:
     from lungview.bench.memory import run_memory_benchmark
 
@@ -79,6 +85,7 @@ SECTIONS: dict[str, Callable[[int], dict]] = {
     "decode": _decode,
     "ai": _ai,
     "gui": _gui,
+    "mpr": _mpr,
     "memory": _memory,
     "cold_start": _cold_start,
 }
@@ -161,6 +168,19 @@ def _gui_lines(g: dict) -> list[str]:
     ]
 
 
+def _mpr_lines(m: dict) -> list[str]:
+    target = f"target <= {m['target_longest_gap_ms']:.0f} ms"
+    return [
+        f"coronal/sagittal views ({m['slices']} slices): reformat built in {m['build_s']:.2f} s (longest GUI-thread "
+        f"stall meanwhile {m['build_longest_gap_ms']:.0f} ms)",
+        *(
+            f"  {what}: longest GUI-thread stall {m[key]['longest_gap_ms']:.0f} ms over {m[key]['steps']} steps "
+            f"(slowest step {m[key]['slowest_step_ms']:.0f} ms, median {m[key]['median_step_ms']:.0f} ms; {target})"
+            for key, what in (("scroll", "scrolling the planes"), ("drag", "dragging the crosshair"))
+        ),
+    ]
+
+
 def _memory_lines(m: dict) -> list[str]:
     return [
         f"peak memory, viewer with a {m['slices']:.0f}-slice series loaded: {m['peak_rss_mb']:.0f} MiB RSS "
@@ -183,6 +203,7 @@ FORMATTERS: dict[str, Callable[[dict], list[str]]] = {
     "decode": _decode_lines,
     "ai": _ai_lines,
     "gui": _gui_lines,
+    "mpr": _mpr_lines,
     "memory": _memory_lines,
     "cold_start": _cold_start_lines,
 }
