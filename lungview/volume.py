@@ -22,6 +22,8 @@ class SliceRef:
     slice_thickness: float | None
     frame: int | None = None
     """Frame index inside a multi-frame file; None for a single-frame file."""
+    position: tuple[float, float, float] | None = None
+    """ImagePositionPatient (mm): the centre of the first pixel; None where unknown."""
 
 
 @dataclass(frozen=True)

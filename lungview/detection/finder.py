@@ -1,19 +1,75 @@
-"""Load a lesion-finding model once and run it on whole series."""
+"""Find lesions in a whole CT series: candidates from the HU volume, scored by a network's cell map, in 3-D.
+
+:func:`find_blob_chains` needs only the HU slices; :class:`LesionFinder` adds the network (loaded and verified
+once, then reused for every series) and returns a :class:`~lungview.detection.lesions.SeriesLesions`. Only the
+slices that hold a candidate spanning several slices go through the network, in batches.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from lungview.detection.candidates import Blob, link_blobs, reduce, volume_blobs, working_factor
 from lungview.detection.lesions import SeriesLesions
-from lungview.dicom import SliceStore
+from lungview.detection.scoring import (
+    MIN_SLICES,
+    Grid,
+    ScoredBlob,
+    bilinear,
+    lesions_from_chains,
+    original_box,
+    original_centre,
+    probability,
+    slice_scores,
+)
+from lungview.dicom import DecodeError, SliceStore
+from lungview.models.preprocess import PreprocessParams, _letterbox_geometry, prepare_input
 from lungview.volume import Series
+
+#: Slices per network batch.
+BATCH_SIZE = 8
+
+
+@dataclass(frozen=True)
+class BlobChains:
+    """The candidate chains of a series (each at least :data:`MIN_SLICES` long) and the working-grid reduction."""
+
+    chains: tuple[tuple[Blob, ...], ...]
+    factor: int
+
+    @property
+    def indices(self) -> list[int]:
+        """The slices that hold a blob of a chain, in order."""
+        return sorted({blob.index for chain in self.chains for blob in chain})
+
+
+def find_blob_chains(images: Sequence[np.ndarray], pixel_mm: float | None, slice_mm: float | None) -> BlobChains:
+    """Candidate chains in HU slices ``images`` (in geometric order) of one series."""
+    factor = working_factor(images[0].shape[1], pixel_mm)
+    work_mm = (pixel_mm or 0.75) * factor
+    blobs, _ = volume_blobs([reduce(image, factor) for image in images], work_mm, slice_mm or 2.5)
+    chains = tuple(tuple(chain) for chain in link_blobs(blobs) if len(chain) >= MIN_SLICES)
+    return BlobChains(chains, factor)
+
+
+def network_grid(image_shape: tuple[int, int], params: PreprocessParams, crop, cells: int) -> Grid:
+    """The :class:`Grid` of a slice whose network input came from ``crop`` (a ``CropBox``)."""
+    resized_h, resized_w, top, left = _letterbox_geometry(crop, params.size)
+    return Grid(crop.top, crop.left, resized_h / crop.height, top, left, params.size / cells)
+
+
+def sample_cells(cell_maps: np.ndarray, grid: Grid, points: Sequence[tuple[float, float]]) -> np.ndarray:
+    """``cell_maps`` ``[C, h, w]`` bilinearly sampled at original-pixel ``points``: ``[len(points), C]``."""
+    positions = [grid.cell_position(row, column) for row, column in points]
+    return np.array([[bilinear(plane, r, c) for plane in cell_maps] for r, c in positions], np.float32).reshape(len(points), -1)
 
 
 class LesionFinder:
-    """A verified model that finds lesion candidates in a CT series (load once per process, reuse per series)."""
+    """A verified tumour-finding model: load once per process, then :meth:`find` on each series."""
 
     def __init__(self, classifier):
         self.classifier = classifier
@@ -31,6 +87,50 @@ class LesionFinder:
         """``{"id", "version", "sha256"}`` of the model."""
         return {"id": self.card.id, "version": self.card.version, "sha256": self.card.sha256}
 
+    def score_slices(self, images: dict[int, np.ndarray], blobs_by_slice: dict[int, list[Blob]], factor: int,
+                     pixel_spacing) -> dict[int, list[ScoredBlob]]:
+        """Each slice's blobs with their calibrated probabilities (the network's tumour-minus-other cell logit)."""
+        params = self.card.preprocessing
+        scored: dict[int, list[ScoredBlob]] = {}
+        indices = sorted(blobs_by_slice)
+        for start in range(0, len(indices), BATCH_SIZE):
+            batch_indices = indices[start : start + BATCH_SIZE]
+            prepared = [prepare_input(images[i], True, params, pixel_spacing) for i in batch_indices]
+            maps = self.classifier.cell_logits(np.stack([x for x, _ in prepared]))
+            margins = maps[:, -1] - maps[:, 0]
+            for index, (_, crop), margin in zip(batch_indices, prepared, margins):
+                grid = network_grid(images[index].shape, params, crop, margin.shape[-1])
+                blobs = blobs_by_slice[index]
+                centres = [original_centre(blob, factor) for blob in blobs]
+                logits = sample_cells(margin[None], grid, centres)[:, 0]
+                shape = images[index].shape
+                scored[index] = [
+                    ScoredBlob(blob, centre, original_box(blob, factor, shape), float(probability(logit, self.card.temperature)))
+                    for blob, centre, logit in zip(blobs, centres, logits)
+                ]
+        return scored
+
+    def find_in_images(self, series: Series, images: dict[int, np.ndarray]) -> SeriesLesions:
+        """Lesions of ``series`` whose decoded HU slices are ``images`` (slice index -> HU; missing slices are
+        treated as gaps)."""
+        indices = sorted(images)
+        ordered = [images[i] for i in indices]
+        pixel_mm = series.slices[indices[0]].pixel_spacing[0] if series.slices[indices[0]].pixel_spacing else None
+        found = find_blob_chains(ordered, pixel_mm, series.spacing[0] if series.spacing else None)
+        # chains index the compacted list: map back to series indices
+        by_slice: dict[int, list[Blob]] = {}
+        for chain in found.chains:
+            for blob in chain:
+                by_slice.setdefault(indices[blob.index], []).append(blob)
+        scored = self.score_slices(images, by_slice, found.factor, series.slices[indices[0]].pixel_spacing)
+        lookup = {(indices[b.blob.index], id(b.blob)): b for blobs in scored.values() for b in blobs}
+        chains = [[_reindexed(lookup[(indices[blob.index], id(blob))], indices) for blob in chain] for chain in found.chains]
+        identity = [(s.instance_number, s.sop_instance_uid) for s in series.slices]
+        lesions = lesions_from_chains(chains, identity, lambda i, r, c: patient_position(series, i, r, c))
+        scores = slice_scores(lesions, len(series))
+        per_slice = tuple(scores[i] if i in images else None for i in range(len(series)))
+        return SeriesLesions(series.series_uid, self.model, float(self.card.threshold), tuple(lesions), per_slice)
+
     def find(
         self,
         series: Series,
@@ -38,10 +138,34 @@ class LesionFinder:
         progress: Callable[[int, int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> SeriesLesions:
-        """Score every slice of ``series`` and return its ranked lesion candidates."""
-        from lungview.inference.jobs import triage_series
+        """Decode every slice of ``series`` and return its ranked lesion candidates (slices that fail to decode are
+        left out; ``cancelled()`` stops early with what was decoded)."""
+        store = store or SliceStore(series, max_bytes=1024**3)
+        store.prefetch(range(len(series)))
+        images = {}
+        for index in range(len(series)):
+            if cancelled is not None and cancelled():
+                break
+            try:
+                images[index] = store.load(index)
+            except DecodeError:
+                continue
+            if progress is not None:
+                progress(index + 1, len(series))
+        if not images:
+            return SeriesLesions(series.series_uid, self.model, float(self.card.threshold), (), (None,) * len(series))
+        return self.find_in_images(series, images)
 
-        store = store or SliceStore(series, max_bytes=512 * 1024**2)
-        triage = triage_series(self.classifier, store, progress, cancelled)
-        scores = tuple(None if np.isnan(p) else float(p) for p in triage.cancer_probabilities)
-        return SeriesLesions(series.series_uid, self.model, float(self.card.threshold or 0.5), (), scores)
+
+def _reindexed(scored: ScoredBlob, indices: list[int]) -> ScoredBlob:
+    """``scored`` with its blob's slice index in the series (the blob search ran on the decoded slices only)."""
+    from dataclasses import replace
+
+    return replace(scored, blob=replace(scored.blob, index=indices[scored.blob.index]))
+
+
+def patient_position(series: Series, index: int, row: float, column: float) -> tuple[float, float, float] | None:
+    """Patient coordinates (mm, DICOM LPS) of pixel (``row``, ``column``) of slice ``index``, or None."""
+    from lungview.dicom.geometry import pixel_to_patient
+
+    return pixel_to_patient(series, index, row, column)

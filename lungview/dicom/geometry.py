@@ -143,7 +143,7 @@ def _sorted_series(frames: list[FrameHeader], part: str, warnings: list[str]) ->
         warnings.extend(_tilt_warnings(ordered, normal))
     if "LOCALIZER" in first.image_type:
         warnings.append("This is a localizer (scout) image, not a cross-sectional stack.")
-    slices = tuple(dataclasses.replace(frame.ref, z=z) for frame, z in zip(ordered, z_values))
+    slices = tuple(dataclasses.replace(frame.ref, z=z, position=frame.position) for frame, z in zip(ordered, z_values))
     description = (first.description or first.modality) + part
     return Series(
         series_uid=first.series_uid,
@@ -239,3 +239,15 @@ def _rounded(values: tuple[float, ...] | None, digits: int = 3) -> tuple[float, 
 
 def _natural_key(text: str) -> tuple:
     return (0, int(text)) if text.isdigit() else (1, text)
+
+
+def pixel_to_patient(series: Series, index: int, row: float, column: float) -> tuple[float, float, float] | None:
+    """Patient coordinates (mm, DICOM LPS) of pixel (``row``, ``column``) of slice ``index`` (PS3.3 C.7.6.2.1.1), or
+    None where the slice has no position, orientation or pixel spacing."""
+    ref = series.slices[index]
+    if ref.position is None or series.orientation is None or ref.pixel_spacing is None:
+        return None
+    row_direction, column_direction = np.asarray(series.orientation[:3]), np.asarray(series.orientation[3:6])
+    row_mm, column_mm = ref.pixel_spacing
+    point = np.asarray(ref.position) + column * column_mm * row_direction + row * row_mm * column_direction
+    return tuple(round(float(v), 2) for v in point)

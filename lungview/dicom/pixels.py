@@ -11,6 +11,10 @@ from lungview.volume import Series
 
 #: Functional groups that hold an enhanced multi-frame object's per-frame rescale (PS3.3 C.7.6.16.2.9).
 _FUNCTIONAL_GROUP_TAGS = [0x52009229, 0x52009230]
+#: PixelPaddingValue and PixelPaddingRangeLimit (PS3.3 C.7.5.1.1.2).
+_PADDING_TAGS = [0x00280120, 0x00280121]
+#: The HU given to padding pixels (outside the scanned field of view): air.
+PADDING_HU = -1024.0
 #: ITU-R BT.601 luma weights, as PIL's "L" conversion uses for PNG/JPG.
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
@@ -35,7 +39,10 @@ def read_slice(series: Series, index: int, out: np.ndarray | None = None) -> np.
         _checked_shape(stored, series)
         try:
             if series.has_hu:
+                padding = padding_mask(stored, ds)
                 image = stored_to_hu(stored, frame_rescale(ds, ref.frame), out)
+                if padding is not None:
+                    image[padding] = PADDING_HU
             else:
                 image = stored_to_grey(stored, ds)
         except (ValueError, TypeError, IndexError, KeyError, AttributeError) as error:
@@ -45,6 +52,30 @@ def read_slice(series: Series, index: int, out: np.ndarray | None = None) -> np.
         return image
     out[...] = image
     return out
+
+
+def padding_mask(stored: np.ndarray, ds: Dataset) -> np.ndarray | None:
+    """Where ``stored`` holds the padding value (or lies in the padding range), or None without padding.
+
+    Padding marks pixels that are not part of the image, such as the corners outside a CT's circular field of
+    view (DICOM PS3.3 C.7.5.1.1.2); rescaled as they are they would read as an impossible HU (e.g. -3024).
+    """
+    value = ds.get("PixelPaddingValue")
+    if value is None or stored.ndim != 2:
+        return None
+    try:
+        value = int(value if not isinstance(value, bytes) else int.from_bytes(value[:2], "little", signed=bool(ds.get("PixelRepresentation"))))
+        limit = ds.get("PixelPaddingRangeLimit")
+        if isinstance(limit, bytes):
+            limit = int.from_bytes(limit[:2], "little", signed=bool(ds.get("PixelRepresentation")))
+    except (TypeError, ValueError):
+        return None
+    if limit is None:
+        mask = stored == value
+    else:
+        low, high = sorted((value, int(limit)))
+        mask = (stored >= low) & (stored <= high)
+    return mask if mask.any() else None
 
 
 def _checked_shape(image: np.ndarray, series: Series) -> np.ndarray:
@@ -63,7 +94,7 @@ def _decode_dicom(path: str, frame: int | None) -> tuple[np.ndarray, Dataset]:
     try:
         try:
             # Reads only the image pixel module and the one frame: faster than dcmread + pixel_array.
-            stored = pixel_array(path, ds_out=ds, index=frame, specific_tags=_FUNCTIONAL_GROUP_TAGS)
+            stored = pixel_array(path, ds_out=ds, index=frame, specific_tags=_FUNCTIONAL_GROUP_TAGS + _PADDING_TAGS)
         except (FileNotFoundError, PermissionError):
             raise
         except Exception:

@@ -99,6 +99,10 @@ class SliceClassifier:
         """Calibrated predictions with OOD scores for 2-D slices (HU when ``has_hu``, else grey 0..255)."""
         return self.classify_batch(self.prepare(images, has_hu, pixel_spacing)) if len(images) else []
 
+    def cell_logits(self, batch: np.ndarray) -> np.ndarray:
+        """Uncalibrated logits of every cell of the last feature map ``[N, classes, h, w]`` of a preprocessed batch."""
+        raise NotImplementedError
+
     def cam(
         self, image: np.ndarray, has_hu: bool, class_name: str, method: str = "gradcam", pixel_spacing: Spacing = None
     ) -> np.ndarray:

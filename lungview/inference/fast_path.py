@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 class _ExportedGraph(nn.Module):
-    """``x -> (logits, pooled features, trunk, class maps)`` of a :class:`Classifier` (dropout is off in eval mode).
+    """``x -> (logits, pooled features, trunk, class maps, head bias)`` of a :class:`Classifier` (no dropout in eval).
 
     ``trunk`` is the input of the Grad-CAM target layer ``features[-1]``. ``class_maps`` applies the linear head,
     without its bias, to every cell of that layer's output: for a global-average-pool or best-cell head the
@@ -38,12 +38,13 @@ class _ExportedGraph(nn.Module):
         super().__init__()
         self.network = network
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         trunk = self.network.features[:-1](x)
         feature_map = self.network.features[-1](trunk)
         features = torch.flatten(self.network.pool(feature_map), 1)
         class_maps = nn.functional.conv2d(feature_map, self.network.head.weight[:, :, None, None])
-        return self.network.head(features), features, trunk, class_maps
+        head_bias = self.network.head.bias.expand(x.shape[0], -1)
+        return self.network.head(features), features, trunk, class_maps, head_bias
 
 
 def export_onnx_bytes(network: Classifier, channels: int, size: int) -> bytes:

@@ -52,6 +52,10 @@ class OnnxClassifier(SliceClassifier):
         """Uncalibrated logits ``[N, classes]`` and pooled features ``[N, D]`` of a preprocessed batch."""
         return self.network.run(batch)
 
+    def cell_logits(self, batch: np.ndarray) -> np.ndarray:
+        """Uncalibrated logits of every cell of the last feature map ``[N, classes, h, w]``."""
+        return self.network.cell_logits(batch)
+
     def cam(
         self, image: np.ndarray, has_hu: bool, class_name: str, method: str = "gradcam", pixel_spacing: Spacing = None
     ) -> np.ndarray:

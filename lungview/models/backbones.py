@@ -25,6 +25,8 @@ class BackboneSpec:
     normalisation: str
     feature_dim: int
     top_start: int
+    multi_scale_split: int = 0
+    """For ``-ms`` cell classifiers: the first stage of the stride-32 tail (see ``cell_classifier.multi_scale``)."""
 
 
 class Classifier(nn.Module):
@@ -126,6 +128,7 @@ BACKBONES: dict[str, BackboneSpec] = {
         BackboneSpec("efficientnet-lite0-cells", "minus_one_to_one", 1280, top_start=16),
         BackboneSpec("efficientnet-lite0-cells-s16-lunggate", "minus_one_to_one", 1280, top_start=16),
         BackboneSpec("efficientnet-lite0-cells-lunggate-mirror", "minus_one_to_one", 1280, top_start=16),
+        BackboneSpec("efficientnet-lite0-cells-ms-lunggate", "minus_one_to_one", 1280 + 112, top_start=16, multi_scale_split=12),
         BackboneSpec("mobilenet_v2", "imagenet", 1280, top_start=15),
         BackboneSpec("resnet18", "imagenet", 512, top_start=4),
         BackboneSpec("resnet50", "imagenet", 2048, top_start=4),
@@ -133,6 +136,7 @@ BACKBONES: dict[str, BackboneSpec] = {
         BackboneSpec("tiny-cnn-cells", "minus_one_to_one", 16, top_start=2),
         BackboneSpec("tiny-cnn-cells-lunggate", "minus_one_to_one", 16, top_start=2),
         BackboneSpec("tiny-cnn-cells-lunggate-mirror", "minus_one_to_one", 16, top_start=2),
+        BackboneSpec("tiny-cnn-cells-ms-lunggate", "minus_one_to_one", 16 + 8, top_start=2, multi_scale_split=1),
     )
 }
 
@@ -164,7 +168,7 @@ def build_classifier(
     if base != name:  # per-cell head, max over cells (lungview.models.cell_classifier)
         from lungview.models.cell_classifier import build_cell_classifier
 
-        return build_cell_classifier(name, features, spec.feature_dim, class_count, dropout), source
+        return build_cell_classifier(name, features, spec.feature_dim, class_count, dropout, spec.multi_scale_split), source
     return Classifier(features, spec.feature_dim, class_count, dropout), source
 
 

@@ -206,6 +206,29 @@ def stride_16(features: nn.Sequential) -> nn.Sequential:
     return features
 
 
+class MultiScaleTail(nn.Module):
+    """The last stages of a backbone run on a stride-16 map, their output upsampled back to it and stacked on it.
+
+    A cell of the result (16 input pixels) holds both the fine stride-16 features and the deep stride-32 ones, so
+    the cell map is twice as fine as the backbone's last map for the cost of one bilinear upsampling.
+    """
+
+    def __init__(self, tail: nn.Sequential):
+        super().__init__()
+        self.tail = tail
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        deep = self.tail(x)
+        return torch.cat([x, nn.functional.interpolate(deep, size=x.shape[-2:], mode="bilinear", align_corners=False)], 1)
+
+
+def multi_scale(features: nn.Sequential, split: int) -> nn.Sequential:
+    """``features`` whose stages from ``split`` on form one :class:`MultiScaleTail` (the map keeps stage
+    ``split - 1``'s grid)."""
+    stages = list(features)
+    return nn.Sequential(*stages[:split], MultiScaleTail(nn.Sequential(*stages[split:])))
+
+
 def has_lung_gate(architecture: str) -> bool:
     """Whether the architecture name asks for the lung gate (``-lunggate``)."""
     return "-lunggate" in architecture
@@ -216,11 +239,18 @@ def has_mirror_average(architecture: str) -> bool:
     return architecture.endswith("-mirror")
 
 
-def build_cell_classifier(name: str, features: nn.Sequential, feature_dim: int, class_count: int, dropout: float) -> CellMaxClassifier:
-    """The cell classifier an architecture name asks for: ``<backbone>-cells[-s16][-lunggate][-mirror]``."""
+def build_cell_classifier(
+    name: str, features: nn.Sequential, feature_dim: int, class_count: int, dropout: float, multi_scale_split: int = 0
+) -> CellMaxClassifier:
+    """The cell classifier an architecture name asks for: ``<backbone>-cells[-s16|-ms][-lunggate][-mirror]``.
+
+    ``-ms`` needs ``multi_scale_split`` (the first stage of the stride-32 tail) of the backbone.
+    """
     cell_px = 32
     if "-s16" in name:
         features, cell_px = stride_16(features), 16
+    if "-ms" in name:
+        features, cell_px = multi_scale(features, multi_scale_split), 16
     if has_lung_gate(name):
         features = gated(features, max(1, GATE_REACH_PX // cell_px))
     if has_mirror_average(name):
