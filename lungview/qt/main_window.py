@@ -561,6 +561,7 @@ class MainWindow(QMainWindow):
         self.slider.valueChanged.connect(self.set_slice)
         self.view.slice_step_requested.connect(self.step_slice)
         self.view.window_changed.connect(self._on_window_changed)
+        self.view.window_changed.connect(self.mpr.set_window)
         self.view.view_changed.connect(self._update_overlay_text)
         self.view.hovered.connect(self._on_hovered)
         for plane, view in self.mpr.views.items():

@@ -118,6 +118,7 @@ class MprController(QObject):
         self._requested = False
         self._problem = ""
         self._position = {"coronal": series.rows // 2, "sagittal": series.columns // 2}
+        self.grid.legend.setText("")
         for plane in REFORMAT_PLANES:
             view = self.views[plane]
             view.set_image(None)
@@ -231,6 +232,7 @@ class MprController(QObject):
         for plane in REFORMAT_PLANES:
             self._show_plane(plane)
         self._update_crosshairs()
+        self.grid.legend.setText(overlays.volume_legend(volume.spacing, len(volume.source_z), volume.resampled))
         self.volume_ready.emit(volume)
         self.build_ended.emit()
 
@@ -241,6 +243,7 @@ class MprController(QObject):
             self._problem = str(error)
             for plane in REFORMAT_PLANES:
                 self.views[plane].set_message(self._problem)
+            self.grid.legend.setText(self._problem)
         else:
             show_error("LungView could not build the coronal and sagittal views.", error, self._window)
         self.build_ended.emit()

@@ -55,6 +55,17 @@ def reformat_lines(plane: str, position: int, count: int, step_mm: float, resamp
     ]
 
 
+def volume_legend(spacing: tuple[float, float, float], slices: int, resampled: bool) -> str:
+    """The 2×2 layout's fourth cell: the voxel size of the reformat and how to use the three views."""
+    step, row, col = spacing
+    return "\n".join([
+        f"{slices} slices · voxel {col:.2f} × {row:.2f} × {step:.2f} mm" + (" (resampled)" if resampled else ""),
+        "Click or drag in any view: the planes cross there",
+        "Wheel: move that plane · B: AI finding boxes",
+        "F2 one view · F3 1×3 · F4 2×2 · Shift+A/C/S one plane",
+    ])
+
+
 def identity_lines(patient: PatientIdentity, hidden: bool) -> list[str]:
     """Patient name, ID and birth date, or a placeholder when the identifiers are hidden."""
     if hidden:

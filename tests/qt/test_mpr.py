@@ -4,9 +4,12 @@ import shutil
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
 
 from lungview.detection.lesions import Lesion, LesionSlice, SeriesLesions
+from lungview.dicom import scan_paths
 from lungview.measure import Shape, region_mask
 from lungview.qt.shortcuts_dialog import shortcut_rows
 from lungview.windowing import PRESETS
@@ -167,8 +170,6 @@ def test_a_series_with_missing_slices_is_refused_with_a_sentence(qtbot, main_win
     for path in files:
         shutil.copy(path, tmp_path / path.name)
     # drop a middle slice by position: the geometric sort puts it wherever its z is
-    from lungview.dicom import scan_paths
-
     series = scan_paths([str(tmp_path)]).series[0]
     (tmp_path / series.slices[15].path.split("/")[-1]).unlink()
     with qtbot.waitSignal(main_window.loading_finished, timeout=60_000):
@@ -184,3 +185,24 @@ def test_exactly_one_layout_action_is_checked(mpr_window):
         mpr_window.layout_actions[name].trigger()
         assert [n for n, action in mpr_window.layout_actions.items() if action.isChecked()] == [name]
         assert mpr_window.mpr.grid.layout_name() == name
+
+
+def test_right_drag_in_the_axial_view_windows_every_plane(qtbot, mpr_window):
+    view = mpr_window.view
+    centre = QPoint(view.width() // 2, view.height() // 2)
+    qtbot.mousePress(view, Qt.MouseButton.RightButton, pos=centre)
+    moved = QPointF(centre.x() + 40, centre.y() + 20)
+    QApplication.sendEvent(view, QMouseEvent(
+        QEvent.Type.MouseMove, moved, view.mapToGlobal(moved), Qt.MouseButton.NoButton, Qt.MouseButton.RightButton,
+        Qt.KeyboardModifier.NoModifier,
+    ))
+    qtbot.mouseRelease(view, Qt.MouseButton.RightButton, pos=moved.toPoint())
+    assert view.window != PRESETS["lung"]
+    assert mpr_window.mpr.views["coronal"].window == view.window == mpr_window.mpr.views["sagittal"].window
+
+
+def test_the_2x2_layout_explains_itself_in_its_fourth_cell(qtbot, mpr_window):
+    qtbot.keyClick(mpr_window, Qt.Key.Key_F4)
+    legend = mpr_window.mpr.grid.legend
+    assert legend.isVisible()
+    assert legend.text().startswith("30 slices · voxel 0.84 × 0.84 × 5.00 mm")
