@@ -8,53 +8,18 @@ longest stall while the models run.
 import statistics
 import time
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer, SignalInstance
+from PySide6.QtCore import QEventLoop, QSettings
 
 from lungview.inference.cache import ClassifierCache
 from lungview.qt.ai_controller import install_ai_panel
 from lungview.qt.app import application
+from lungview.qt.heartbeat import Heartbeat as _Heartbeat
+from lungview.qt.heartbeat import wait_for as _wait
 from lungview.qt.main_window import MainWindow
 
 TIMEOUT_MS = 300_000
 IDLE_MS = 2000
 """The heartbeat also runs this long with nothing to do: the stalls the machine's load alone causes."""
-
-
-class _Heartbeat:
-    """Beats every ``interval_ms`` on the GUI thread; :meth:`longest_gap_ms` is the longest stall seen."""
-
-    def __init__(self, interval_ms: int = 5) -> None:
-        self._beats: list[float] = []
-        self._timer = QTimer()
-        self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(lambda: self._beats.append(time.perf_counter()))
-
-    def start(self) -> None:
-        self._beats = [time.perf_counter()]
-        self._timer.start()
-
-    def stop(self) -> float:
-        """Stop and return the longest gap in ms."""
-        self._timer.stop()
-        self._beats.append(time.perf_counter())
-        return max((b - a) * 1000 for a, b in zip(self._beats, self._beats[1:]))
-
-
-def _wait(signal: SignalInstance, accept=lambda *args: True, timeout_ms: int = TIMEOUT_MS) -> bool:
-    """Run the event loop until ``signal`` fires with arguments ``accept`` likes; False on timeout."""
-    loop = QEventLoop()
-    seen: list[bool] = []
-
-    def on_signal(*args) -> None:
-        if accept(*args):
-            seen.append(True)
-            loop.quit()
-
-    signal.connect(on_signal)
-    QTimer.singleShot(timeout_ms, loop.quit)
-    loop.exec()
-    signal.disconnect(on_signal)
-    return bool(seen)
 
 
 def _wait_until(condition, timeout_ms: int = TIMEOUT_MS) -> None:

@@ -14,39 +14,13 @@ from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from lungview.qt.app import application
+from lungview.qt.heartbeat import Heartbeat, wait_for
 from lungview.qt.main_window import MainWindow
 
 TIMEOUT_MS = 600_000
 
 
-class _Heartbeat:
-    """Timestamps of a fast GUI-thread timer; the longest gap is the longest stall."""
-
-    def __init__(self, interval_ms: int) -> None:
-        self.beats: list[float] = []
-        self._timer = QTimer()
-        self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(lambda: self.beats.append(time.perf_counter()))
-
-    def start(self) -> None:
-        self.beats = [time.perf_counter()]
-        self._timer.start()
-
-    def longest_gap_ms(self) -> float:
-        self._timer.stop()
-        self.beats.append(time.perf_counter())
-        return round(max((b - a) * 1000 for a, b in zip(self.beats, self.beats[1:])), 1)
-
-
-def _wait(signal, timeout_ms: int = TIMEOUT_MS) -> None:
-    loop = QEventLoop()
-    signal.connect(loop.quit)
-    QTimer.singleShot(timeout_ms, loop.quit)
-    loop.exec()
-    signal.disconnect(loop.quit)
-
-
-def _drive(steps: list[Callable[[], None]], interval_ms: int, heartbeat: _Heartbeat) -> dict:
+def _drive(steps: list[Callable[[], None]], interval_ms: int, heartbeat: Heartbeat) -> dict:
     """Run one step every ``interval_ms`` on the GUI thread; the stall and the per-step handling times."""
     durations: list[float] = []
     loop = QEventLoop()
@@ -70,7 +44,7 @@ def _drive(steps: list[Callable[[], None]], interval_ms: int, heartbeat: _Heartb
     durations.sort()
     return {
         "steps": len(durations),
-        "longest_gap_ms": heartbeat.longest_gap_ms(),
+        "longest_gap_ms": round(heartbeat.stop(), 1),
         "slowest_step_ms": round(durations[-1], 1),
         "median_step_ms": round(durations[len(durations) // 2], 1),
     }
@@ -108,15 +82,15 @@ def measure_mpr(paths: list[str], settings_file: str, steps: int = 120, interval
     window.resize(1500, 700)
     window.show()
     window.open_paths(paths)
-    _wait(window.loading_finished)
+    wait_for(window.loading_finished, timeout_ms=TIMEOUT_MS)
     series = window.current_series()
-    heartbeat = _Heartbeat(heartbeat_ms)
+    heartbeat = Heartbeat(heartbeat_ms)
     heartbeat.start()
     started = time.perf_counter()
     window.set_layout("1x3")
-    _wait(window.mpr.volume_ready)
+    wait_for(window.mpr.volume_ready, timeout_ms=TIMEOUT_MS)
     build_s = time.perf_counter() - started
-    build_gap = heartbeat.longest_gap_ms()
+    build_gap = round(heartbeat.stop(), 1)
     coronal, sagittal = window.mpr.views["coronal"], window.mpr.views["sagittal"]
     half = steps // 2
     scroll = [lambda: _wheel(coronal, -1)] * half + [lambda: _wheel(sagittal, 1)] * (steps - half)
