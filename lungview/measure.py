@@ -139,14 +139,15 @@ def shape_summary(
     }
 
 
-def summary_text(kind: str, values: dict) -> str:
-    """One line for a measurement's values (``"12.3 mm"``, ``"mean -812 HU, SD 45, min … · 154.2 mm²"``)."""
+def summary_text(kind: str, values: dict, separator: str = " · ") -> str:
+    """A measurement's values as text (``"12.3 mm"``, ``"mean -812 HU, SD 45 · min -990, max -402 · 154.2 mm²"``);
+    ``separator`` joins its parts (``"\n"`` for a label of three lines)."""
     if kind == "ruler":
         return f"{values['length']:.1f} {values['length_unit']}"
     if not values.get("pixels"):
         return "no pixels inside"
-    unit = values["value_unit"]
-    return (
-        f"mean {values['mean']:.0f} {unit}, SD {values['sd']:.0f}, min {values['min']:.0f}, max {values['max']:.0f}"
-        f" · {values['area']:.1f} {values['area_unit']}"
-    )
+    return separator.join([
+        f"mean {values['mean']:.0f} {values['value_unit']}, SD {values['sd']:.0f}",
+        f"min {values['min']:.0f}, max {values['max']:.0f}",
+        f"{values['area']:.1f} {values['area_unit']}",
+    ])

@@ -56,7 +56,8 @@ def test_summary_values_and_text():
     image = np.full((10, 10), -700.0, np.float32)
     values = shape_summary(Shape("rectangle", ((0.0, 0.0), (4.0, 5.0))), image, (1.0, 2.0))
     assert values["mean"] == -700 and values["area"] == 40 and values["value_unit"] == "HU"
-    assert summary_text("rectangle", values) == "mean -700 HU, SD 0, min -700, max -700 · 40.0 mm²"
+    assert summary_text("rectangle", values) == "mean -700 HU, SD 0 · min -700, max -700 · 40.0 mm²"
+    assert summary_text("rectangle", values, "\n").splitlines()[2] == "40.0 mm²"
     ruler = shape_summary(Shape("ruler", ((0.0, 0.0), (0.0, 3.0))), None, None)
     assert summary_text("ruler", ruler) == "3.0 px"
     with pytest.raises(ValueError):

@@ -48,7 +48,7 @@ from lungview.dicom import read_header
 from lungview.dicom.process_decode import shutdown_decode_pool
 from lungview.qt import overlays
 from lungview.findings.measurement import Measurement
-from lungview.measure import Shape, shape_summary
+from lungview.measure import Shape, shape_summary, summary_text
 from lungview.plane_boxes import axial_boxes
 from lungview.qt.errors import show_error
 from lungview.qt.mpr_controller import MprController
@@ -685,7 +685,7 @@ class MainWindow(QMainWindow):
         values = shape_summary(shape, view.image(), view.pixel_spacing(), self._series.has_hu)
         position = None if plane == "axial" else self.mpr.position(plane)
         measurement = Measurement(shape.kind, plane, self._index, position, shape.points, values)
-        view.set_shape_label(measurement.summary().split(": ", 1)[1])
+        view.set_shape_label(summary_text(shape.kind, values, "\n"))
         self.statusBar().showMessage(measurement.summary(), 15000)
         self._measurement = measurement
         self.measurement_made.emit(measurement)

@@ -12,7 +12,7 @@ patient's right is on the image's left and anterior is up.
 import math
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -406,8 +406,11 @@ class SliceView(QWidget):
         if self._shape is not None:
             anchor = paint_shape(painter, self.image_to_view, self._shape)
             label = self._ruler_label() if self._shape.kind == "ruler" else self._shape_label
-            label_rect = QRectF(anchor + QPointF(8, -10), anchor + QPointF(560, 14))
-            self._paint_outlined(painter, label_rect, Qt.AlignmentFlag.AlignLeft, label)
+            size = QFontMetricsF(painter.font()).size(0, label) + QSizeF(4, 4)
+            # beside the shape, moved back inside the view where it would run off an edge
+            left = min(anchor.x() + 8, self.width() - size.width() - 2)
+            top = min(max(anchor.y() - 10, 2), self.height() - size.height() - 2)
+            self._paint_outlined(painter, QRectF(QPointF(max(left, 2), top), size), Qt.AlignmentFlag.AlignLeft, label)
 
     def ruler_length(self) -> float | None:
         """Length of the ruler in mm (pixels where the spacing is unknown); None without a ruler."""

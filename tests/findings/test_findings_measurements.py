@@ -28,7 +28,7 @@ def test_a_measurement_is_read_back_after_a_restart(tmp_path):
     assert finding.measurements == (ELLIPSE, RULER)
     assert finding.lung_rads == "4A"  # still the reviewer's own category
     assert finding.measurements[0].summary() == (
-        "ellipse, coronal row 257: mean -812 HU, SD 45, min -990, max -402 · 2575.5 mm²"
+        "ellipse, coronal row 257: mean -812 HU, SD 45 · min -990, max -402 · 2575.5 mm²"
     )
     assert finding.measurements[1].summary() == "ruler, axial slice 8: 33.3 mm"
 
