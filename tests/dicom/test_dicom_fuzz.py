@@ -1,6 +1,6 @@
 """Fuzzing: truncated, bit-flipped and tag-deleted copies of real and compressed files never crash or hang.
 
-``LUNGVIEW_FUZZ_EXAMPLES`` sets the number of examples (default 150; issue 7's long run uses 10000).
+``LUNGVIEW_FUZZ_EXAMPLES`` sets the number of examples (default 150; the long run uses 10000).
 """
 
 import io

@@ -8,7 +8,7 @@ and one Lung-PET-CT-Dx slice. Damage recipes are those of ``tests/dicom/test_dic
 bits, delete tags) plus two that target the parser's length fields: write a huge or odd length anywhere in the
 header, and cut a span out of the middle or repeat it.
 
-``LUNGVIEW_FUZZ_EXAMPLES`` sets the number of mutated files (default 10000, the figure issue 7 asks of every CI run,
+``LUNGVIEW_FUZZ_EXAMPLES`` sets the number of mutated files (default 10000, the figure every CI run checks,
 about 7 minutes on 2 cores; set it higher for a longer run or lower while developing); the same variable sizes
 ``tests/dicom/test_dicom_fuzz.py``.
 """

@@ -2,7 +2,7 @@
 
 Checks that no result or overlay is ever shown on a slice other than its own, that every worker thread ends
 when the window closes, and that resident memory grows by at most 5 % between the end of the warm-up and the end.
-``LUNGVIEW_SOAK_STEPS`` sets the number of slice changes (default 400; 10000 for the issue-7 run).
+``LUNGVIEW_SOAK_STEPS`` sets the number of slice changes (default 400; 10000 for the long run).
 """
 
 import gc
