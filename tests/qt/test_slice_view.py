@@ -92,3 +92,26 @@ def test_middle_drag_pans(qtbot, view):
     qtbot.mouseMove(view, QPoint(230, 170))
     qtbot.mouseRelease(view, Qt.MouseButton.MiddleButton, pos=QPoint(230, 170))
     assert view.image_rect().topLeft() - before == QPointF(30, 20)
+
+
+def test_freehand_roi_takes_a_vertex_as_the_cursor_moves(qtbot, view):
+    view.set_image(np.zeros((100, 100), np.float32), (0.5, 0.5))
+    view.set_tool("polygon")
+    corners = [(20, 20), (20, 80), (80, 80), (80, 20)]
+    points = [view.image_to_view(row, col).toPoint() for row, col in corners]
+    with qtbot.waitSignal(view.shape_drawn) as drawn:
+        qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=points[0])
+        for point in points[1:]:
+            qtbot.mouseMove(view, point)
+        qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=points[-1])
+    shape = drawn.args[0]
+    assert shape.kind == "polygon" and len(shape.points) >= 4
+    assert shape.points[0] == pytest.approx((20, 20), abs=1.5) and shape.points[-1] == pytest.approx((80, 20), abs=1.5)
+
+
+def test_without_a_tool_a_left_click_selects_a_point(qtbot, view):
+    view.set_image(np.zeros((100, 100), np.float32), None)
+    with qtbot.waitSignal(view.point_selected) as selected:
+        qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=view.image_to_view(30, 60).toPoint())
+    assert selected.args == pytest.approx([30, 60], abs=1.0)
+    assert view.shape() is None
