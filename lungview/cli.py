@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "smoke-test": "smoke",
     "report": "report",
     "predict": "predict",
+    "detect": "detect",
     "train": "train",
     "evaluate": "evaluate",
     "export-onnx": "export_onnx",

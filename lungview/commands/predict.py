@@ -14,6 +14,7 @@ HELP = "classify slices of a DICOM series, DICOM files or PNG/JPG pictures; JSON
 CSV_COLUMNS = (
     "path", "series_uid", "index", "instance_number", "sop_instance_uid", "z", "predicted", "cancer_probability",
     "probabilities", "out_of_scope", "out_of_scope_reasons", "ood_score", "cam_peak_row", "cam_peak_col",
+    "model", "flagged", "lesion_box",
 )
 
 
@@ -23,7 +24,10 @@ class PredictInputError(ValueError):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="DICOM folder, DICOMDIR, files, or a folder of PNG/JPG")
-    parser.add_argument("--model", metavar="ID", help="model id (default: ct-subtype-4 when shipped, else the first)")
+    parser.add_argument(
+        "--model", metavar="ID",
+        help="model id for every series (default: per series, ct-tumour-slice for DICOM CT, ct-subtype-4 for pictures)",
+    )
     parser.add_argument(
         "--slices", default=None, metavar="all|i,j,...",
         help="slice indices from 0 in each sorted series, or 'all' (default: the middle slice of a DICOM series, "
@@ -60,23 +64,27 @@ def chosen_indices(series, choice: list[int] | str | None) -> tuple[list[int], l
     return [i for i in choice if i < count], [i for i in choice if i >= count]
 
 
-def _load_classifier(model_id: str | None, weights_dir: Path | None, series: Sequence):
+def _classifiers(weights_dir: Path | None):
+    """A loader that loads each model once: ``load(model_id)`` -> classifier (PredictInputError when it cannot)."""
     from lungview.inference.classifier import load_quickly
-    from lungview.inference.model_choice import default_classifier_id
     from lungview.models import ModelError, list_model_ids
 
     available = list_model_ids(weights_dir)
-    model_id = model_id or default_classifier_id(available, series)
-    if model_id is None:
-        raise PredictInputError("no shipped model was found in the weights folder")
-    try:
-        return load_quickly(model_id, weights_dir)
-    except ModelError as error:
-        hint = f" (available: {', '.join(available)})" if available else ""
-        raise PredictInputError(f"{error}{hint}") from None
+    loaded = {}
+
+    def load(model_id: str):
+        if model_id not in loaded:
+            try:
+                loaded[model_id] = load_quickly(model_id, weights_dir)
+            except ModelError as error:
+                hint = f" (available: {', '.join(available)})" if available else ""
+                raise PredictInputError(f"{error}{hint}") from None
+        return loaded[model_id]
+
+    return available, load
 
 
-def _record(series, analysis, peak) -> dict:
+def _record(series, analysis, peak, card, lesion_box) -> dict:
     slice_ref = series.slices[analysis.index]
     prediction = analysis.classification.prediction
     record = {
@@ -86,24 +94,45 @@ def _record(series, analysis, peak) -> dict:
         "instance_number": slice_ref.instance_number,
         "sop_instance_uid": slice_ref.sop_instance_uid,
         "z": slice_ref.z,
+        "model": card.id,
         "probabilities": prediction.probabilities,
         "cancer_probability": prediction.cancer_probability,
         "predicted": prediction.predicted,
+        "flagged": prediction.cancer_probability >= card.threshold,
         "out_of_scope": {
             "flagged": bool(analysis.out_of_scope),
             "reasons": list(analysis.out_of_scope),
             "ood_score": analysis.classification.ood_score,
         },
+        "lesion_box": list(lesion_box) if lesion_box is not None else None,
     }
     if peak is not None:
         record["cam_peak"] = list(peak)
     return record
 
 
+def _analyses(classifier, series, store, indices):
+    """Slice analyses of ``indices`` (index -> SliceAnalysis), decode failures, and the series' findings (or None)."""
+    from lungview.inference.jobs import classify_slices
+    from lungview.inference.series_analysis import find_lesions, finds_lesions, slice_from_lesions
+
+    if finds_lesions(classifier, series):
+        lesions = find_lesions(classifier, series, store)
+        analyses = {i: a for i in indices if (a := slice_from_lesions(lesions, series, i, classifier.card)) is not None}
+        failures = {i: store.failed(i) or "the slice could not be decoded" for i in indices if i not in analyses}
+        return analyses, failures, lesions
+    batch = classify_slices(classifier, store, indices)
+    return batch.analyses, batch.failures, None
+
+
 def predict(args: argparse.Namespace) -> dict:
-    """Scan, classify (and explain) the slices the arguments ask for; the JSON-ready document."""
+    """Scan, classify (and explain) the slices the arguments ask for; the JSON-ready document.
+
+    Each series gets its own model (``--model`` for all of them); non-image objects (SEG, RTDOSE, ...) are skipped.
+    """
     from lungview.dicom import DecodeError, SliceStore, scan_paths
-    from lungview.inference.jobs import cam_for_slice, classify_slices
+    from lungview.inference.jobs import cam_for_slice
+    from lungview.inference.series_analysis import attention_class, plan_series
 
     choice = parse_slices(args.slices)
     scan = scan_paths(args.paths)
@@ -111,34 +140,40 @@ def predict(args: argparse.Namespace) -> dict:
     if not scan.series:
         reasons = "; ".join(f"{entry['path']}: {entry['reason']}" for entry in skipped[:5])
         raise PredictInputError(f"nothing could be read under {', '.join(args.paths)} ({len(skipped)} file(s) skipped: {reasons})")
-    classifier = _load_classifier(args.model, args.weights_dir, scan.series)
-    results = []
-    for series in scan.series:
+    available, load = _classifiers(args.weights_dir)
+    plan = plan_series(scan.series, available, args.model)
+    skipped += [{"path": s.path, "reason": s.reason} for s in plan.skipped]
+    results, models = [], {}
+    for series, model_id in plan.analysed:
+        classifier = load(model_id)
+        card = classifier.card
+        models[card.id] = {"id": card.id, "version": card.version, "sha256": card.sha256, "threshold": card.threshold}
         indices, outside = chosen_indices(series, choice)
         folder = str(Path(series.slices[0].path).parent)
         last = len(series) - 1
         skipped += [{"path": folder, "reason": f"slice {i} is outside this series (0..{last})"} for i in outside]
-        store = SliceStore(series, max_bytes=256 * 1024**2)
-        batch = classify_slices(classifier, store, indices)
-        skipped += [{"path": series.slices[i].path, "reason": reason} for i, reason in sorted(batch.failures.items())]
+        store = SliceStore(series, max_bytes=1024**3)
+        analyses, failures, lesions = _analyses(classifier, series, store, indices)
+        skipped += [{"path": series.slices[i].path, "reason": reason} for i, reason in sorted(failures.items())]
         for index in indices:
-            analysis = batch.analyses.get(index)
+            analysis = analyses.get(index)
             if analysis is None:
                 continue
             peak = None
             if args.cam:
                 try:
-                    predicted = analysis.classification.prediction.predicted
-                    peak = cam_for_slice(classifier, series, index, store.load(index), predicted).peak
+                    shown = attention_class(card, analysis.classification.prediction)
+                    peak = cam_for_slice(classifier, series, index, store.load(index), shown).peak
                 except DecodeError as error:
                     skipped.append({"path": series.slices[index].path, "reason": error.reason})
                     continue
-            results.append(_record(series, analysis, peak))
+            finding = lesions.best_covering(index) if lesions is not None else None
+            results.append(_record(series, analysis, peak, card, finding.box_on(index) if finding else None))
     if not results:
         raise PredictInputError(f"no slice could be classified under {', '.join(args.paths)} ({len(skipped)} skipped)")
-    card = classifier.card
-    model = {"id": card.id, "version": card.version, "sha256": card.sha256}
-    return {"model": model, "results": results, "skipped": skipped}
+    first = next(iter(models.values()))
+    model = {key: first[key] for key in ("id", "version", "sha256")}
+    return {"model": model, "models": list(models.values()), "results": results, "skipped": skipped}
 
 
 def write_csv(document: dict, stream) -> None:
@@ -156,6 +191,9 @@ def write_csv(document: dict, stream) -> None:
             "ood_score": "" if scope["ood_score"] is None else scope["ood_score"],
             "cam_peak_row": peak[0],
             "cam_peak_col": peak[1],
+            "model": record["model"],
+            "flagged": int(record["flagged"]),
+            "lesion_box": json.dumps(record["lesion_box"]) if record["lesion_box"] else "",
         })
 
 

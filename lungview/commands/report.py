@@ -1,6 +1,7 @@
 """``lungview report PATH --index I [--model ID] [--cam] [--hide-identifiers] --out FILE.pdf|.png|.dcm``."""
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -95,11 +96,14 @@ def _load_classifier(model_id: str | None, series):
 
 def make_report(args: argparse.Namespace):
     """Scan, decode, classify (as the viewer does) and build the report the arguments ask for."""
-    from lungview.dicom import DecodeError, read_slice, scan_paths
+    from lungview.dicom import DecodeError, SliceStore, read_slice, scan_paths
     from lungview.inference.jobs import cam_for_slice, classify_slice
+    from lungview.inference.model_choice import skip_reason
+    from lungview.inference.series_analysis import attention_class, find_lesions, finds_lesions, slice_from_lesions
     from lungview.reports import build_slice_report
 
     result = scan_paths(args.paths)
+    result = dataclasses.replace(result, series=tuple(s for s in result.series if skip_reason(s) is None))
     if not result.series:
         reasons = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in result.skipped[:3])
         raise ReportInputError(f"no usable image series under the given paths{': ' + reasons if reasons else ''}")
@@ -112,9 +116,14 @@ def make_report(args: argparse.Namespace):
         pixels = read_slice(series, args.index)
     except DecodeError as error:
         raise ReportInputError(f"slice {args.index} cannot be decoded: {error}") from None
-    analysis = classify_slice(classifier, series, args.index, pixels)
+    if finds_lesions(classifier, series):
+        lesions = find_lesions(classifier, series, SliceStore(series, max_bytes=1024**3))
+        analysis = slice_from_lesions(lesions, series, args.index, classifier.card)
+    else:
+        analysis = classify_slice(classifier, series, args.index, pixels)
     prediction = analysis.classification.prediction
-    heatmap = cam_for_slice(classifier, series, args.index, pixels, prediction.predicted).heatmap if args.cam else None
+    shown = attention_class(classifier.card, prediction)
+    heatmap = cam_for_slice(classifier, series, args.index, pixels, shown).heatmap if args.cam else None
     return build_slice_report(series, args.index, pixels, window, classifier.card, prediction, heatmap,
                               analysis.out_of_scope, args.hide_identifiers)
 

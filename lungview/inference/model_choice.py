@@ -6,8 +6,8 @@ from lungview.volume import Series
 
 #: Slice classifiers for pictures (pre-windowed PNG/JPG slices, what they were trained on), preferred first.
 CLASSIFIER_PREFERENCE = ("ct-subtype-4", "ct-malignancy-3")
-#: The model trained on real CT series to find tumour slices (issue 9): the default for DICOM CT, where the
-#: picture-trained classifiers are unreliable (see their model cards' limits).
+#: The model trained on real CT series to find tumours: the default for DICOM CT, where the picture-trained
+#: classifiers are unreliable (see their model cards' limits).
 TUMOUR_SLICE_MODEL = "ct-tumour-slice"
 
 
@@ -34,3 +34,26 @@ def default_triage_id(model_ids: list[str], series: Series | None, classifier_id
     if _is_dicom_ct(series) and TUMOUR_SLICE_MODEL in model_ids:
         return TUMOUR_SLICE_MODEL
     return classifier_id if classifier_id in model_ids else default_classifier_id(model_ids)
+
+
+#: Modalities of DICOM objects that carry pixel data but are not images of the patient to classify.
+NON_IMAGE_MODALITIES: dict[str, str] = {
+    "SEG": "a segmentation (SEG) object, not an image",
+    "RTDOSE": "a radiotherapy dose grid (RTDOSE), not an image",
+    "RTSTRUCT": "a radiotherapy structure set (RTSTRUCT), not an image",
+    "RTPLAN": "a radiotherapy plan (RTPLAN), not an image",
+    "SR": "a structured report (SR), not an image",
+    "PR": "a presentation state (PR), not an image",
+    "KO": "a key-object selection (KO), not an image",
+    "REG": "a registration object (REG), not an image",
+}
+
+
+def skip_reason(series: Series) -> str | None:
+    """Why ``series`` must not be classified (a non-image object such as a SEG), or None when it may be."""
+    return NON_IMAGE_MODALITIES.get(series.modality.upper())
+
+
+def model_for_series(model_ids: list[str], series: Series, requested: str | None = None) -> str | None:
+    """The model to analyse ``series`` with: ``requested`` when given, else the default for that series alone."""
+    return requested or default_classifier_id(model_ids, [series])

@@ -45,6 +45,9 @@ class ModelCard:
     intended_use: str = ""
     limits: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    lesion_finder: bool = False
+    """True when the model scores slices through lesion candidates of a whole CT series (lungview.detection):
+    a slice's cancer probability is the best score of the findings that span it."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary."""

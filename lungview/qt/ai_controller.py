@@ -8,6 +8,7 @@ overlay, class and method) are still the ones on screen; anything else is droppe
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from lungview.findings import ReviewedSlice, reviewed_slice
 from lungview.inference.background import lower_thread_priority
 from lungview.inference.cache import ClassifierCache
 from lungview.inference.model_choice import TUMOUR_SLICE_MODEL, default_classifier_id, default_triage_id
+from lungview.inference.series_analysis import LesionsCache, attention_class
 from lungview.qt.ai_card_dialog import ModelCardDialog
 from lungview.qt.ai_overlay import ATTENTION_LABEL, heatmap_rgba
 from lungview.qt.ai_panel import AiPanel
@@ -30,6 +32,7 @@ from lungview.reports import AiResult, AiSnapshot, ModelSummary
 if TYPE_CHECKING:
     import numpy as np
 
+    from lungview.detection import SeriesLesions
     from lungview.dicom import SliceStore
     from lungview.inference.jobs import SliceAnalysis, SliceAttention, TriageResult
     from lungview.models import ModelCard
@@ -60,10 +63,11 @@ class ModelReady:
 
 @dataclass(frozen=True, eq=False)
 class TriageOutcome:
-    """A triage result with the threshold of the model that made it."""
+    """A triage result with the threshold of the model that made it, and its findings for a lesion finder."""
 
     result: TriageResult
     threshold: float
+    lesions: SeriesLesions | None = None
 
 
 # ---------------------------------------------------------------- jobs (worker threads; import torch there)
@@ -89,11 +93,23 @@ def load_model_job(cache: ClassifierCache, model_id: str) -> ModelReady:
     return ModelReady(classifier.card, classifier.backend, classifier.cam_methods)
 
 
-def classify_job(cache: ClassifierCache, model_id: str, series: Series, index: int, image: np.ndarray) -> SliceAnalysis:
+def classify_job(
+    cache: ClassifierCache, model_id: str, series: Series, index: int, image: np.ndarray,
+    store: SliceStore | None = None, lesions: LesionsCache | None = None,
+) -> SliceAnalysis:
+    """Classify one slice; for a lesion finder on CT, from the whole series' findings (computed once per series)."""
+    from lungview.dicom import DecodeError
     from lungview.inference.jobs import classify_slice
+    from lungview.inference.series_analysis import finds_lesions, slice_from_lesions
 
     lower_thread_priority()
-    return classify_slice(cache.get(model_id), series, index, image)
+    classifier = cache.get(model_id)
+    if lesions is not None and finds_lesions(classifier, series):
+        analysis = slice_from_lesions(lesions.get(classifier, series, store), series, index, classifier.card)
+        if analysis is None:
+            raise DecodeError("this slice could not be decoded")
+        return analysis
+    return classify_slice(classifier, series, index, image)
 
 
 def cam_job(
@@ -105,12 +121,27 @@ def cam_job(
     return cam_for_slice(cache.get(model_id), series, index, image, class_name, method)
 
 
-def triage_job(cache: ClassifierCache, model_id: str, store: SliceStore, progress=None, cancelled=None) -> TriageOutcome:
-    from lungview.inference.jobs import triage_series
+def triage_job(
+    cache: ClassifierCache, model_id: str, store: SliceStore, progress=None, cancelled=None,
+    lesions: LesionsCache | None = None,
+) -> TriageOutcome:
+    """Score every slice of ``store.series``; a lesion finder also returns the series' findings."""
+    import numpy as np
+
+    from lungview.inference.jobs import TriageResult, triage_series
+    from lungview.inference.series_analysis import finds_lesions
 
     lower_thread_priority()
     classifier = cache.get(model_id)
-    return TriageOutcome(triage_series(classifier, store, progress, cancelled), classifier.card.threshold)
+    series = store.series
+    if lesions is None or not finds_lesions(classifier, series):
+        return TriageOutcome(triage_series(classifier, store, progress, cancelled), classifier.card.threshold)
+    found = lesions.get(classifier, series, store, progress, cancelled)
+    scores = np.array([np.nan if s is None else s for s in found.slice_scores], np.float32)
+    failures = {i: store.failed(i) or "not decoded" for i, s in enumerate(found.slice_scores) if s is None}
+    complete = cancelled is None or not cancelled()
+    result = TriageResult(series.series_uid, model_id, scores, failures, {}, complete)
+    return TriageOutcome(result, classifier.card.threshold, found)
 
 
 # ---------------------------------------------------------------- controller
@@ -138,6 +169,7 @@ class AiController(QObject):
         self.panel = panel
         self.strip = strip
         self._cache = cache or ClassifierCache()
+        self._lesions = LesionsCache()
         self._model_runner = window.create_runner("ai-model")
         self._classify_runner = window.create_runner("ai-classify")
         self._cam_runner = window.create_runner("ai-cam")
@@ -195,6 +227,7 @@ class AiController(QObject):
         panel.triage_requested.connect(self.analyse_series)
         panel.triage_cancel_requested.connect(self.cancel_series_analysis)
         panel.suspicious_slice_selected.connect(window.set_slice)
+        panel.finding_selected.connect(window.set_slice)
         self.strip.slice_clicked.connect(window.set_slice)
 
     # ================================================================ state for other panels
@@ -271,7 +304,9 @@ class AiController(QObject):
             self._show_analysis(cached)
             return
         self.panel.set_status("analysing…")
-        self._classify_runner.submit(classify_job, self._cache, self._model_id, series, index, image)
+        store = self._window.loader.store
+        store = store if store is not None and store.series is series else None
+        self._classify_runner.submit(classify_job, self._cache, self._model_id, series, index, image, store, self._lesions)
 
     def choose_cam_class(self, class_name: str) -> None:
         """Explain ``class_name`` instead of the predicted class (turns the overlay on)."""
@@ -291,7 +326,8 @@ class AiController(QObject):
         self.panel.set_suspicious([])
         self.panel.set_triage_running(True)
         self.panel.set_triage_status(f"Scoring {len(series)} slices with {self._triage_model_id}…")
-        self._triage_runner.submit(triage_job, self._cache, self._triage_model_id, store, with_progress=True)
+        job = functools.partial(triage_job, lesions=self._lesions)
+        self._triage_runner.submit(job, self._cache, self._triage_model_id, store, with_progress=True)
 
     def cancel_series_analysis(self) -> None:
         """Stop the triage at its next batch; its partial result is dropped."""
@@ -316,7 +352,10 @@ class AiController(QObject):
         self.panel.set_triage_running(False)
         self.panel.set_triage_status("")
         self.panel.set_suspicious([])
+        self.panel.set_findings(None)
         self.strip.set_probabilities(None)
+        self.strip.set_findings(())
+        self._show_lesions(None)
         self._set_triage_models(series)
 
     @Slot(int)
@@ -411,6 +450,11 @@ class AiController(QObject):
             return
         self.strip.set_probabilities(result.cancer_probabilities, outcome.threshold)
         self.strip.set_current(self._window.current_index())
+        if outcome.lesions is not None:
+            findings = outcome.lesions.findings
+            self.strip.set_findings([lesion.indices for lesion in findings])
+            self.panel.set_findings([(lesion.rank, lesion.score, lesion.indices, _side(series, lesion)) for lesion in findings])
+            self._show_lesions(outcome.lesions)
         self.panel.set_suspicious([
             (index, probability, _slice_label(series, index)) for index, probability in result.most_suspicious(SUSPICIOUS_COUNT)
         ])
@@ -443,7 +487,8 @@ class AiController(QObject):
         """(class, method) the overlay should explain now, or None before a result."""
         if self._analysis is None:
             return None
-        class_name = self._chosen_class or self._analysis.classification.prediction.predicted
+        card = self._ready[self._analysis.model_id].card
+        class_name = self._chosen_class or attention_class(card, self._analysis.classification.prediction)
         return class_name, self.panel.cam_method()
 
     def _request_cam(self) -> None:
@@ -516,12 +561,24 @@ class AiController(QObject):
         labels = {TUMOUR_SLICE_MODEL: "trained on real CT series"}
         self.panel.set_triage_models(self._model_ids, self._triage_model_id, labels)
 
+    def _show_lesions(self, lesions: SeriesLesions | None) -> None:
+        """Hand the findings to the window's views (boxes on the slices they span), where the window draws them."""
+        show = getattr(self._window, "show_lesions", None)
+        if show is not None:
+            show(lesions)
+
     def _on_model_chosen(self, model_id: str) -> None:
         self._model_chosen_by_user = True
         self.select_model(model_id)
 
     def _on_triage_model_selected(self, model_id: str) -> None:
         self._triage_model_id = model_id or None
+
+
+def _side(series: Series, lesion) -> str:
+    """The patient side of a finding (radiological convention from the row direction)."""
+    row_x = series.orientation[0] if series.orientation else 1.0
+    return lesion.side(series.columns, row_x)
 
 
 def _slice_label(series: Series, index: int) -> str:

@@ -56,6 +56,7 @@ class AiPanel(QWidget):
     triage_requested = Signal()
     triage_cancel_requested = Signal()
     suspicious_slice_selected = Signal(int)
+    finding_selected = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,9 +106,15 @@ class AiPanel(QWidget):
         self.suspicious_list = QListWidget(self)
         self.suspicious_list.setToolTip("The most suspicious slices; click to go there")
         self.suspicious_list.setMinimumHeight(self.fontMetrics().height() * 6)
+        self.findings_list = QListWidget(self)
+        self.findings_list.setToolTip("Lesion findings at or above the model's threshold; click to go to the centre slice")
+        self.findings_list.setMinimumHeight(self.fontMetrics().height() * 5)
+        self.findings_label = QLabel(self)
+        self.findings_label.setWordWrap(True)
         self.triage_status = QLabel(self)
         self.triage_status.setWordWrap(True)
         self.set_triage_running(False)
+        self.set_findings(None)
 
         self._lay_out()
         self._connect()
@@ -150,6 +157,9 @@ class AiPanel(QWidget):
         triage_layout.addLayout(triage_row)
         triage_layout.addLayout(progress_row)
         triage_layout.addWidget(self.triage_status)
+        triage_layout.addWidget(QLabel("Findings (3-D lesion candidates):", self))
+        triage_layout.addWidget(self.findings_label)
+        triage_layout.addWidget(self.findings_list)
         triage_layout.addWidget(QLabel("Most suspicious slices:", self))
         triage_layout.addWidget(self.suspicious_list)
 
@@ -173,6 +183,9 @@ class AiPanel(QWidget):
         self.triage_button.clicked.connect(self.triage_requested)
         self.triage_cancel_button.clicked.connect(self.triage_cancel_requested)
         self.suspicious_list.itemClicked.connect(self._on_suspicious_clicked)
+        self.findings_list.itemClicked.connect(
+            lambda item: self.finding_selected.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+        )
 
     # ----------------------------------------------------------------- inputs
     def set_models(self, model_ids: list[str], selected: str | None) -> None:
@@ -257,6 +270,25 @@ class AiPanel(QWidget):
             item = QListWidgetItem(f"{label} — {probability:.3f}")
             item.setData(Qt.ItemDataRole.UserRole, index)
             self.suspicious_list.addItem(item)
+
+    def set_findings(self, findings: list[tuple[int, float, tuple[int, ...], str]] | None) -> None:
+        """List (rank, score, slice indices, side) findings, best first; None before an analysis; an empty list says
+        plainly that no finding reached the threshold."""
+        self.findings_list.clear()
+        self.findings_list.setVisible(bool(findings))
+        if findings is None:
+            self.findings_label.setText("Analyse the series to find lesions.")
+            return
+        if not findings:
+            self.findings_label.setText("No finding at or above the model's threshold.")
+            return
+        self.findings_label.setText(f"{len(findings)} finding(s) at or above the model's threshold (key B: boxes).")
+        for rank, score, indices, side in findings:
+            middle = indices[len(indices) // 2]
+            span = f"slices {indices[0] + 1}–{indices[-1] + 1}" if len(indices) > 1 else f"slice {indices[0] + 1}"
+            item = QListWidgetItem(f"#{rank}  {score:.2f}  {span}  {side} lung")
+            item.setData(Qt.ItemDataRole.UserRole, middle)
+            self.findings_list.addItem(item)
 
     @Slot(QListWidgetItem)
     def _on_suspicious_clicked(self, item: QListWidgetItem) -> None:

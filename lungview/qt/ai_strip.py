@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QSizePolicy, QStyle, QStyleOptionSlider, QWidget
 
 ABOVE_COLOUR = QColor(220, 60, 40)
 BELOW_COLOUR = QColor(90, 140, 200)
+#: The line above the bars that marks the slices a finding spans.
+FINDING_COLOUR = QColor(255, 170, 0)
 
 
 class ProbabilityStrip(QWidget):
@@ -27,8 +29,12 @@ class ProbabilityStrip(QWidget):
         self._probabilities = np.zeros(0, np.float32)
         self._threshold = 0.5
         self._current = -1
+        self._findings: list[tuple[int, ...]] = []
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setToolTip("Cancer probability per slice (red: at or above the model's threshold). Click to go there.")
+        self.setToolTip(
+            "Cancer probability per slice (red: at or above the model's threshold; orange line: the slices a finding "
+            "spans). Click to go there."
+        )
         self.hide()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
@@ -39,6 +45,11 @@ class ProbabilityStrip(QWidget):
         self._probabilities = np.zeros(0, np.float32) if probabilities is None else np.asarray(probabilities, np.float32)
         self._threshold = threshold
         self.setVisible(probabilities is not None)
+        self.update()
+
+    def set_findings(self, findings) -> None:
+        """Mark the slices each finding spans (a sequence of slice-index tuples) under the bars."""
+        self._findings = [tuple(indices) for indices in findings]
         self.update()
 
     def set_current(self, index: int) -> None:
@@ -84,6 +95,11 @@ class ProbabilityStrip(QWidget):
                 bar_height = max(1.0, float(value) * height)
                 colour = ABOVE_COLOUR if value >= self._threshold else BELOW_COLOUR
                 painter.fillRect(QRectF(centre - width / 2, self.height() - 1 - bar_height, width, bar_height), colour)
+            painter.setPen(QPen(FINDING_COLOUR, 3))
+            for indices in self._findings:
+                x0 = groove.left() + indices[0] * step - width / 2
+                x1 = groove.left() + indices[-1] * step + width / 2
+                painter.drawLine(QPointF(x0, 1.5), QPointF(x1, 1.5))
             threshold_y = self.height() - 1 - self._threshold * height
             painter.setPen(QPen(QColor(255, 255, 255, 120), 1, Qt.PenStyle.DashLine))
             painter.drawLine(QPointF(0, threshold_y), QPointF(self.width(), threshold_y))

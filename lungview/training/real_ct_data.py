@@ -46,6 +46,8 @@ class TruthSeries:
     has_tumour: tuple[bool, ...]
     boxes: tuple[Box | None, ...]
     spacings: tuple[tuple[float, float] | None, ...]
+    slice_mm: float | None = None
+    """The series' slice spacing (mm), None where unknown."""
 
     @property
     def tumour_count(self) -> int:
@@ -105,7 +107,7 @@ def read_truth_series(folder: Path) -> TruthSeries:
     for series in scan_paths([folder]).series:
         for index, ref in enumerate(series.slices):
             where[Path(ref.path).resolve()] = (series, index)
-    images, flags, boxes, spacings = [], [], [], []
+    images, flags, boxes, spacings, steps = [], [], [], [], []
     for row in rows:
         located = where.get((folder / row["slice_file"]).resolve())
         if located is None:
@@ -120,4 +122,6 @@ def read_truth_series(folder: Path) -> TruthSeries:
         boxes.append(_box(row))
         flags.append(boxes[-1] is not None)
         spacings.append(series.slices[index].pixel_spacing)
-    return TruthSeries(folder.name, tuple(images), tuple(flags), tuple(boxes), tuple(spacings))
+        steps.append(series.spacing[0] if series.spacing else None)
+    slice_mm = next((step for step in steps if step), None)
+    return TruthSeries(folder.name, tuple(images), tuple(flags), tuple(boxes), tuple(spacings), slice_mm)

@@ -14,7 +14,7 @@ from lungview.models.card import WEIGHTS_FILE
 
 RESULT_KEYS = {
     "path", "series_uid", "index", "instance_number", "sop_instance_uid", "z", "probabilities", "cancer_probability",
-    "predicted", "out_of_scope",
+    "predicted", "out_of_scope", "model", "flagged", "lesion_box",
 }
 
 

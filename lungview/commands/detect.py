@@ -1,0 +1,114 @@
+"""``lungview detect PATH [PATH ...] [--json] [--model ID]``: ranked lesion findings per CT series.
+
+A public interface (docs/commands.md): the JSON keys stay stable. Boxes are ``[row0, col0, row1, col1]`` in pixels
+of the original slice, inclusive; slice indices count from 0 in each geometrically sorted series.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+HELP = "find lesions in DICOM CT series: ranked 3-D findings with a box on every slice they span (JSON or a table)"
+
+
+class DetectInputError(ValueError):
+    """Bad input to ``lungview detect``: the message says what to change."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="DICOM folders, DICOMDIRs or files")
+    parser.add_argument("--model", metavar="ID", help="lesion-finding model id (default: ct-tumour-slice)")
+    parser.add_argument("--json", action="store_true", help="one JSON document on stdout (default: a short table)")
+    parser.add_argument("--weights-dir", type=Path, metavar="DIR", help="models folder (default: the shipped weights/)")
+
+
+def lesion_json(lesion) -> dict:
+    """One finding as the stable JSON record."""
+    return {
+        "rank": lesion.rank,
+        "score": round(lesion.score, 4),
+        "centre": {
+            "index": lesion.centre_index,
+            "row": lesion.centre_row,
+            "col": lesion.centre_col,
+            "xyz_mm": list(lesion.centre_xyz_mm) if lesion.centre_xyz_mm is not None else None,
+        },
+        "slices": [
+            {"index": s.index, "instance_number": s.instance_number, "sop_instance_uid": s.sop_instance_uid, "box": list(s.box)}
+            for s in lesion.slices
+        ],
+    }
+
+
+def detect(args: argparse.Namespace) -> dict:
+    """Scan the paths and find lesions in every CT series; the JSON-ready document."""
+    from lungview.dicom import SliceStore, scan_paths
+    from lungview.inference.classifier import load_quickly
+    from lungview.inference.model_choice import TUMOUR_SLICE_MODEL, skip_reason
+    from lungview.inference.series_analysis import find_lesions, finds_lesions, series_folder
+    from lungview.models import ModelError
+
+    scan = scan_paths(args.paths)
+    skipped = [{"path": s.path, "reason": s.reason} for s in scan.skipped]
+    try:
+        classifier = load_quickly(args.model or TUMOUR_SLICE_MODEL, args.weights_dir)
+    except ModelError as error:
+        raise DetectInputError(str(error)) from None
+    if not classifier.card.lesion_finder:
+        raise DetectInputError(f"model {classifier.card.id!r} does not find lesions; use ct-tumour-slice")
+    card = classifier.card
+    model = {"id": card.id, "version": card.version, "sha256": card.sha256, "threshold": card.threshold}
+    documents = []
+    for series in scan.series:
+        reason = skip_reason(series) or (None if finds_lesions(classifier, series) else "not a CT series in Hounsfield units")
+        if reason is None and len(series) < 2:
+            reason = "a single slice: findings need neighbouring slices"
+        if reason:
+            skipped.append({"path": series_folder(series), "reason": reason})
+            continue
+        store = SliceStore(series, max_bytes=1024**3)
+        lesions = find_lesions(classifier, series, store)
+        failed = [{"path": series.slices[i].path, "reason": store.failed(i) or "not decoded"}
+                  for i, score in enumerate(lesions.slice_scores) if score is None]
+        documents.append({
+            "series_uid": series.series_uid,
+            "model": model,
+            "findings": [lesion_json(lesion) for lesion in lesions.findings],
+            "skipped": failed,
+        })
+    if not documents:
+        reasons = "; ".join(f"{entry['path']}: {entry['reason']}" for entry in skipped[:5])
+        raise DetectInputError(f"no CT series found under {', '.join(args.paths)} ({reasons})")
+    return {"series": documents, "skipped": skipped}
+
+
+def print_table(document: dict) -> None:
+    """A short human-readable summary of the findings."""
+    for entry in document["series"]:
+        findings = entry["findings"]
+        threshold = entry["model"]["threshold"]
+        print(f"series …{entry['series_uid'][-12:]}: {len(findings)} finding(s) at or above {threshold:.3f}")
+        for finding in findings:
+            indices = [s["index"] for s in finding["slices"]]
+            centre = finding["centre"]
+            print(f"  #{finding['rank']} score {finding['score']:.3f}  slices {indices[0]}-{indices[-1]}  "
+                  f"centre slice {centre['index']} (row {centre['row']:.0f}, col {centre['col']:.0f})")
+    for entry in document["skipped"]:
+        print(f"skipped {entry['path']}: {entry['reason']}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        document = detect(args)
+    except DetectInputError as error:
+        print(f"lungview detect: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        json.dump(document, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_table(document)
+    return 0
