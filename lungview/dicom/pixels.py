@@ -64,7 +64,11 @@ def padding_mask(stored: np.ndarray, ds: Dataset) -> np.ndarray | None:
     if value is None or stored.ndim != 2:
         return None
     try:
-        value = int(value if not isinstance(value, bytes) else int.from_bytes(value[:2], "little", signed=bool(ds.get("PixelRepresentation"))))
+        value = int(
+            value
+            if not isinstance(value, bytes)
+            else int.from_bytes(value[:2], "little", signed=bool(ds.get("PixelRepresentation")))
+        )
         limit = ds.get("PixelPaddingRangeLimit")
         if isinstance(limit, bytes):
             limit = int.from_bytes(limit[:2], "little", signed=bool(ds.get("PixelRepresentation")))

@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from lungview.findings.finding import DECISIONS, Finding, ReviewedSlice, validate_decision
-from lungview.findings.measurement import Measurement
 from lungview.findings.lung_rads import LUNG_RADS_CATEGORIES, validate_lung_rads
+from lungview.findings.measurement import Measurement
 
 FINDINGS_FILE_NAME = "findings.sqlite"
 SCHEMA_VERSION = 2

@@ -58,5 +58,7 @@ def predictions_from_probabilities(probabilities: np.ndarray, card: ModelCard) -
     for row in probabilities:
         named = {name: float(p) for name, p in zip(card.classes, row)}
         cancer = float(row[cancer_columns].sum())
-        predictions.append(Prediction(probabilities=named, cancer_probability=cancer, predicted=decided_class(named, card, cancer)))
+        predictions.append(
+            Prediction(probabilities=named, cancer_probability=cancer, predicted=decided_class(named, card, cancer))
+        )
     return predictions
