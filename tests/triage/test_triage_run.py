@@ -108,3 +108,28 @@ def test_a_series_that_kills_every_worker_fails_and_the_rest_is_done(archive, fi
     assert summary.statuses[FAILED] == 1
     with Worklist(tmp_path / "w.sqlite") as worklist:  # a rerun tries the failed series again
         assert victim not in worklist.settled_keys(model["sha256"])
+
+
+def test_command_line_writes_worklist_and_csv_and_logs_no_patient_data(archive, client, tmp_path, capsys, caplog):
+    import csv
+    import logging
+
+    from lungview.cli import main
+
+    root, expected = archive
+    short = root / "p2" / "short"
+    uid = next(uid for uid, e in expected.items() if e.reason_start == "too few slices")
+    argv = ["--debug", "triage", str(short), "--out", str(tmp_path / "w.sqlite"), "--csv", str(tmp_path / "w.csv")]
+    argv += ["--scheduler", client.scheduler.address, "--min-slices", "3", "--no-progress"]
+
+    with caplog.at_level(logging.DEBUG):
+        status = main(argv)
+
+    out, err = capsys.readouterr()
+    assert status == 0
+    assert "1 done, 0 skipped, 0 failed" in out
+    with open(tmp_path / "w.csv", newline="") as stream:
+        [row] = list(csv.DictReader(stream))
+    assert (row["series_key"], row["status"], row["patient_id"], row["slice_count"]) == (uid, "done", "TRIAGE-P2", "3")
+    for secret in ("TRIAGE-P2", "ACC-2", uid, str(short), row["study_uid"]):
+        assert secret not in out + err + caplog.text

@@ -1,0 +1,107 @@
+"""Worklist rows, the SQLite worklist (WAL, committed row by row), the plan of a rerun, the cluster size, the summary."""
+
+import csv
+import dataclasses
+import sqlite3
+
+import pytest
+
+from lungview.detection import Lesion, LesionSlice, SeriesLesions
+from lungview.triage.archive import ArchiveSeries, StudyFields
+from lungview.triage.cluster import plan_local_cluster
+from lungview.triage.progress import format_summary
+from lungview.triage.rows import (
+    COLUMNS, DONE, FAILED, FROM_FINDING, FROM_SLICE, SKIPPED, analysed_row, failed_row, skipped_row, top_finding,
+)
+from lungview.triage.runner import TriageSummary
+from lungview.triage.worklist import Worklist, read_worklist, write_csv
+
+MODEL = {"id": "m", "version": "1", "sha256": "a" * 64}
+
+
+def _entry(key="1.2.3", slices=4) -> ArchiveSeries:
+    return ArchiveSeries(key, "9.9", key, "CT", "chest", "/archive/p", slices, StudyFields("P1", "ACC", "20240101"), None)
+
+
+def _lesion(rank, score, index) -> Lesion:
+    return Lesion(rank, score, index, 10.0, 20.0, (1.0, 2.0, 3.0), (LesionSlice(index, None, "", (5, 5, 15, 15)),))
+
+
+def _lesions(candidates=(), scores=(0.1, 0.7, None, 0.7)) -> SeriesLesions:
+    return SeriesLesions("1.2.3", MODEL, 0.5, tuple(candidates), tuple(scores))
+
+
+def test_top_finding_is_the_best_finding():
+    top = top_finding(_lesions([_lesion(1, 0.9, 2), _lesion(2, 0.6, 0)]))
+
+    assert (top.source, top.score, top.index, top.row, top.col, top.xyz_mm) == (FROM_FINDING, 0.9, 2, 10.0, 20.0, (1.0, 2.0, 3.0))
+
+
+def test_without_findings_the_top_is_the_first_highest_slice_score():
+    top = top_finding(_lesions([_lesion(1, 0.3, 2)]))  # a candidate below the threshold is no finding
+
+    assert (top.source, top.score, top.index, top.row) == (FROM_SLICE, 0.7, 1, None)
+
+
+def test_a_series_with_no_scored_slice_is_skipped_as_unreadable():
+    row = analysed_row(_entry(), _lesions(scores=(None, None)), 1.0)
+
+    assert (row.status, row.reason.split(":")[0], row.top_score) == (SKIPPED, "unreadable", None)
+
+
+def test_analysed_row_has_location_counts_and_rate():
+    row = analysed_row(_entry(), _lesions([_lesion(1, 0.9, 2)]), 2.0)
+
+    assert (row.status, row.top_index, row.top_x_mm, row.findings, row.unscored_slices, row.slices_per_s) == (DONE, 2, 1.0, 1, 1, 2.0)
+    assert (row.patient_id, row.model_sha256) == ("P1", MODEL["sha256"])
+
+
+def test_worklist_keeps_one_row_per_series_committed_at_once(tmp_path):
+    path = tmp_path / "w.sqlite"
+    with Worklist(path) as worklist:
+        worklist.record(failed_row(_entry("a"), "boom", MODEL))
+        worklist.record(analysed_row(_entry("a"), _lesions(), 1.0))  # the rerun's row replaces the failure
+        worklist.record(analysed_row(_entry("b"), _lesions([_lesion(1, 0.9, 2)]), 1.0))
+        worklist.record(skipped_row(_entry("c"), "not CT (MR)", MODEL))
+        # another reader sees every row while the run is still open: nothing waits for the end of the run
+        assert [row.series_key for row in read_worklist(path)] == ["b", "a", "c"]
+        assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_settled_series_are_done_or_skipped_with_the_same_model(tmp_path):
+    with Worklist(tmp_path / "w.sqlite") as worklist:
+        worklist.record(analysed_row(_entry("done"), _lesions(), 1.0))
+        worklist.record(skipped_row(_entry("skipped"), "localiser (scout image)", MODEL))
+        worklist.record(failed_row(_entry("failed"), "boom", MODEL))
+        worklist.record(dataclasses.replace(analysed_row(_entry("other"), _lesions(), 1.0), model_sha256="b" * 64))
+
+        assert worklist.settled_keys(MODEL["sha256"]) == {"done", "skipped"}
+
+
+def test_csv_has_a_header_and_one_line_per_row(tmp_path):
+    rows = [analysed_row(_entry("a"), _lesions(), 1.0), failed_row(_entry("b"), "boom, badly", MODEL)]
+
+    write_csv(rows, tmp_path / "w.csv")
+
+    with open(tmp_path / "w.csv", newline="") as stream:
+        lines = list(csv.reader(stream))
+    assert lines[0] == list(COLUMNS)
+    assert [line[COLUMNS.index("reason")] for line in lines[1:]] == ["", "boom, badly"]
+
+
+@pytest.mark.parametrize(
+    ("workers", "cores", "expected"), [(None, 8, (8, 1)), (2, 8, (2, 4)), (3, 8, (3, 2)), (4, 2, (4, 1))]
+)
+def test_local_cluster_shares_the_cores_out(workers, cores, expected):
+    plan = plan_local_cluster(workers, cores)
+
+    assert (plan.workers, plan.cores_per_worker) == expected
+
+
+def test_summary_counts_and_rate():
+    summary = TriageSummary(2, 5, 1, {DONE: 2, SKIPPED: 1, FAILED: 1}, 100, 4.0)
+
+    text = format_summary(summary)
+
+    assert "5 series in 2 studies: 1 already in the worklist, 2 done, 1 skipped, 1 failed" in text
+    assert "25.0 slices/s" in text and "tried again" in text
