@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydicom import dcmread
-from pydicom.uid import generate_uid
+
+from lungview.bench.archive import copy_series, new_study
 
 #: Slices of each real CT series in the made archive, and the fewest the tests analyse (the "short" series has 3).
 SLICES, MIN_SLICES = 6, 5
@@ -34,26 +35,6 @@ def instances(folder: Path, first: int, last: int) -> list[Path]:
         if first <= number <= last:
             found.append(path)
     return found
-
-
-def copy_series(files: list[Path], target: Path, study: dict[str, str], **changes) -> str:
-    """Copy ``files`` into ``target`` as one new series of ``study`` (new series and SOP UIDs); its series UID."""
-    series_uid = generate_uid()
-    target.mkdir(parents=True, exist_ok=True)
-    for number, path in enumerate(files, start=1):
-        ds = dcmread(path)
-        ds.SeriesInstanceUID = series_uid
-        ds.SOPInstanceUID = generate_uid()
-        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-        for keyword, value in {**study, **changes}.items():
-            setattr(ds, keyword, value)
-        ds.save_as(target / f"{number:04d}.dcm")
-    return series_uid
-
-
-def new_study(patient_id: str, accession: str, date: str) -> dict[str, str]:
-    """Header values of a new study of patient ``patient_id``."""
-    return {"StudyInstanceUID": generate_uid(), "PatientID": patient_id, "AccessionNumber": accession, "StudyDate": date}
 
 
 def make_archive(root: Path, shared_dicom: Path, sample_series: Path, slices: int = SLICES) -> dict[str, ExpectedSeries]:

@@ -5,7 +5,8 @@ import pytest
 from lungview.dicom import scan_paths
 from lungview.triage.archive import discover
 from lungview.triage.eligibility import skip_reason
-from triage.archive_factory import MIN_SLICES, copy_series, new_study
+from lungview.bench.archive import copy_series, new_study
+from triage.archive_factory import MIN_SLICES
 
 pytestmark = pytest.mark.shared_data
 
