@@ -54,10 +54,13 @@ _finders_lock = threading.Lock()
 
 
 def use_threads(threads: int) -> None:
-    """Give ONNX Runtime and PyTorch ``threads`` intra-op threads in this process (before the model loads)."""
+    """Give ONNX Runtime, PyTorch and OpenCV ``threads`` threads in this process (before the model loads)."""
+    import cv2
+
     from lungview.inference import onnx_session
 
     onnx_session.INTRA_OP_THREADS = threads  # read by every OnnxNetwork made from now on
+    cv2.setNumThreads(threads)  # the lesion finder's candidate search
     os.environ["OMP_NUM_THREADS"] = str(threads)  # PyTorch reads it when first imported
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)

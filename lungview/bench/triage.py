@@ -1,0 +1,140 @@
+"""Archive triage benchmark: slices/s of a plain in-process loop, and of Dask with 1 and 2 workers, on one archive.
+
+Run ``python -m lungview.bench.triage [--series N] [--slices N] [--repeats N] [--json]``. Every way runs
+the same lesion finder on the same made archive (copies of the bundled sample series under new UIDs) with one
+compute thread per worker, so that the figures compare the machinery, not the thread counts. Goals: Dask's
+overhead against the plain loop <= 10 %; 1 -> 2 workers >= 1.7x. Model loading is not timed (each worker loads
+the model once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+GOALS = {"dask_overhead_max": 0.10, "two_worker_scaling_min": 1.7}
+MODEL_ID = "ct-tumour-slice"
+
+
+def plain_loop(roots: list[Path], model_id: str, threads: int) -> dict:
+    """Slices/s of the lesion finder run series after series in this process with ``threads`` threads."""
+    from lungview.detection import LesionFinder
+    from lungview.triage.archive import discover
+    from lungview.triage.task import use_threads
+
+    use_threads(threads)
+    finder = LesionFinder.load(model_id)
+    series = [entry.series for entry in discover(roots).series]
+    started = time.perf_counter()
+    for one in series:
+        finder.find(one)
+    seconds = time.perf_counter() - started
+    slices = sum(len(one) for one in series)
+    return {"threads": threads, "series": len(series), "slices": slices, "seconds": round(seconds, 2),
+            "slices_per_s": round(slices / seconds, 2)}
+
+
+def dask_run(roots: list[Path], model_id: str, workers: int, worklist: Path) -> dict:
+    """Slices/s of a triage of ``roots`` on a new local cluster of ``workers`` one-thread workers."""
+    from lungview.triage.archive import discover
+    from lungview.triage.cluster import ClusterPlan, local_client
+    from lungview.triage.runner import model_of, plan_triage, run_plan
+    from lungview.triage.task import ModelSpec
+    from lungview.triage.worklist import Worklist
+
+    model = model_of(model_id)
+    spec = ModelSpec(model["id"], model["sha256"], threads=1)
+    with Worklist(worklist) as store, local_client(ClusterPlan(workers, 1)) as client:
+        plan = plan_triage(discover(roots), store, model, min_slices=1)
+        summary = run_plan(plan, store, client, spec)
+    return {"workers": workers, "series": summary.statuses["done"], "slices": summary.slices,
+            "seconds": round(summary.seconds, 2), "slices_per_s": round(summary.slices_per_s or 0.0, 2)}
+
+
+def discovery_rate(roots: list[Path]) -> dict:
+    """Files/s of the client's header-only discovery (the part of a run that does not spread over workers)."""
+    from lungview.triage.archive import discover
+
+    started = time.perf_counter()
+    archive = discover(roots)
+    seconds = time.perf_counter() - started
+    files = sum(entry.slice_count for entry in archive.series)
+    return {"files": files, "seconds": round(seconds, 2), "files_per_s": round(files / seconds, 1)}
+
+
+def run_triage_benchmark(
+    series: int = 8, slices: int = 20, model_id: str = MODEL_ID, repeats: int = 2, log=print
+) -> dict:
+    """Every figure of the triage benchmark as a dict: each way runs ``repeats`` times, in turn, and keeps its best.
+
+    Taking turns and the best run keeps a passing load on a shared machine from favouring one way.
+    """
+    import logging
+
+    from lungview.bench.archive import make_sample_archive
+
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    figures: dict = {"cpus": os.cpu_count(), "load_average_before": [round(x, 2) for x in os.getloadavg()]}
+    runs: dict[str, list[dict]] = {"plain_1_thread": [], "dask_1_worker": [], "dask_2_worker": []}
+    with tempfile.TemporaryDirectory(prefix="lungview-bench-triage-") as scratch:
+        root = Path(scratch) / "archive"
+        make_sample_archive(root, series, slices)
+        figures["discovery"] = discovery_rate([root])
+        for repeat in range(1, repeats + 1):
+            log(f"round {repeat}/{repeats}: plain loop…")
+            runs["plain_1_thread"].append(plain_loop([root], model_id, 1))
+            for workers in (1, 2):
+                log(f"round {repeat}/{repeats}: Dask, {workers} worker(s)…")
+                worklist = Path(scratch) / f"w{workers}-{repeat}.sqlite"
+                runs[f"dask_{workers}_worker"].append(dask_run([root], model_id, workers, worklist))
+    for key, samples in runs.items():
+        figures[key] = {**max(samples, key=lambda run: run["slices_per_s"]),
+                        "all_slices_per_s": [run["slices_per_s"] for run in samples]}
+    plain, one, two = (figures[key]["slices_per_s"] for key in runs)
+    figures["dask_overhead"] = round(plain / one - 1, 3)
+    figures["two_worker_scaling"] = round(two / one, 2)
+    figures["goals"] = GOALS
+    figures["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    return figures
+
+
+def format_figures(figures: dict) -> str:
+    """The figures against the goals, one per line."""
+    overhead, scaling = figures["dask_overhead"], figures["two_worker_scaling"]
+    lines = [f"{figures['cpus']} CPU(s); load average before {figures['load_average_before']}, "
+             f"after {figures['load_average_after']}"]
+    for key in ("plain_1_thread", "dask_1_worker", "dask_2_worker"):
+        f = figures[key]
+        lines.append(f"{key}: best {f['slices_per_s']} slices/s ({f['slices']} slices in {f['seconds']} s; "
+                     f"all runs {f['all_slices_per_s']})")
+    lines.append(f"Dask overhead vs the plain loop: {overhead:+.1%} (goal <= {GOALS['dask_overhead_max']:.0%}) "
+                 f"{'met' if overhead <= GOALS['dask_overhead_max'] else 'MISSED'}")
+    lines.append(f"1 -> 2 workers: {scaling:.2f}x (goal >= {GOALS['two_worker_scaling_min']}x) "
+                 f"{'met' if scaling >= GOALS['two_worker_scaling_min'] else 'MISSED'}")
+    d = figures["discovery"]
+    lines.append(f"discovery (client, headers only): {d['files_per_s']} files/s ({d['files']} files)")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m lungview.bench.triage [--series N] [--slices N] [--model ID] [--repeats N] [--json]``."""
+    parser = argparse.ArgumentParser(prog="python -m lungview.bench.triage", description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=8, help="series in the made archive (default 8)")
+    parser.add_argument("--slices", type=int, default=20, help="slices per series, at most 30 (default 20)")
+    parser.add_argument("--model", default=MODEL_ID, help=f"lesion-finding model (default {MODEL_ID})")
+    parser.add_argument("--repeats", type=int, default=2, help="runs of each way, taken in turn (default 2)")
+    parser.add_argument("--json", action="store_true", help="print every figure as JSON")
+    args = parser.parse_args(argv)
+    log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    figures = run_triage_benchmark(args.series, args.slices, args.model, args.repeats, log)
+    print(json.dumps(figures, indent=2) if args.json else format_figures(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
