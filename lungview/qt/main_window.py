@@ -213,6 +213,12 @@ class MainWindow(QMainWindow):
         if files:
             self.open_paths(files)
 
+    def open_worklist_dialog(self) -> None:
+        """File → Open worklist (written by ``lungview triage``)."""
+        from lungview.qt.worklist_dialog import open_worklist
+
+        open_worklist(self)
+
     def select_series(self, index: int) -> None:
         """Show series ``index`` of the last scan, starting at its middle slice."""
         if self._scan is None or not 0 <= index < len(self._scan.series):
@@ -370,6 +376,7 @@ class MainWindow(QMainWindow):
         self._shortcut_actions: list[QAction] = []
         self.open_folder_action = self._action("Open &folder…", self.open_folder_dialog, "Ctrl+O")
         self.open_files_action = self._action("Open fi&les…", self.open_files_dialog, "Ctrl+Shift+O")
+        self.open_worklist_action = self._action("Open &worklist…", self.open_worklist_dialog)
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
         self.previous_slice_action = self._action("Previous slice", lambda: self.step_slice(-1), "Up")
         self.next_slice_action = self._action("Next slice", lambda: self.step_slice(1), "Down")
@@ -435,7 +442,7 @@ class MainWindow(QMainWindow):
 
     def _create_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        file_menu.addActions([self.open_folder_action, self.open_files_action])
+        file_menu.addActions([self.open_folder_action, self.open_files_action, self.open_worklist_action])
         self.recent_menu = file_menu.addMenu("&Recent folders")
         self._rebuild_recent_menu()
         file_menu.addSeparator()
