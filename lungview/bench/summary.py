@@ -172,7 +172,8 @@ def _mpr_lines(m: dict) -> list[str]:
     target = f"target <= {m['target_longest_gap_ms']:.0f} ms"
     return [
         f"coronal/sagittal views ({m['slices']} slices): reformat built in {m['build_s']:.2f} s (longest GUI-thread "
-        f"stall meanwhile {m['build_longest_gap_ms']:.0f} ms)",
+        f"stall meanwhile {m['build_longest_gap_ms']:.0f} ms; {m['idle_longest_gap_ms']:.0f} ms with the window idle, "
+        "the machine's load alone)",
         *(
             f"  {what}: longest GUI-thread stall {m[key]['longest_gap_ms']:.0f} ms over {m[key]['steps']} steps "
             f"(slowest step {m[key]['slowest_step_ms']:.0f} ms, median {m[key]['median_step_ms']:.0f} ms; {target})"
