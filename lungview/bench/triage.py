@@ -57,9 +57,33 @@ def dask_run(roots: list[Path], model_id: str, workers: int, worklist: Path) -> 
         client.run(analyse_series, first.key, without_identity(first.series), spec)  # warm-up on every worker
         summary = run_plan(plan, store, client, spec)
         compute = sum(row.seconds for row in store.rows() if row.status == "done")
+        tasks_per_s = empty_task_rate(client)
     return {"workers": workers, "series": summary.statuses["done"], "slices": summary.slices,
             "seconds": round(summary.seconds, 2), "slices_per_s": round(summary.slices_per_s or 0.0, 2),
-            "compute_seconds": round(compute, 2), "busy_share": round(compute / (workers * summary.seconds), 3)}
+            "compute_seconds": round(compute, 2), "busy_share": round(compute / (workers * summary.seconds), 3),
+            "empty_tasks_per_s": tasks_per_s}
+
+
+def empty_task_rate(client, tasks: int = 1000) -> float:
+    """Tasks/s the cluster of ``client`` completes when the tasks do nothing (what its scheduler costs per task)."""
+    started = time.perf_counter()
+    client.gather(client.map(abs, range(tasks), pure=False))
+    return round(tasks / (time.perf_counter() - started), 1)
+
+
+def worklist_rate(folder: Path, rows: int = 2000) -> float:
+    """Rows/s the client commits to a worklist, one commit per row as in a run."""
+    from lungview.triage.archive import ArchiveSeries, StudyFields
+    from lungview.triage.rows import skipped_row
+    from lungview.triage.worklist import Worklist
+
+    model = {"id": "m", "version": "1", "sha256": "0" * 64}
+    entries = [ArchiveSeries(str(n), "1", str(n), "CT", "", str(folder), 1, StudyFields(), None) for n in range(rows)]
+    with Worklist(folder / "rate.sqlite") as worklist:
+        started = time.perf_counter()
+        for entry in entries:
+            worklist.record(skipped_row(entry, "measuring", model))
+        return round(rows / (time.perf_counter() - started), 1)
 
 
 def discovery_rate(roots: list[Path]) -> dict:
@@ -91,6 +115,7 @@ def run_triage_benchmark(
         root = Path(scratch) / "archive"
         make_sample_archive(root, series, slices)
         figures["discovery"] = discovery_rate([root])
+        figures["worklist_rows_per_s"] = worklist_rate(Path(scratch))
         for repeat in range(1, repeats + 1):
             log(f"round {repeat}/{repeats}: plain loop…")
             runs["plain_1_thread"].append(plain_loop([root], model_id, 1))
@@ -129,7 +154,9 @@ def format_figures(figures: dict) -> str:
     lines.append(f"Dask's own cost (1 worker: wall time beyond the time inside the finder): "
                  f"{figures['dask_machinery_overhead']:+.1%}; 2 workers busy {busy:.0%} of the run")
     d = figures["discovery"]
-    lines.append(f"discovery (client, headers only): {d['files_per_s']} files/s ({d['files']} files)")
+    lines.append(f"discovery (client, headers only): {d['files_per_s']} files/s ({d['files']} files); worklist "
+                 f"commits {figures['worklist_rows_per_s']} rows/s; the 2-worker cluster completes "
+                 f"{figures['dask_2_worker']['empty_tasks_per_s']} empty tasks/s")
     return "\n".join(lines)
 
 
