@@ -55,6 +55,12 @@ def _ai(slices: int) -> dict:
     return run_ai_benchmark()  # its own 120-slice triage series: the model, not the decoder, sets that pace
 
 
+def _findings(slices: int) -> dict:
+    from lungview.bench.findings import run_findings_benchmark
+
+    return run_findings_benchmark(slices=slices)
+
+
 def _gui(slices: int) -> dict:
     from lungview.bench.gui import run_benchmark
 
@@ -84,6 +90,7 @@ SECTIONS: dict[str, Callable[[int], dict]] = {
     "open_series": _open_series,
     "decode": _decode,
     "ai": _ai,
+    "findings": _findings,
     "gui": _gui,
     "mpr": _mpr,
     "memory": _memory,
@@ -159,6 +166,27 @@ def _ai_lines(a: dict) -> list[str]:
     ]
 
 
+def _findings_lines(f: dict) -> list[str]:
+    t = f["targets"]
+    lines = [
+        f"files to ranked findings ({f['slices']} slices, {encoding}): {f[encoding]['seconds']:.1f} s = "
+        f"{f[encoding]['slices_per_s']:.0f} slices/s ({f[encoding]['findings']} findings; target <= "
+        f"{t['seconds_for_300_slices']:.0f} s for 300)"
+        for encoding in ("uncompressed", "jpeg2000") if encoding in f
+    ]
+    if "present" in f:
+        p = f["present"]
+        lines.append(
+            f"  the slice-by-slice pipeline it replaces, same {p['encoding']} files: {p['seconds']:.1f} s = "
+            f"{p['slices_per_s']:.1f} slices/s; the finder is {p['speed_up']:.1f}x faster"
+        )
+    lines.append(
+        f"  longest GUI-thread stall while the findings are computed: {f['longest_gui_stall_ms']:.0f} ms "
+        f"(target <= {t['longest_gui_stall_ms']:.0f} ms); model load {f['load_s']:.1f} s"
+    )
+    return lines
+
+
 def _gui_lines(g: dict) -> list[str]:
     series = {name: value for name, value in g.items() if isinstance(value, dict)}
     return [
@@ -203,6 +231,7 @@ FORMATTERS: dict[str, Callable[[dict], list[str]]] = {
     "open_series": _open_series_lines,
     "decode": _decode_lines,
     "ai": _ai_lines,
+    "findings": _findings_lines,
     "gui": _gui_lines,
     "mpr": _mpr_lines,
     "memory": _memory_lines,

@@ -2,8 +2,8 @@
 
 - Slice classifiers (``chest-ct-4class``, ``iqothnccd``): audit the pictures, train in two stages, calibrate, write
   the model and its report (:func:`lungview.training.pipeline.train_model`).
-- The real-CT tumour-slice model (``real-ct-tumour``): annotated DICOM series with ``TRUTH.csv``
-  (:func:`lungview.training.tumour_slice.run_training`).
+- The real-CT lesion finder ``ct-tumour-slice`` (``real-ct-tumour``): annotated DICOM series with ``TRUTH.csv``
+  (:func:`lungview.training.tumour_finder.run_training`).
 
 An option of the other family is refused with a message, never silently dropped.
 """
@@ -93,7 +93,7 @@ def _train_tumour_slice(args: argparse.Namespace) -> int:
     if refused:
         print(f"lungview train {TUMOUR_LAYOUT}: {', '.join(refused)} apply to the slice classifiers only")
         return 2
-    from lungview.training.tumour_slice import run_training
+    from lungview.training.tumour_finder import run_training
 
     return run_training(args.data_root, _weights_dir(args), args.model_id, cache_dir=args.cache_dir)
 

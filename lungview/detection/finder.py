@@ -24,6 +24,7 @@ from lungview.detection.scoring import (
     original_box,
     original_centre,
     probability,
+    series_relative,
     slice_scores,
 )
 from lungview.dicom import DecodeError, SliceStore
@@ -89,10 +90,11 @@ class LesionFinder:
 
     def score_slices(self, images: dict[int, np.ndarray], blobs_by_slice: dict[int, list[Blob]], factor: int,
                      pixel_spacing) -> dict[int, list[ScoredBlob]]:
-        """Each slice's blobs with their calibrated probabilities (the network's tumour-minus-other cell logit)."""
+        """Each slice's blobs with their calibrated probabilities (the network's tumour-minus-other cell logit at the
+        blob's centre, relative to the series' candidates)."""
         params = self.card.preprocessing
-        scored: dict[int, list[ScoredBlob]] = {}
         indices = sorted(blobs_by_slice)
+        raw: list[tuple[int, Blob, tuple[float, float], float]] = []
         for start in range(0, len(indices), BATCH_SIZE):
             batch_indices = indices[start : start + BATCH_SIZE]
             prepared = [prepare_input(images[i], True, params, pixel_spacing) for i in batch_indices]
@@ -100,14 +102,14 @@ class LesionFinder:
             margins = maps[:, -1] - maps[:, 0]
             for index, (_, crop), margin in zip(batch_indices, prepared, margins):
                 grid = network_grid(images[index].shape, params, crop, margin.shape[-1])
-                blobs = blobs_by_slice[index]
-                centres = [original_centre(blob, factor) for blob in blobs]
+                centres = [original_centre(blob, factor) for blob in blobs_by_slice[index]]
                 logits = sample_cells(margin[None], grid, centres)[:, 0]
-                shape = images[index].shape
-                scored[index] = [
-                    ScoredBlob(blob, centre, original_box(blob, factor, shape), float(probability(logit, self.card.temperature)))
-                    for blob, centre, logit in zip(blobs, centres, logits)
-                ]
+                raw += [(index, blob, centre, float(logit)) for blob, centre, logit in zip(blobs_by_slice[index], centres, logits)]
+        relative = series_relative(np.array([logit for *_, logit in raw]))
+        scored: dict[int, list[ScoredBlob]] = {}
+        for (index, blob, centre, _), logit in zip(raw, relative):
+            box = original_box(blob, factor, images[index].shape)
+            scored.setdefault(index, []).append(ScoredBlob(blob, centre, box, float(probability(logit, self.card.temperature))))
         return scored
 
     def find_in_images(self, series: Series, images: dict[int, np.ndarray]) -> SeriesLesions:

@@ -1,9 +1,10 @@
 """Score lesion candidates with a network's cell map and turn chains of blobs into ranked, located lesions.
 
-A blob's logit is the network's tumour cell logit, bilinearly sampled at the blob's centre; its probability is
-that logit through the card's temperature. A chain (a candidate spanning at least :data:`MIN_SLICES` slices)
+A blob's logit is the network's tumour cell logit, bilinearly sampled at the blob's centre, taken relative to the
+series' own candidates (:func:`series_relative`); its probability is that logit through the card's temperature. A chain (a candidate spanning at least :data:`MIN_SLICES` slices)
 scores the median of its blobs' probabilities, so one bright slice does not make a finding. Candidates that
-overlap on a shared slice (a large mass split into several blobs) are merged into one, keeping the best score.
+are parts of one lesion (on a shared slice, one's centre lies in the other's box) are merged, keeping the best
+score.
 """
 
 from __future__ import annotations
@@ -18,6 +19,15 @@ from lungview.detection.lesions import Box, Lesion, LesionSlice
 
 #: A candidate must span at least this many slices to become a lesion (a lesion persists; a vessel moves on).
 MIN_SLICES = 2
+#: A blob's logit is taken relative to this percentile of the logits of every candidate blob of its series, so a
+#: scanner or reconstruction that lifts every score (noise, kernel) does not lift the findings with it.
+SERIES_REFERENCE_PERCENTILE = 90.0
+
+
+def series_relative(logits: np.ndarray) -> np.ndarray:
+    """``logits`` minus their :data:`SERIES_REFERENCE_PERCENTILE` percentile (empty stays empty)."""
+    logits = np.asarray(logits, np.float64)
+    return logits - np.percentile(logits, SERIES_REFERENCE_PERCENTILE) if logits.size else logits
 
 
 @dataclass(frozen=True)
@@ -92,10 +102,6 @@ def _union(a: Box, b: Box) -> Box:
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
-def _intersects(a: Box, b: Box) -> bool:
-    return not (a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1])
-
-
 @dataclass
 class _Candidate:
     score: float
@@ -109,26 +115,35 @@ def chain_score(chain: Sequence[ScoredBlob]) -> float:
     return float(np.median([blob.probability for blob in chain]))
 
 
+def _inside(point: tuple[float, float], box: Box) -> bool:
+    return box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3]
+
+
+def _same_lesion(chain: Sequence[ScoredBlob], seed: dict[int, ScoredBlob]) -> bool:
+    """Whether ``chain`` is part of the lesion of ``seed`` (slice index -> blob): on a shared slice one blob's centre
+    lies in the other's box."""
+    return any(
+        blob.index in seed and (_inside(blob.centre, seed[blob.index].box) or _inside(seed[blob.index].centre, blob.box))
+        for blob in chain
+    )
+
+
 def merge_chains(chains: Sequence[Sequence[ScoredBlob]]) -> list[_Candidate]:
-    """Candidates from chains of at least :data:`MIN_SLICES` blobs, best first; a chain whose box meets a better
-    candidate's on a shared slice joins it."""
-    candidates: list[_Candidate] = []
+    """Candidates from chains of at least :data:`MIN_SLICES` blobs, best first; a chain that is part of a better
+    chain's lesion (a blob centre inside the other's box on a shared slice) joins that candidate."""
+    candidates: list[tuple[_Candidate, dict[int, ScoredBlob]]] = []
     for chain in sorted((c for c in chains if len(c) >= MIN_SLICES), key=chain_score, reverse=True):
-        boxes = {blob.index: blob.box for blob in chain}
-        home = next(
-            (c for c in candidates if any(i in c.boxes and _intersects(box, c.boxes[i]) for i, box in boxes.items())),
-            None,
-        )
+        home = next((candidate for candidate, seed in candidates if _same_lesion(chain, seed)), None)
         if home is None:
             home = _Candidate(chain_score(chain), {}, {})
-            candidates.append(home)
+            candidates.append((home, {blob.index: blob for blob in chain}))
         for blob in chain:
             index = blob.index
             home.boxes[index] = _union(home.boxes[index], blob.box) if index in home.boxes else blob.box
             best = home.centres.get(index)
             if best is None or blob.probability > best[2]:
                 home.centres[index] = (*blob.centre, blob.probability)
-    return candidates
+    return [candidate for candidate, _ in candidates]
 
 
 def lesions_from_chains(

@@ -128,7 +128,7 @@ BACKBONES: dict[str, BackboneSpec] = {
         BackboneSpec("efficientnet-lite0-cells", "minus_one_to_one", 1280, top_start=16),
         BackboneSpec("efficientnet-lite0-cells-s16-lunggate", "minus_one_to_one", 1280, top_start=16),
         BackboneSpec("efficientnet-lite0-cells-lunggate-mirror", "minus_one_to_one", 1280, top_start=16),
-        BackboneSpec("efficientnet-lite0-cells-ms", "minus_one_to_one", 1280 + 112, top_start=16, multi_scale_split=12),
+        BackboneSpec("efficientnet-lite0-cells-ms", "minus_one_to_one", 1280 + 112, top_start=12, multi_scale_split=12),
         BackboneSpec("mobilenet_v2", "imagenet", 1280, top_start=15),
         BackboneSpec("resnet18", "imagenet", 512, top_start=4),
         BackboneSpec("resnet50", "imagenet", 2048, top_start=4),
@@ -136,7 +136,7 @@ BACKBONES: dict[str, BackboneSpec] = {
         BackboneSpec("tiny-cnn-cells", "minus_one_to_one", 16, top_start=2),
         BackboneSpec("tiny-cnn-cells-lunggate", "minus_one_to_one", 16, top_start=2),
         BackboneSpec("tiny-cnn-cells-lunggate-mirror", "minus_one_to_one", 16, top_start=2),
-        BackboneSpec("tiny-cnn-cells-ms", "minus_one_to_one", 16 + 8, top_start=2, multi_scale_split=1),
+        BackboneSpec("tiny-cnn-cells-ms", "minus_one_to_one", 16 + 8, top_start=1, multi_scale_split=1),
     )
 }
 

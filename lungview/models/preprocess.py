@@ -54,6 +54,9 @@ class PreprocessParams:
         Black out (grey 0) every pixel of a HU slice outside the lung field (:func:`lung_field_mask`).
     lung_margin_mm : float
         How far the lung field is grown beyond the lungs, so masses on the pleura, mediastinum or spine stay in.
+    resample : str
+        ``"windowed"``: window at full size, then resize and round to whole grey levels; ``"hu"``: resize the HU
+        slice (area average, as partial volume does) and window it afterwards, without rounding.
     """
 
     size: int = 224
@@ -65,8 +68,11 @@ class PreprocessParams:
     spacing_mm: float | None = None
     lung_field: bool = False
     lung_margin_mm: float = 5.0
+    resample: str = "windowed"
 
     def __post_init__(self) -> None:
+        if self.resample not in ("windowed", "hu"):
+            raise ValueError(f"resample must be 'windowed' or 'hu', not {self.resample!r}")
         if self.crop not in ("body", "none"):
             raise ValueError(f"crop must be 'body' or 'none', not {self.crop!r}")
         if self.normalisation not in NORMALISATIONS:
@@ -277,6 +283,8 @@ def prepare_grey_square(
     Rounding to whole grey levels makes the input identical whether it is computed on the fly or read back from the
     8-bit squares cached for training; the shipped models react to sub-level differences by up to a few percent.
     """
+    if has_hu and params.resample == "hu":
+        return hu_square(image, params)
     planes = grey_planes(image, has_hu, params)
     pixel_mm = _row_spacing(pixel_spacing) if has_hu else None
     if has_hu and params.lung_field:
@@ -287,6 +295,16 @@ def prepare_grey_square(
     else:
         box = body_box(planes[0], params)
     return np.rint(np.stack([letterbox(plane, box, params.size) for plane in planes])), box
+
+
+def hu_square(image: np.ndarray, params: PreprocessParams) -> tuple[np.ndarray, CropBox]:
+    """Grey planes ``[C, size, size]`` (0..255, not rounded) of a whole HU slice resized first, then windowed."""
+    image = np.asarray(image, dtype=np.float32)
+    box = CropBox(0, image.shape[0], 0, image.shape[1])
+    air = np.float32(-1024.0)  # the letterbox pads with zero: shift so the padding reads as air
+    square = letterbox(image - air, box, params.size) + air
+    planes = [np.clip((square - (w.center - w.width / 2)) / w.width, 0.0, 1.0) * 255.0 for w in params.channels]
+    return np.stack(planes).astype(np.float32), box
 
 
 def prepare_input(

@@ -11,8 +11,10 @@ Design (measured leave-one-patient-out on the shared annotated series; see the m
 - Head: one class-balanced logistic regression on the cell features sampled at blob centres (positives: blobs
   whose centre lies in the tumour box; negatives: blobs of tumour-free slices and blobs away from the box). Being
   linear, it is also a per-cell head: the network's cell map and Grad-CAM come from the same weights.
+- Series-relative scores: a blob's logit is taken relative to the 90th percentile of its series' candidate logits,
+  so that a scanner that lifts every score does not lift the findings with it (measured leave-one-patient-out).
 - Calibration and threshold: temperature and the threshold are fitted on out-of-fold blob and slice scores; the
-  threshold gives the stated slice sensitivity, and a slice is flagged exactly when a finding spans it.
+  threshold gives the stated slice specificity, and a slice is flagged exactly when a finding spans it.
 - Evaluation: leave one patient out; per patient the slice AUC, sensitivity and specificity at the threshold,
   the share of tumour slices whose reported location (the centre of the finding's box, else the map's peak)
   lies in the tumour box, the box IoU and whether the top finding is the tumour.
@@ -37,12 +39,20 @@ from lungview import INTENDED_USE, __version__
 from lungview.detection.candidates import Blob
 from lungview.detection.finder import BlobChains, find_blob_chains, network_grid, sample_cells
 from lungview.detection.lesions import Lesion
-from lungview.detection.scoring import ScoredBlob, lesions_from_chains, original_box, original_centre, slice_scores
+from lungview.detection.scoring import (
+    ScoredBlob,
+    lesions_from_chains,
+    original_box,
+    original_centre,
+    series_relative,
+    slice_scores,
+)
 from lungview.models.backbones import build_classifier
 from lungview.models.card import ModelCard
 from lungview.models.preprocess import PreprocessParams, prepare_input
 from lungview.models.registry import save_model
-from lungview.training.calibration import fit_temperature, threshold_for_sensitivity
+from lungview.training.calibration import fit_temperature
+from lungview.training.finder_report import gallery_item, write_finder_report
 from lungview.training.real_ct_data import TruthSeries, attribution, find_truth_folders, read_truth_series
 from lungview.windowing import PRESETS, Window
 
@@ -80,14 +90,16 @@ class FinderConfig:
     architecture: str = "efficientnet-lite0-cells-ms"
     size: int = 256
     regularisation: float = 0.01
-    #: Operating point: the threshold keeps at least this share of the out-of-fold tumour slices.
-    slice_sensitivity: float = 0.8
+    #: Operating point: at least this share of the out-of-fold tumour-free slices stays below the threshold.
+    slice_specificity: float = 0.9
     seed: int = 0
     cache_dir: Path | None = None
 
     def params(self) -> PreprocessParams:
-        """Three HU windows, the whole slice letterboxed to ``size``."""
-        return PreprocessParams(size=self.size, channels=HU_CHANNELS, crop="none", normalisation="minus_one_to_one")
+        """Three HU windows of the whole slice resized to ``size`` in HU first."""
+        return PreprocessParams(
+            size=self.size, channels=HU_CHANNELS, crop="none", normalisation="minus_one_to_one", resample="hu"
+        )
 
 
 @dataclass(frozen=True)
@@ -271,10 +283,11 @@ def evaluate_series(samples: SeriesSamples, lesions: Sequence[Lesion], threshold
 
 @dataclass(frozen=True)
 class FinderResult:
-    """The shipped card and the per-patient leave-one-patient-out table."""
+    """The shipped card, the per-patient leave-one-patient-out table and the held-out top findings to show."""
 
     card: ModelCard
     per_patient: list[dict]
+    gallery: list[dict]
 
 
 def leave_one_patient_out(samples: Sequence[SeriesSamples], config: FinderConfig) -> tuple[list[np.ndarray], float, float]:
@@ -282,7 +295,7 @@ def leave_one_patient_out(samples: Sequence[SeriesSamples], config: FinderConfig
     logits = []
     for held_out in range(len(samples)):
         head = fit_blob_head([s for i, s in enumerate(samples) if i != held_out], config)
-        logits.append(head.logits(samples[held_out].features))
+        logits.append(series_relative(head.logits(samples[held_out].features)))
     labelled = np.concatenate([l[s.labels >= 0] for l, s in zip(logits, samples)])
     labels = np.concatenate([s.labels[s.labels >= 0] for s in samples]).astype(int)
     temperature = fit_temperature(np.stack([np.zeros_like(labelled), labelled], 1), labels)
@@ -290,7 +303,9 @@ def leave_one_patient_out(samples: Sequence[SeriesSamples], config: FinderConfig
     for l, s in zip(logits, samples):
         slice_level.append(slice_scores(series_lesions(s, l, temperature), len(s.truth.images)))
         tumour.append(s.truth.has_tumour)
-    threshold = threshold_for_sensitivity(np.concatenate(slice_level), np.concatenate(tumour), config.slice_sensitivity)
+    is_tumour = np.concatenate(tumour).astype(bool)
+    free = np.concatenate(slice_level)[~is_tumour]
+    threshold = float(np.quantile(free, config.slice_specificity, method="higher"))
     return logits, temperature, threshold
 
 
@@ -335,9 +350,9 @@ def train_tumour_finder(config: FinderConfig, progress: Callable[[Iterable], Ite
         samples.append(series_samples(read_truth_series(folder), network.features, config, progress))
     features_s = time.monotonic() - started
     logits, temperature, threshold = leave_one_patient_out(samples, config)
-    per_patient = [
-        evaluate_series(s, series_lesions(s, l, temperature), threshold) for s, l in zip(samples, logits)
-    ]
+    held_out = [series_lesions(s, l, temperature) for s, l in zip(samples, logits)]
+    per_patient = [evaluate_series(s, lesions, threshold) for s, lesions in zip(samples, held_out)]
+    gallery = [item for s, lesions in zip(samples, held_out) if (item := gallery_item(s, lesions)) is not None]
     for row in per_patient:
         log.info("held out %s: AUC %.3f sens %.2f spec %.2f located %.2f top %s", row["series"], row["tumour_slice_auc"],
                  row["sensitivity"], row["specificity"], row["location_in_box"], row["top_finding_on_tumour"])
@@ -350,14 +365,15 @@ def train_tumour_finder(config: FinderConfig, progress: Callable[[Iterable], Ite
         classes=CLASSES,
         cancer_classes=("tumour",),
         cancer_rule="P(tumour) of the best lesion candidate spanning the slice (a soft-tissue blob in the lung field "
-        "seen on at least two neighbouring slices, scored by the network's cell map at its centre)",
+        "seen on at least two neighbouring slices, scored by the network's cell map at its centre relative to the 90th "
+        "percentile of the series' candidates)",
         threshold=threshold,
         temperature=temperature,
         preprocessing=config.params(),
         sha256="",
         pretrained_source=pretrained_source,
-        hu_input="HU slice windowed three times (lung W1500/L-600, mediastinal W350/L40, wide W2000/L-300) into the "
-        f"three input channels; whole slice letterboxed to {config.size} px.",
+        hu_input=f"HU slice area-resized to {config.size} px, then windowed three times (lung W1500/L-600, "
+        "mediastinal W350/L40, wide W2000/L-300) into the three input channels.",
         data={
             "series": [{"series": s.truth.name, "slices": len(s.truth.images), "tumour_slices": s.truth.tumour_count,
                         **attribution(s.truth.name)} for s in samples],
@@ -370,12 +386,13 @@ def train_tumour_finder(config: FinderConfig, progress: Callable[[Iterable], Ite
             "negatives": "blobs on tumour-free slices and blobs not touching the tumour box",
             "blobs": {s.truth.name: {"positive": int((s.labels == 1).sum()), "negative": int((s.labels == 0).sum())} for s in samples},
             "backbone": "frozen",
-            "temperature_and_threshold": "temperature fitted on out-of-fold blob logits; threshold keeps >= "
-            f"{config.slice_sensitivity:.0%} of the out-of-fold tumour slices",
+            "temperature_and_threshold": "temperature fitted on out-of-fold blob logits; the threshold leaves "
+            f">= {config.slice_specificity:.0%} of the out-of-fold tumour-free slices below it",
             "timings_s": {"features": round(features_s, 1), "total": round(time.monotonic() - started, 1)},
         },
         metrics={
-            "operating_point": f"slice sensitivity >= {config.slice_sensitivity:.0%} on pooled out-of-fold slices",
+            "operating_point": f"slice specificity >= {config.slice_specificity:.0%} on the pooled out-of-fold "
+            "tumour-free slices",
             "leave_one_patient_out": per_patient,
             "pooled": pooled_row(per_patient),
         },
@@ -389,4 +406,21 @@ def train_tumour_finder(config: FinderConfig, progress: Callable[[Iterable], Ite
         ),
     )
     card = save_model(config.output_dir / config.model_id, network, card)
-    return FinderResult(card, per_patient)
+    return FinderResult(card, per_patient, gallery)
+
+
+def run_training(data_root: Path, weights_dir: Path, model_id: str = MODEL_ID, cache_dir: Path | None = None) -> int:
+    """Train with a progress bar and write the report; a plain message and exit code 2 on bad input."""
+    from tqdm import tqdm
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    config = FinderConfig(data_root=data_root, output_dir=weights_dir, model_id=model_id, cache_dir=cache_dir)
+    try:
+        result = train_tumour_finder(config, progress=lambda items: tqdm(items, leave=False, mininterval=5))
+    except ValueError as error:
+        print(f"tumour-finder training: {error}")
+        return 2
+    folder = weights_dir / config.model_id
+    write_finder_report(folder, result.card, result.per_patient, result.gallery)
+    print(f"saved {folder} (sha256 {result.card.sha256[:12]}…); report in {folder / 'report'}")
+    return 0

@@ -24,13 +24,14 @@ def test_a_one_slice_chain_is_not_a_lesion():
 
 def test_chains_that_overlap_on_a_shared_slice_merge_and_keep_the_best_score():
     mass_a = [_scored(4, (10, 10, 30, 30), 0.9), _scored(5, (10, 10, 30, 30), 0.8)]
-    mass_b = [_scored(5, (25, 25, 40, 40), 0.5), _scored(6, (25, 25, 40, 40), 0.4)]
+    mass_b = [_scored(5, (20, 20, 40, 40), 0.5), _scored(6, (20, 20, 40, 40), 0.4)]
     far = [_scored(5, (100, 100, 110, 110), 0.7), _scored(6, (100, 100, 110, 110), 0.6)]
     candidates = merge_chains([mass_b, far, mass_a])
     assert len(candidates) == 2
     assert candidates[0].score == pytest.approx(0.85)
     assert sorted(candidates[0].boxes) == [4, 5, 6]
     assert candidates[0].boxes[5] == (10, 10, 40, 40)
+    assert candidates[0].boxes[6] == (20, 20, 40, 40)
 
 
 def test_lesions_are_ranked_and_slices_take_the_best_spanning_score():

@@ -9,6 +9,7 @@ import pytest
 from pydicom.pixels import apply_modality_lut
 
 from lungview.dicom import DecodeError, read_slice, scan_paths
+from lungview.dicom.pixels import PADDING_HU
 
 pytestmark = pytest.mark.shared_data
 
@@ -88,12 +89,26 @@ def test_nema_lossless_encodings_give_identical_hu(dicom_dir, name):
     reference_path = dicom_dir / "nema-wg04-ct1" / "CT1_UNC"
     reference = pydicom.dcmread(reference_path)
     expected = apply_modality_lut(reference.pixel_array, reference).astype(np.float32)
+    expected[reference.pixel_array == reference.PixelPaddingValue] = PADDING_HU  # outside the field of view
     series = scan_paths([dicom_dir / "nema-wg04-ct1" / name]).series[0]
 
     hu = read_slice(series, 0)
 
     assert series.has_hu
     np.testing.assert_array_equal(hu, expected)
+
+
+def test_padding_outside_the_scan_circle_reads_as_air(dicom_dir):
+    folder = dicom_dir / "lidc-idri-0002"
+    series = scan_paths([folder]).series[0]
+    stored = pydicom.dcmread(series.slices[0].path).pixel_array
+
+    hu = read_slice(series, 0)
+
+    padded = stored == -2000
+    assert padded.sum() > 50_000
+    assert np.all(hu[padded] == PADDING_HU)
+    assert hu.min() == PADDING_HU
 
 
 def test_enhanced_multiframe_ct_loads_as_a_series(dicom_dir):

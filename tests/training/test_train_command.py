@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import lungview.training.pipeline
-import lungview.training.tumour_slice
+import lungview.training.tumour_finder
 from lungview.cli import main
 
 
@@ -23,7 +23,7 @@ def test_real_ct_tumour_gets_weights_and_cache_folders(data_root: Path, tmp_path
         calls.append((args, kwargs))
         return 0
 
-    monkeypatch.setattr(lungview.training.tumour_slice, "run_training", record)
+    monkeypatch.setattr(lungview.training.tumour_finder, "run_training", record)
     argv = ["train", "real-ct-tumour", str(data_root), "--model-id", "m", "--weights-dir", str(tmp_path / "w"),
             "--cache-dir", str(tmp_path / "cells")]  # fmt: skip
     assert main(argv) == 0
@@ -31,7 +31,7 @@ def test_real_ct_tumour_gets_weights_and_cache_folders(data_root: Path, tmp_path
 
 
 def test_real_ct_tumour_refuses_slice_classifier_options(data_root: Path, monkeypatch, capsys):
-    monkeypatch.setattr(lungview.training.tumour_slice, "run_training", lambda *args, **kwargs: pytest.fail("trained"))
+    monkeypatch.setattr(lungview.training.tumour_finder, "run_training", lambda *args, **kwargs: pytest.fail("trained"))
     argv = ["train", "real-ct-tumour", str(data_root), "--model-id", "m", "--size", "288", "--model-version", "2"]
     assert main(argv) == 2
     assert "--size, --model-version apply to the slice classifiers only" in capsys.readouterr().out
