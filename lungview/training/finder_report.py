@@ -52,15 +52,23 @@ def _cell(value) -> str:
     return str(value)
 
 
+COLUMNS = (
+    ("series", "held-out series"), ("slices", "slices"), ("tumour_slices", "tumour slices"),
+    ("tumour_slice_auc", "slice AUC"), ("sensitivity", "sensitivity"), ("sensitivity_ci95", "95 % CI"),
+    ("specificity", "specificity"), ("specificity_ci95", "95 % CI"), ("location_in_box", "location in box"),
+    ("box_iou", "box IoU"), ("top_finding_on_tumour", "top finding on tumour"), ("findings_at_threshold", "findings"),
+)
+
+
+def lopo_table(per_patient: list[dict]) -> list[str]:
+    """The leave-one-patient-out table as Markdown lines (the README and the report show the same)."""
+    lines = ["| " + " | ".join(title for _, title in COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    return lines + ["| " + " | ".join(_cell(row[key]) for key, _ in COLUMNS) + " |" for row in per_patient]
+
+
 def report_markdown(card, per_patient: list[dict]) -> str:
     """The report's Markdown: the leave-one-patient-out table, the pooled figures and the operating point."""
     pooled = card.metrics["pooled"]
-    columns = [
-        ("series", "held-out series"), ("slices", "slices"), ("tumour_slices", "tumour slices"),
-        ("tumour_slice_auc", "slice AUC"), ("sensitivity", "sensitivity"), ("sensitivity_ci95", "95 % CI"),
-        ("specificity", "specificity"), ("specificity_ci95", "95 % CI"), ("location_in_box", "location in box"),
-        ("box_iou", "box IoU"), ("top_finding_on_tumour", "top finding on tumour"), ("findings_at_threshold", "findings"),
-    ]
     lines = [
         f"# {card.id} {card.version}: leave-one-patient-out evaluation",
         "",
@@ -68,11 +76,7 @@ def report_markdown(card, per_patient: list[dict]) -> str:
         "A slice is flagged exactly when a finding at or above the threshold spans it. Location: the centre of the "
         "finding's box on that slice inside the tumour box (a tumour slice no finding spans counts as a miss).",
         "",
-        "| " + " | ".join(title for _, title in columns) + " |",
-        "|" + "---|" * len(columns),
-    ]
-    lines += ["| " + " | ".join(_cell(row[key]) for key, _ in columns) + " |" for row in per_patient]
-    lines += [
+        *lopo_table(per_patient),
         "",
         f"Pooled over the held-out slices: sensitivity {pooled['sensitivity']:.3f} {_cell(pooled['sensitivity_ci95'])}, "
         f"specificity {pooled['specificity']:.3f} {_cell(pooled['specificity_ci95'])}; median slice AUC "
