@@ -13,6 +13,8 @@ from lungview.triage.archive import ArchiveSeries
 DONE, SKIPPED, FAILED = "done", "skipped", "failed"
 #: Where the top score comes from: the best lesion finding, or (without findings) the highest slice score.
 FROM_FINDING, FROM_SLICE = "finding", "slice"
+#: The skip reason of a series that was analysed but not one of whose slices could be decoded.
+NOTHING_DECODED = "unreadable: not one slice could be decoded and scored"
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def analysed_row(entry: ArchiveSeries, lesions: SeriesLesions, seconds: float) -
     """The row of an analysed series; skipped as unreadable when not one of its slices could be scored."""
     top = top_finding(lesions)
     if top is None:
-        return skipped_row(entry, "unreadable: not one slice could be decoded and scored", lesions.model)
+        return skipped_row(entry, NOTHING_DECODED, lesions.model)
     x, y, z = top.xyz_mm if top.xyz_mm is not None else (None, None, None)
     return WorklistRow(
         status=DONE,

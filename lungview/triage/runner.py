@@ -21,7 +21,16 @@ from lungview import paths
 from lungview.models.card import read_card
 from lungview.triage.archive import Archive, ArchiveSeries
 from lungview.triage.eligibility import MIN_SLICES, skip_reason
-from lungview.triage.rows import DONE, FAILED, SKIPPED, WorklistRow, analysed_row, failed_row, skipped_row
+from lungview.triage.rows import (
+    DONE,
+    FAILED,
+    NOTHING_DECODED,
+    SKIPPED,
+    WorklistRow,
+    analysed_row,
+    failed_row,
+    skipped_row,
+)
 from lungview.triage.task import FinderPreload, ModelSpec, SeriesAnalysis, analyse_series, without_identity
 from lungview.triage.worklist import Worklist
 
@@ -78,13 +87,20 @@ def model_of(model_id: str, weights_dir: Path | None = None) -> dict:
 
 
 def plan_triage(archive: Archive, worklist: Worklist, model: dict, min_slices: int = MIN_SLICES) -> TriagePlan:
-    """Sort the series of ``archive`` into settled (left alone), skipped (with the reason) and to analyse."""
-    settled_keys = worklist.settled_keys(model["sha256"])
+    """Sort the series of ``archive`` into settled (left alone), skipped (with the reason) and to analyse.
+
+    Settled: done with this model, or skipped with this model for the reason the rules give now (a series once
+    too short for ``min_slices`` is analysed when a rerun allows fewer slices), or found undecodable by an
+    analysis. Failed series are analysed again.
+    """
+    recorded = worklist.recorded(model["sha256"])
     settled, skipped, to_analyse = [], [], []
     for entry in archive.series:
-        if entry.key in settled_keys:
+        status, old_reason = recorded.get(entry.key, ("", ""))
+        reason = skip_reason(entry, min_slices)
+        if status == DONE or (status == SKIPPED and old_reason in (reason, NOTHING_DECODED)):
             settled.append(entry)
-        elif (reason := skip_reason(entry, min_slices)) is not None:
+        elif reason is not None:
             skipped.append((entry, reason))
         else:
             to_analyse.append(entry)

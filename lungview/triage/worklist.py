@@ -10,7 +10,7 @@ import dataclasses
 import sqlite3
 from pathlib import Path
 
-from lungview.triage.rows import COLUMNS, DONE, SKIPPED, WorklistRow
+from lungview.triage.rows import COLUMNS, WorklistRow
 from lungview.volume import SkippedFile
 
 _TYPES = {int: "INTEGER", float: "REAL", str: "TEXT"}
@@ -66,12 +66,10 @@ class Worklist:
         self._db.executemany("INSERT OR REPLACE INTO unusable_files VALUES (?, ?)", [(f.path, f.reason) for f in files])
         self._db.commit()
 
-    def settled_keys(self, model_sha256: str) -> set[str]:
-        """Series already done or skipped with this model: a rerun leaves them alone (failed ones are tried again)."""
-        cursor = self._db.execute(
-            "SELECT series_key FROM series WHERE status IN (?, ?) AND model_sha256 = ?", (DONE, SKIPPED, model_sha256)
-        )
-        return {key for (key,) in cursor}
+    def recorded(self, model_sha256: str) -> dict[str, tuple[str, str]]:
+        """Series key -> (status, reason) of the rows recorded with the model of this sha256."""
+        cursor = self._db.execute("SELECT series_key, status, reason FROM series WHERE model_sha256 = ?", (model_sha256,))
+        return {key: (status, reason) for key, status, reason in cursor}
 
     def rows(self) -> list[WorklistRow]:
         """Every row, most suspicious first."""

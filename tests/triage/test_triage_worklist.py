@@ -7,13 +7,15 @@ import sqlite3
 import pytest
 
 from lungview.detection import Lesion, LesionSlice, SeriesLesions
-from lungview.triage.archive import ArchiveSeries, StudyFields
+from lungview.triage.archive import Archive, ArchiveSeries, StudyFields, group_studies
 from lungview.triage.cluster import plan_local_cluster
 from lungview.triage.progress import format_summary
 from lungview.triage.rows import (
     COLUMNS, DONE, FAILED, FROM_FINDING, FROM_SLICE, SKIPPED, analysed_row, failed_row, skipped_row, top_finding,
 )
-from lungview.triage.runner import TriageSummary
+from lungview.triage.eligibility import skip_reason
+from lungview.triage.runner import TriageSummary, plan_triage
+from lungview.volume import Series, SliceRef
 from lungview.triage.worklist import Worklist, read_worklist, write_csv
 
 MODEL = {"id": "m", "version": "1", "sha256": "a" * 64}
@@ -68,14 +70,30 @@ def test_worklist_keeps_one_row_per_series_committed_at_once(tmp_path):
         assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
-def test_settled_series_are_done_or_skipped_with_the_same_model(tmp_path):
-    with Worklist(tmp_path / "w.sqlite") as worklist:
-        worklist.record(analysed_row(_entry("done"), _lesions(), 1.0))
-        worklist.record(skipped_row(_entry("skipped"), "localiser (scout image)", MODEL))
-        worklist.record(failed_row(_entry("failed"), "boom", MODEL))
-        worklist.record(dataclasses.replace(analysed_row(_entry("other"), _lesions(), 1.0), model_sha256="b" * 64))
+def _eligible(key: str, slices: int) -> ArchiveSeries:
+    refs = tuple(SliceRef(f"/archive/{key}/{n}.dcm", f"{key}.{n}", n, float(n), (0.7, 0.7), 1.0) for n in range(slices))
+    series = Series(key, "9.9", "CT", "chest", 512, 512, (1.0, 0.7, 0.7), (1, 0, 0, 0, 1, 0), refs, True)
+    return dataclasses.replace(_entry(key, slices), series=series)
 
-        assert worklist.settled_keys(MODEL["sha256"]) == {"done", "skipped"}
+
+def test_a_rerun_leaves_settled_series_alone_and_tries_the_others(tmp_path):
+    entries = [_eligible(key, 12) for key in ("done", "failed", "undecodable", "other-model", "new")]
+    entries.append(_eligible("short", 4))
+    with Worklist(tmp_path / "w.sqlite") as worklist:
+        worklist.record(analysed_row(entries[0], _lesions(), 1.0))
+        worklist.record(failed_row(entries[1], "boom", MODEL))
+        worklist.record(analysed_row(entries[2], _lesions(scores=(None,) * 4), 1.0))
+        worklist.record(dataclasses.replace(analysed_row(entries[3], _lesions(), 1.0), model_sha256="b" * 64))
+        worklist.record(skipped_row(entries[5], skip_reason(entries[5], 10), MODEL))
+        archive = Archive(group_studies(entries))
+
+        plan = plan_triage(archive, worklist, MODEL, min_slices=10)
+        fewer = plan_triage(archive, worklist, MODEL, min_slices=3)
+
+    assert [e.key for e in plan.settled] == ["done", "undecodable", "short"]
+    assert [e.key for e in plan.to_analyse] == ["failed", "other-model", "new"]
+    assert plan.skipped == ()
+    assert "short" in [e.key for e in fewer.to_analyse]  # allowed now: analysed
 
 
 def test_csv_has_a_header_and_one_line_per_row(tmp_path):
