@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from lungview.triage.archive import ArchiveSeries
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the command line reads MIN_SLICES without importing pydicom
+    from lungview.triage.archive import ArchiveSeries
 
 #: Fewer slices than this are not a chest CT volume the lesion finder can use.
 MIN_SLICES = 10
