@@ -36,7 +36,8 @@ def plot_findings_gallery(gallery: list[dict], path: Path) -> None:
         axis.add_patch(Rectangle((c0, r0), c1 - c0, r1 - r0, fill=False, edgecolor="red", linewidth=1.5))
         axis.set_title(f"{item['series']} slice {item['index']}\ntop finding {item['score']:.2f}", fontsize=9)
         axis.axis("off")
-    fig.suptitle("Held-out top findings (red: the finding's box; green: the tumour box, where the slice has one)", fontsize=9)
+    title = "Held-out top findings (red: the finding's box; green: the tumour box, where the slice has one)"
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout(rect=(0, 0, 1, 0.9))
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -78,13 +79,16 @@ def report_markdown(card, per_patient: list[dict]) -> str:
         "",
         *lopo_table(per_patient),
         "",
-        f"Pooled over the held-out slices: sensitivity {pooled['sensitivity']:.3f} {_cell(pooled['sensitivity_ci95'])}, "
-        f"specificity {pooled['specificity']:.3f} {_cell(pooled['specificity_ci95'])}; median slice AUC "
+        f"Pooled over the held-out slices: sensitivity {pooled['sensitivity']:.3f} "
+        f"{_cell(pooled['sensitivity_ci95'])}, specificity {pooled['specificity']:.3f} "
+        f"{_cell(pooled['specificity_ci95'])}; median slice AUC "
         f"{pooled['median_tumour_slice_auc']:.3f}; median sensitivity {pooled['median_sensitivity']:.3f}, median "
         f"specificity {pooled['median_specificity']:.3f}; location in box {pooled['location_in_box']:.3f}; top finding "
         f"on the tumour in {pooled['top_finding_on_tumour']} patients.",
         "",
-        "Targets (on patients the model has never seen): " + ", ".join(f"{k} >= {v:.2f}" for k, v in TARGETS.items()) + ".",
+        "Targets (on patients the model has never seen): "
+        + ", ".join(f"{k} >= {v:.2f}" for k, v in TARGETS.items())
+        + ".",
         "",
         "Reproduce: `lungview train real-ct-tumour ../shared/data/dicom --model-id ct-tumour-slice`.",
         "",

@@ -64,7 +64,8 @@ def test_read_truth_series_says_what_is_wrong(tmp_path: Path):
 
 
 def test_the_sample_tumour_forms_labelled_candidates(sample_series_dir: Path, tmp_path: Path):
-    samples = series_samples(read_truth_series(sample_series_dir), _tiny_features(), tiny_config(sample_series_dir, tmp_path))
+    truth = read_truth_series(sample_series_dir)
+    samples = series_samples(truth, _tiny_features(), tiny_config(sample_series_dir, tmp_path))
     assert (samples.labels == 1).sum() >= 5 and (samples.labels == 0).sum() > (samples.labels == 1).sum()
     assert samples.features.shape == (len(samples.blobs), 24)
     assert np.isfinite(samples.features.astype(np.float32)).all()
@@ -96,8 +97,8 @@ def test_training_ships_a_lesion_finder_with_its_figures_and_report(two_patients
 
 
 def test_evaluation_counts_location_and_the_top_finding(sample_series_dir: Path, tmp_path: Path):
-    samples = series_samples(read_truth_series(sample_series_dir), _tiny_features(), tiny_config(sample_series_dir, tmp_path))
-    truth = samples.truth
+    truth = read_truth_series(sample_series_dir)
+    samples = series_samples(truth, _tiny_features(), tiny_config(sample_series_dir, tmp_path))
     tumour = [i for i, flag in enumerate(truth.has_tumour) if flag]
     on_tumour = tuple(LesionSlice(i, None, "", (330, 300, 360, 340)) for i in tumour)  # (row0, col0, row1, col1)
     elsewhere = (LesionSlice(0, None, "", (10, 10, 20, 20)), LesionSlice(1, None, "", (10, 10, 20, 20)))
