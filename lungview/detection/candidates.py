@@ -94,15 +94,40 @@ def _disk(radius: int) -> np.ndarray:
 
 def lungs_3d(air: np.ndarray, voxel_ml: float) -> np.ndarray:
     """The air regions of a stack of per-slice masks ``[z, y, x]`` that are connected in 3-D into at least
-    :data:`LUNG_MIN_ML` (the lungs and airways; bowel gas below the diaphragm is a separate, smaller region)."""
-    from scipy import ndimage
+    :data:`LUNG_MIN_ML` (the lungs and airways; bowel gas below the diaphragm is a separate, smaller region).
 
-    labels, count = ndimage.label(air)
-    if count == 0:
-        return air
-    volumes = np.bincount(labels.ravel())[1:] * voxel_ml
-    keep = np.r_[False, volumes >= min(LUNG_MIN_ML, volumes.max())]
-    return keep[labels]
+    Each slice's 4-connected regions are joined with the regions they overlap on the next slice (union-find).
+    """
+    parent: list[int] = []
+    size: list[int] = []
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    labels = np.full(air.shape, -1, np.int32)
+    for z, plane in enumerate(air):
+        count, local = cv2.connectedComponents(plane.astype(np.uint8), connectivity=4)
+        offset = len(parent)
+        parent.extend(range(offset, offset + count - 1))
+        size.extend(np.bincount(local.ravel(), minlength=count)[1:].tolist())
+        labels[z] = np.where(local > 0, local - 1 + offset, -1)
+        if z:
+            both = (labels[z - 1] >= 0) & (labels[z] >= 0)
+            pairs = np.unique(labels[z - 1][both].astype(np.int64) << 32 | labels[z][both].astype(np.int64))
+            for pair in pairs.tolist():
+                ra, rb = root(pair >> 32), root(pair & 0xFFFFFFFF)
+                if ra != rb:
+                    parent[rb] = ra
+                    size[ra] += size[rb]
+    if not parent:
+        return np.zeros(air.shape, bool)
+    roots = np.array([root(i) for i in range(len(parent))])
+    volumes = np.array(size, np.float64)[roots] * voxel_ml
+    keep = volumes >= min(LUNG_MIN_ML, float(volumes.max()))
+    return np.where(labels >= 0, keep[np.maximum(labels, 0)], False)
 
 
 def slice_blobs(hu: np.ndarray, lung: np.ndarray, pixel_mm: float, index: int) -> tuple[list[Blob], np.ndarray]:

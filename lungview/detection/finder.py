@@ -37,7 +37,7 @@ BATCH_SIZE = 8
 
 @dataclass(frozen=True)
 class BlobChains:
-    """The candidate chains of a series (each at least :data:`MIN_SLICES` long) and the working-grid reduction."""
+    """The candidate chains of a series and the working-grid reduction."""
 
     chains: tuple[tuple[Blob, ...], ...]
     factor: int
@@ -48,12 +48,14 @@ class BlobChains:
         return sorted({blob.index for chain in self.chains for blob in chain})
 
 
-def find_blob_chains(images: Sequence[np.ndarray], pixel_mm: float | None, slice_mm: float | None) -> BlobChains:
-    """Candidate chains in HU slices ``images`` (in geometric order) of one series."""
+def find_blob_chains(
+    images: Sequence[np.ndarray], pixel_mm: float | None, slice_mm: float | None, min_slices: int = MIN_SLICES
+) -> BlobChains:
+    """Candidate chains of at least ``min_slices`` blobs in HU slices ``images`` (in geometric order) of a series."""
     factor = working_factor(images[0].shape[1], pixel_mm)
     work_mm = (pixel_mm or 0.75) * factor
     blobs, _ = volume_blobs([reduce(image, factor) for image in images], work_mm, slice_mm or 2.5)
-    chains = tuple(tuple(chain) for chain in link_blobs(blobs) if len(chain) >= MIN_SLICES)
+    chains = tuple(tuple(chain) for chain in link_blobs(blobs) if len(chain) >= min_slices)
     return BlobChains(chains, factor)
 
 

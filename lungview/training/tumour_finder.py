@@ -40,6 +40,7 @@ from lungview.detection.candidates import Blob
 from lungview.detection.finder import BlobChains, find_blob_chains, network_grid, sample_cells
 from lungview.detection.lesions import Lesion
 from lungview.detection.scoring import (
+    MIN_SLICES,
     ScoredBlob,
     lesions_from_chains,
     original_box,
@@ -90,6 +91,8 @@ class FinderConfig:
     architecture: str = "efficientnet-lite0-cells-ms"
     size: int = 256
     regularisation: float = 0.01
+    #: Train on the blobs seen on one slice only as well (more negatives); only chains of several slices are scored.
+    single_slice_negatives: bool = True
     #: Operating point: at least this share of the out-of-fold tumour-free slices stays below the threshold.
     slice_specificity: float = 0.9
     seed: int = 0
@@ -136,7 +139,13 @@ def _blob_label(centre, box_rc, truth_box) -> int:
 def _cache_path(config: FinderConfig, name: str) -> Path | None:
     if config.cache_dir is None:
         return None
-    key = json.dumps([config.architecture, config.params().to_dict(), __version__, "finder-1"], sort_keys=True)
+    from lungview.detection import candidates
+
+    rules = {name: getattr(candidates, name) for name in dir(candidates) if name.isupper()}
+    key = json.dumps(
+        [config.architecture, config.params().to_dict(), __version__, rules, config.single_slice_negatives],
+        sort_keys=True,
+    )
     return Path(config.cache_dir) / f"{name}-finder-{hashlib.sha256(key.encode()).hexdigest()[:12]}.npz"
 
 
@@ -144,7 +153,9 @@ def series_samples(
     truth: TruthSeries, features: torch.nn.Module, config: FinderConfig, progress: Callable[[Iterable], Iterable] = iter
 ) -> SeriesSamples:
     """Candidate chains of one annotated series and the frozen cell features at their blobs' centres."""
-    found = find_blob_chains(list(truth.images), truth.spacings[0][0] if truth.spacings[0] else None, truth.slice_mm)
+    pixel_mm = truth.spacings[0][0] if truth.spacings[0] else None
+    min_slices = 1 if config.single_slice_negatives else MIN_SLICES
+    found = find_blob_chains(list(truth.images), pixel_mm, truth.slice_mm, min_slices)
     blobs = [blob for chain in found.chains for blob in chain]
     shape = truth.images[0].shape
     centres = np.array([original_centre(blob, found.factor) for blob in blobs], np.float32).reshape(-1, 2)
@@ -295,7 +306,7 @@ def leave_one_patient_out(samples: Sequence[SeriesSamples], config: FinderConfig
     logits = []
     for held_out in range(len(samples)):
         head = fit_blob_head([s for i, s in enumerate(samples) if i != held_out], config)
-        logits.append(series_relative(head.logits(samples[held_out].features)))
+        logits.append(relative_to_candidates(samples[held_out], head.logits(samples[held_out].features)))
     labelled = np.concatenate([l[s.labels >= 0] for l, s in zip(logits, samples)])
     labels = np.concatenate([s.labels[s.labels >= 0] for s in samples]).astype(int)
     temperature = fit_temperature(np.stack([np.zeros_like(labelled), labelled], 1), labels)
@@ -307,6 +318,20 @@ def leave_one_patient_out(samples: Sequence[SeriesSamples], config: FinderConfig
     free = np.concatenate(slice_level)[~is_tumour]
     threshold = float(np.quantile(free, config.slice_specificity, method="higher"))
     return logits, temperature, threshold
+
+
+def in_chains(samples: SeriesSamples) -> np.ndarray:
+    """Which blobs belong to a chain of at least :data:`MIN_SLICES` slices (the candidates the app scores)."""
+    scored = {id(blob) for chain in samples.found.chains if len(chain) >= MIN_SLICES for blob in chain}
+    return np.array([id(blob) in scored for blob in samples.blobs], bool)
+
+
+def relative_to_candidates(samples: SeriesSamples, logits: np.ndarray) -> np.ndarray:
+    """``logits`` relative to the series' candidates, as the app computes them (:func:`series_relative`)."""
+    mask = in_chains(samples)
+    if not mask.any():
+        return logits
+    return logits - (logits[mask] - series_relative(logits[mask]))[0]
 
 
 def network_with_head(network: torch.nn.Module, head: BlobHead) -> torch.nn.Module:
