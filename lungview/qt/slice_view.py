@@ -338,10 +338,13 @@ class SliceView(QWidget):
         self._paint_corner_text(painter)
         self._paint_edge_labels(painter)
         if self._overlay_label:
-            below_edge_letter = 8 + QFontMetricsF(self._overlay_font()).height() * 1.5
-            label_area = QRectF(self.rect()).adjusted(0, below_edge_letter, 0, 0)
+            # above the bottom edge letter, in the middle half, so it never runs into the corner text
+            above_edge_letter = 8 + QFontMetricsF(self._overlay_font()).height() * 1.5
+            quarter = self.width() / 4
+            label_area = QRectF(self.rect()).adjusted(quarter, 0, -quarter, -above_edge_letter)
             painter.setFont(self._overlay_font())
-            self._paint_outlined(painter, label_area, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter, self._overlay_label)
+            flags = Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap
+            self._paint_outlined(painter, label_area, flags, self._overlay_label)
         if self._message:
             area = QRectF(self.rect()).adjusted(16, 0, -16, 0)
             self._paint_outlined(painter, area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._message)

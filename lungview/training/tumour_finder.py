@@ -41,11 +41,11 @@ from lungview.detection.finder import BlobChains, find_blob_chains, network_grid
 from lungview.detection.lesions import Lesion
 from lungview.detection.scoring import (
     MIN_SLICES,
+    SERIES_REFERENCE_PERCENTILE,
     ScoredBlob,
     lesions_from_chains,
     original_box,
     original_centre,
-    series_relative,
     slice_scores,
 )
 from lungview.models.backbones import build_classifier
@@ -329,9 +329,7 @@ def in_chains(samples: SeriesSamples) -> np.ndarray:
 def relative_to_candidates(samples: SeriesSamples, logits: np.ndarray) -> np.ndarray:
     """``logits`` relative to the series' candidates, as the app computes them (:func:`series_relative`)."""
     mask = in_chains(samples)
-    if not mask.any():
-        return logits
-    return logits - (logits[mask] - series_relative(logits[mask]))[0]
+    return logits - np.percentile(logits[mask], SERIES_REFERENCE_PERCENTILE) if mask.any() else logits
 
 
 def network_with_head(network: torch.nn.Module, head: BlobHead) -> torch.nn.Module:
