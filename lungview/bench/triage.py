@@ -1,11 +1,11 @@
 """Archive triage benchmark: slices/s of a plain in-process loop, and of Dask with 1 and 2 workers, on one archive.
 
-Run ``python -m lungview.bench.triage [--series N] [--slices N] [--repeats N] [--json]``. Every way runs
-the same lesion finder on the same made archive (copies of the bundled sample series under new UIDs) with one
-compute thread per worker, so that the figures compare the machinery, not the thread counts. Each process
-analyses one series untimed first (the first series of a fresh process runs about a second slower). Goals: Dask's
-overhead against the plain loop <= 10 %; 1 -> 2 workers >= 1.7x. Model loading is not timed (each worker loads
-the model once).
+Run ``python -m lungview.bench.triage [--series N] [--slices N] [--repeats N] [--json]``. Every way runs the
+same per-series task (:func:`~lungview.triage.task.analyse_series`: the lesion finder) on the same made archive
+(copies of the bundled sample series under new UIDs) with one thread per worker for the network, OpenCV and
+slice decoding, so that the figures compare the machinery, not thread counts. Each process analyses one series
+untimed first (the first series of a fresh process runs slower). Goals: Dask's overhead against the plain loop
+<= 10 %; 1 -> 2 workers >= 1.7x. Model loading is not timed (each worker loads the model once).
 """
 
 from __future__ import annotations
@@ -23,21 +23,21 @@ MODEL_ID = "ct-tumour-slice"
 
 
 def plain_loop(roots: list[Path], model_id: str, threads: int) -> dict:
-    """Slices/s of the lesion finder run series after series in this process with ``threads`` threads."""
-    from lungview.detection import LesionFinder
+    """Slices/s of the per-series task called series after series in this process with ``threads`` threads."""
     from lungview.triage.archive import discover
-    from lungview.triage.task import use_threads
+    from lungview.triage.runner import model_of
+    from lungview.triage.task import ModelSpec, analyse_series
 
-    use_threads(threads)
-    finder = LesionFinder.load(model_id)
-    series = [entry.series for entry in discover(roots).series]
-    finder.find(series[0])  # warm-up, as every Dask worker gets one: the first series of a process runs slower
+    model = model_of(model_id)
+    spec = ModelSpec(model["id"], model["sha256"], threads=threads)
+    entries = discover(roots).series
+    analyse_series(entries[0].key, entries[0].series, spec)  # warm-up, as every Dask worker gets one
     started = time.perf_counter()
-    for one in series:
-        finder.find(one)
+    for entry in entries:
+        analyse_series(entry.key, entry.series, spec)
     seconds = time.perf_counter() - started
-    slices = sum(len(one) for one in series)
-    return {"threads": threads, "series": len(series), "slices": slices, "seconds": round(seconds, 2),
+    slices = sum(entry.slice_count for entry in entries)
+    return {"threads": threads, "series": len(entries), "slices": slices, "seconds": round(seconds, 2),
             "slices_per_s": round(slices / seconds, 2)}
 
 
@@ -98,7 +98,7 @@ def discovery_rate(roots: list[Path]) -> dict:
 
 
 def run_triage_benchmark(
-    series: int = 8, slices: int = 20, model_id: str = MODEL_ID, repeats: int = 2, log=print
+    series: int = 8, slices: int = 30, model_id: str = MODEL_ID, repeats: int = 2, log=print
 ) -> dict:
     """Every figure of the triage benchmark as a dict: each way runs ``repeats`` times, in turn, and keeps its best.
 
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m lungview.bench.triage [--series N] [--slices N] [--model ID] [--repeats N] [--json]``."""
     parser = argparse.ArgumentParser(prog="python -m lungview.bench.triage", description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=8, help="series in the made archive (default 8)")
-    parser.add_argument("--slices", type=int, default=20, help="slices per series, at most 30 (default 20)")
+    parser.add_argument("--slices", type=int, default=30, help="slices per series, at most 30 (default 30)")
     parser.add_argument("--model", default=MODEL_ID, help=f"lesion-finding model (default {MODEL_ID})")
     parser.add_argument("--repeats", type=int, default=2, help="runs of each way, taken in turn (default 2)")
     parser.add_argument("--json", action="store_true", help="print every figure as JSON")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lungview.detection import LesionFinder, SeriesLesions
+from lungview.dicom import SliceStore
 from lungview.models import ModelError
 from lungview.triage.cluster import machine_cores
 from lungview.volume import PatientIdentity, Series
@@ -49,12 +50,19 @@ class SeriesAnalysis:
     """True when the model itself could not be loaded (every series would fail the same way)."""
 
 
+#: Decoded slices a task keeps (the lesion finder's own budget when it makes its store).
+STORE_BYTES = 1024**3
+
 _finders: dict[tuple[str, str], LesionFinder] = {}
 _finders_lock = threading.Lock()
+_threads: int | None = None
+"""The threads :func:`use_threads` gave this process (None: the libraries' defaults)."""
 
 
 def use_threads(threads: int) -> None:
-    """Give ONNX Runtime, PyTorch and OpenCV ``threads`` threads in this process (before the model loads)."""
+    """Give ONNX Runtime, PyTorch, OpenCV and slice decoding ``threads`` threads in this process (before the model
+    loads)."""
+    global _threads
     import cv2
 
     from lungview.inference import onnx_session
@@ -64,6 +72,7 @@ def use_threads(threads: int) -> None:
     os.environ["OMP_NUM_THREADS"] = str(threads)  # PyTorch reads it when first imported
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
+    _threads = threads
 
 
 def worker_threads() -> int | None:
@@ -119,7 +128,9 @@ def analyse_series(key: str, series: Series, spec: ModelSpec) -> SeriesAnalysis:
         return SeriesAnalysis(key, None, 0.0, f"{type(error).__name__}: {error}", model_error=True)
     started = time.perf_counter()
     try:
-        lesions = finder.find(series)
+        # the store's decoding threads follow the worker's cores too (the finder's own store decodes on two)
+        store = SliceStore(series, STORE_BYTES, workers=_threads) if _threads else None
+        lesions = finder.find(series, store)
     except Exception as error:  # noqa: BLE001 - one series' failure is recorded, the run goes on
         return SeriesAnalysis(key, None, time.perf_counter() - started, f"{type(error).__name__}: {error}")
     return SeriesAnalysis(key, lesions, time.perf_counter() - started)
