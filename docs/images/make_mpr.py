@@ -22,6 +22,7 @@ if __name__ == "__main__":
     lesions = LesionFinder.load().find(series)
     top = lesions.findings[0]
     point = (round(top.centre_row), round(top.centre_col))
-    save_screenshot([folder], str(OUT), top.centre_index, "lung", True, QSize(1500, 640), layout="mpr",
-                    lesions=lesions, point=point)
+    save_screenshot(
+        [folder], str(OUT), top.centre_index, "lung", True, QSize(1500, 640), layout="mpr", lesions=lesions, point=point
+    )
     print(OUT)

@@ -37,7 +37,12 @@ def lesion_json(lesion) -> dict:
             "xyz_mm": list(lesion.centre_xyz_mm) if lesion.centre_xyz_mm is not None else None,
         },
         "slices": [
-            {"index": s.index, "instance_number": s.instance_number, "sop_instance_uid": s.sop_instance_uid, "box": list(s.box)}
+            {
+                "index": s.index,
+                "instance_number": s.instance_number,
+                "sop_instance_uid": s.sop_instance_uid,
+                "box": list(s.box),
+            }
             for s in lesion.slices
         ],
     }
@@ -63,7 +68,9 @@ def detect(args: argparse.Namespace) -> dict:
     model = {"id": card.id, "version": card.version, "sha256": card.sha256, "threshold": card.threshold}
     documents = []
     for series in scan.series:
-        reason = skip_reason(series) or (None if finds_lesions(classifier, series) else "not a CT series in Hounsfield units")
+        reason = skip_reason(series) or (
+            None if finds_lesions(classifier, series) else "not a CT series in Hounsfield units"
+        )
         if reason is None and len(series) < 2:
             reason = "a single slice: findings need neighbouring slices"
         if reason:
@@ -71,14 +78,19 @@ def detect(args: argparse.Namespace) -> dict:
             continue
         store = SliceStore(series, max_bytes=1024**3)
         lesions = find_lesions(classifier, series, store)
-        failed = [{"path": series.slices[i].path, "reason": store.failed(i) or "not decoded"}
-                  for i, score in enumerate(lesions.slice_scores) if score is None]
-        documents.append({
-            "series_uid": series.series_uid,
-            "model": model,
-            "findings": [lesion_json(lesion) for lesion in lesions.findings],
-            "skipped": failed,
-        })
+        failed = [
+            {"path": series.slices[i].path, "reason": store.failed(i) or "not decoded"}
+            for i, score in enumerate(lesions.slice_scores)
+            if score is None
+        ]
+        documents.append(
+            {
+                "series_uid": series.series_uid,
+                "model": model,
+                "findings": [lesion_json(lesion) for lesion in lesions.findings],
+                "skipped": failed,
+            }
+        )
     if not documents:
         reasons = "; ".join(f"{entry['path']}: {entry['reason']}" for entry in skipped[:5])
         raise DetectInputError(f"no CT series found under {', '.join(args.paths)} ({reasons})")
@@ -94,8 +106,10 @@ def print_table(document: dict) -> None:
         for finding in findings:
             indices = [s["index"] for s in finding["slices"]]
             centre = finding["centre"]
-            print(f"  #{finding['rank']} score {finding['score']:.3f}  slices {indices[0]}-{indices[-1]}  "
-                  f"centre slice {centre['index']} (row {centre['row']:.0f}, col {centre['col']:.0f})")
+            print(
+                f"  #{finding['rank']} score {finding['score']:.3f}  slices {indices[0]}-{indices[-1]}  "
+                f"centre slice {centre['index']} (row {centre['row']:.0f}, col {centre['col']:.0f})"
+            )
     for entry in document["skipped"]:
         print(f"skipped {entry['path']}: {entry['reason']}", file=sys.stderr)
 

@@ -7,14 +7,27 @@ import argparse
 import csv
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 HELP = "classify slices of a DICOM series, DICOM files or PNG/JPG pictures; JSON (default) or CSV on stdout"
 CSV_COLUMNS = (
-    "path", "series_uid", "index", "instance_number", "sop_instance_uid", "z", "predicted", "cancer_probability",
-    "probabilities", "out_of_scope", "out_of_scope_reasons", "ood_score", "cam_peak_row", "cam_peak_col",
-    "model", "flagged", "lesion_box",
+    "path",
+    "series_uid",
+    "index",
+    "instance_number",
+    "sop_instance_uid",
+    "z",
+    "predicted",
+    "cancer_probability",
+    "probabilities",
+    "out_of_scope",
+    "out_of_scope_reasons",
+    "ood_score",
+    "cam_peak_row",
+    "cam_peak_col",
+    "model",
+    "flagged",
+    "lesion_box",
 )
 
 
@@ -23,13 +36,18 @@ class PredictInputError(ValueError):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="DICOM folder, DICOMDIR, files, or a folder of PNG/JPG")
     parser.add_argument(
-        "--model", metavar="ID",
+        "paths", nargs="+", metavar="PATH", help="DICOM folder, DICOMDIR, files, or a folder of PNG/JPG"
+    )
+    parser.add_argument(
+        "--model",
+        metavar="ID",
         help="model id for every series (default: per series, ct-tumour-slice for DICOM CT, ct-subtype-4 for pictures)",
     )
     parser.add_argument(
-        "--slices", default=None, metavar="all|i,j,...",
+        "--slices",
+        default=None,
+        metavar="all|i,j,...",
         help="slice indices from 0 in each sorted series, or 'all' (default: the middle slice of a DICOM series, "
         "every picture of a PNG/JPG folder)",
     )
@@ -139,7 +157,9 @@ def predict(args: argparse.Namespace) -> dict:
     skipped = [{"path": s.path, "reason": s.reason} for s in scan.skipped]
     if not scan.series:
         reasons = "; ".join(f"{entry['path']}: {entry['reason']}" for entry in skipped[:5])
-        raise PredictInputError(f"nothing could be read under {', '.join(args.paths)} ({len(skipped)} file(s) skipped: {reasons})")
+        raise PredictInputError(
+            f"nothing could be read under {', '.join(args.paths)} ({len(skipped)} file(s) skipped: {reasons})"
+        )
     available, load = _classifiers(args.weights_dir)
     plan = plan_series(scan.series, available, args.model)
     skipped += [{"path": s.path, "reason": s.reason} for s in plan.skipped]
@@ -183,18 +203,20 @@ def write_csv(document: dict, stream) -> None:
     for record in document["results"]:
         peak = record.get("cam_peak") or ["", ""]
         scope = record["out_of_scope"]
-        writer.writerow({
-            **{key: record[key] for key in CSV_COLUMNS[:8]},
-            "probabilities": json.dumps(record["probabilities"], separators=(",", ":")),
-            "out_of_scope": int(scope["flagged"]),
-            "out_of_scope_reasons": "; ".join(scope["reasons"]),
-            "ood_score": "" if scope["ood_score"] is None else scope["ood_score"],
-            "cam_peak_row": peak[0],
-            "cam_peak_col": peak[1],
-            "model": record["model"],
-            "flagged": int(record["flagged"]),
-            "lesion_box": json.dumps(record["lesion_box"]) if record["lesion_box"] else "",
-        })
+        writer.writerow(
+            {
+                **{key: record[key] for key in CSV_COLUMNS[:8]},
+                "probabilities": json.dumps(record["probabilities"], separators=(",", ":")),
+                "out_of_scope": int(scope["flagged"]),
+                "out_of_scope_reasons": "; ".join(scope["reasons"]),
+                "ood_score": "" if scope["ood_score"] is None else scope["ood_score"],
+                "cam_peak_row": peak[0],
+                "cam_peak_col": peak[1],
+                "model": record["model"],
+                "flagged": int(record["flagged"]),
+                "lesion_box": json.dumps(record["lesion_box"]) if record["lesion_box"] else "",
+            }
+        )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -68,7 +68,9 @@ def network_grid(image_shape: tuple[int, int], params: PreprocessParams, crop, c
 def sample_cells(cell_maps: np.ndarray, grid: Grid, points: Sequence[tuple[float, float]]) -> np.ndarray:
     """``cell_maps`` ``[C, h, w]`` bilinearly sampled at original-pixel ``points``: ``[len(points), C]``."""
     positions = [grid.cell_position(row, column) for row, column in points]
-    return np.array([[bilinear(plane, r, c) for plane in cell_maps] for r, c in positions], np.float32).reshape(len(points), -1)
+    return np.array([[bilinear(plane, r, c) for plane in cell_maps] for r, c in positions], np.float32).reshape(
+        len(points), -1
+    )
 
 
 class LesionFinder:
@@ -90,8 +92,9 @@ class LesionFinder:
         """``{"id", "version", "sha256"}`` of the model."""
         return {"id": self.card.id, "version": self.card.version, "sha256": self.card.sha256}
 
-    def score_slices(self, images: dict[int, np.ndarray], blobs_by_slice: dict[int, list[Blob]], factor: int,
-                     pixel_spacing) -> dict[int, list[ScoredBlob]]:
+    def score_slices(
+        self, images: dict[int, np.ndarray], blobs_by_slice: dict[int, list[Blob]], factor: int, pixel_spacing
+    ) -> dict[int, list[ScoredBlob]]:
         """Each slice's blobs with their calibrated probabilities (the network's tumour-minus-other cell logit at the
         blob's centre, relative to the series' candidates)."""
         params = self.card.preprocessing
@@ -106,12 +109,17 @@ class LesionFinder:
                 grid = network_grid(images[index].shape, params, crop, margin.shape[-1])
                 centres = [original_centre(blob, factor) for blob in blobs_by_slice[index]]
                 logits = sample_cells(margin[None], grid, centres)[:, 0]
-                raw += [(index, blob, centre, float(logit)) for blob, centre, logit in zip(blobs_by_slice[index], centres, logits)]
+                raw += [
+                    (index, blob, centre, float(logit))
+                    for blob, centre, logit in zip(blobs_by_slice[index], centres, logits)
+                ]
         relative = series_relative(np.array([logit for *_, logit in raw]))
         scored: dict[int, list[ScoredBlob]] = {}
         for (index, blob, centre, _), logit in zip(raw, relative):
             box = original_box(blob, factor, images[index].shape)
-            scored.setdefault(index, []).append(ScoredBlob(blob, centre, box, float(probability(logit, self.card.temperature))))
+            scored.setdefault(index, []).append(
+                ScoredBlob(blob, centre, box, float(probability(logit, self.card.temperature)))
+            )
         return scored
 
     def find_in_images(self, series: Series, images: dict[int, np.ndarray]) -> SeriesLesions:
@@ -128,7 +136,9 @@ class LesionFinder:
                 by_slice.setdefault(indices[blob.index], []).append(blob)
         scored = self.score_slices(images, by_slice, found.factor, series.slices[indices[0]].pixel_spacing)
         lookup = {(indices[b.blob.index], id(b.blob)): b for blobs in scored.values() for b in blobs}
-        chains = [[_reindexed(lookup[(indices[blob.index], id(blob))], indices) for blob in chain] for chain in found.chains]
+        chains = [
+            [_reindexed(lookup[(indices[blob.index], id(blob))], indices) for blob in chain] for chain in found.chains
+        ]
         identity = [(s.instance_number, s.sop_instance_uid) for s in series.slices]
         lesions = lesions_from_chains(chains, identity, lambda i, r, c: patient_position(series, i, r, c))
         scores = slice_scores(lesions, len(series))

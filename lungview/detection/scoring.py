@@ -1,10 +1,10 @@
 """Score lesion candidates with a network's cell map and turn chains of blobs into ranked, located lesions.
 
 A blob's logit is the network's tumour cell logit, bilinearly sampled at the blob's centre, taken relative to the
-series' own candidates (:func:`series_relative`); its probability is that logit through the card's temperature. A chain (a candidate spanning at least :data:`MIN_SLICES` slices)
-scores the median of its blobs' probabilities, so one bright slice does not make a finding. Candidates that
-are parts of one lesion (on a shared slice, one's centre lies in the other's box) are merged, keeping the best
-score.
+series' own candidates (:func:`series_relative`); its probability is that logit through the card's temperature.
+A chain (a candidate spanning at least :data:`MIN_SLICES` slices) scores the median of its blobs' probabilities, so
+one bright slice does not make a finding. Candidates that are parts of one lesion (on a shared slice, one's centre
+lies in the other's box) are merged, keeping the best score.
 """
 
 from __future__ import annotations
@@ -123,7 +123,8 @@ def _same_lesion(chain: Sequence[ScoredBlob], seed: dict[int, ScoredBlob]) -> bo
     """Whether ``chain`` is part of the lesion of ``seed`` (slice index -> blob): on a shared slice one blob's centre
     lies in the other's box."""
     return any(
-        blob.index in seed and (_inside(blob.centre, seed[blob.index].box) or _inside(seed[blob.index].centre, blob.box))
+        blob.index in seed
+        and (_inside(blob.centre, seed[blob.index].box) or _inside(seed[blob.index].centre, blob.box))
         for blob in chain
     )
 
@@ -163,7 +164,8 @@ def lesions_from_chains(
         row, column, _ = candidate.centres[middle]
         xyz = patient_position(middle, row, column) if patient_position else None
         slices = tuple(
-            LesionSlice(index, slice_identity[index][0], slice_identity[index][1], candidate.boxes[index]) for index in indices
+            LesionSlice(index, slice_identity[index][0], slice_identity[index][1], candidate.boxes[index])
+            for index in indices
         )
         lesions.append(Lesion(rank, candidate.score, middle, round(row, 1), round(column, 1), xyz, slices))
     return lesions

@@ -62,7 +62,9 @@ def slice_from_lesions(lesions: SeriesLesions, series: Series, index: int, card)
     cancer = card.cancer_classes[0]
     other = next(name for name in card.classes if name not in card.cancer_classes)
     probabilities = {other: 1.0 - score, cancer: score}
-    prediction = Prediction({name: probabilities[name] for name in card.classes}, score, decided_class(probabilities, card, score))
+    prediction = Prediction(
+        {name: probabilities[name] for name in card.classes}, score, decided_class(probabilities, card, score)
+    )
     reasons = tuple(header_reasons(series, series.slices[index]))
     return SliceAnalysis(series.series_uid, index, card.id, Classification(prediction, None), reasons)
 

@@ -54,10 +54,18 @@ def _cell(value) -> str:
 
 
 COLUMNS = (
-    ("series", "held-out series"), ("slices", "slices"), ("tumour_slices", "tumour slices"),
-    ("tumour_slice_auc", "slice AUC"), ("sensitivity", "sensitivity"), ("sensitivity_ci95", "95 % CI"),
-    ("specificity", "specificity"), ("specificity_ci95", "95 % CI"), ("location_in_box", "location in box"),
-    ("box_iou", "box IoU"), ("top_finding_on_tumour", "top finding on tumour"), ("findings_at_threshold", "findings"),
+    ("series", "held-out series"),
+    ("slices", "slices"),
+    ("tumour_slices", "tumour slices"),
+    ("tumour_slice_auc", "slice AUC"),
+    ("sensitivity", "sensitivity"),
+    ("sensitivity_ci95", "95 % CI"),
+    ("specificity", "specificity"),
+    ("specificity_ci95", "95 % CI"),
+    ("location_in_box", "location in box"),
+    ("box_iou", "box IoU"),
+    ("top_finding_on_tumour", "top finding on tumour"),
+    ("findings_at_threshold", "findings"),
 )
 
 
@@ -117,6 +125,10 @@ def gallery_item(samples, lesions) -> dict | None:
     top = lesions[0]
     index = top.centre_index
     return {
-        "series": samples.truth.name, "index": index, "score": top.score, "box": top.box_on(index),
-        "truth": samples.truth.boxes[index], "image": np.asarray(samples.truth.images[index]),
+        "series": samples.truth.name,
+        "index": index,
+        "score": top.score,
+        "box": top.box_on(index),
+        "truth": samples.truth.boxes[index],
+        "image": np.asarray(samples.truth.images[index]),
     }

@@ -132,7 +132,9 @@ def _blob_label(centre, box_rc, truth_box) -> int:
         return 0
     if _in_box(*centre, truth_box):
         return 1
-    touches = not (box_rc[3] < truth_box[0] or box_rc[1] > truth_box[2] or box_rc[2] < truth_box[1] or box_rc[0] > truth_box[3])
+    touches = not (
+        box_rc[3] < truth_box[0] or box_rc[1] > truth_box[2] or box_rc[2] < truth_box[1] or box_rc[0] > truth_box[3]
+    )
     return -1 if touches else 0
 
 
@@ -209,7 +211,9 @@ def fit_blob_head(training: Sequence[SeriesSamples], config: FinderConfig) -> Bl
     if y.min() == y.max():
         raise ValueError("training needs blobs in tumour boxes and blobs elsewhere")
     scaler = StandardScaler().fit(x)
-    model = LogisticRegression(C=config.regularisation, class_weight="balanced", max_iter=2000, random_state=config.seed)
+    model = LogisticRegression(
+        C=config.regularisation, class_weight="balanced", max_iter=2000, random_state=config.seed
+    )
     model.fit(scaler.transform(x), y)
     weight = (model.coef_[0] / scaler.scale_).astype(np.float32)
     return BlobHead(weight, float(model.intercept_[0] - weight @ scaler.mean_))
@@ -219,8 +223,10 @@ def series_lesions(samples: SeriesSamples, logits: np.ndarray, temperature: floa
     """Ranked lesions of one series from its blobs' logits (the same path as the app's finder)."""
     from lungview.detection.scoring import probability
 
-    scored = {id(blob): ScoredBlob(blob, tuple(c), b, float(probability(l, temperature)))
-              for blob, c, b, l in zip(samples.blobs, samples.centres, samples.boxes, logits)}
+    scored = {
+        id(blob): ScoredBlob(blob, tuple(c), b, float(probability(logit, temperature)))
+        for blob, c, b, logit in zip(samples.blobs, samples.centres, samples.boxes, logits)
+    }
     chains = [[scored[id(blob)] for blob in chain] for chain in samples.found.chains]
     identity = [(None, "")] * len(samples.truth.images)
     return lesions_from_chains(chains, identity)
@@ -301,18 +307,20 @@ class FinderResult:
     gallery: list[dict]
 
 
-def leave_one_patient_out(samples: Sequence[SeriesSamples], config: FinderConfig) -> tuple[list[np.ndarray], float, float]:
+def leave_one_patient_out(
+    samples: Sequence[SeriesSamples], config: FinderConfig
+) -> tuple[list[np.ndarray], float, float]:
     """Out-of-fold blob logits per series, and the temperature and threshold fitted on them."""
     logits = []
     for held_out in range(len(samples)):
         head = fit_blob_head([s for i, s in enumerate(samples) if i != held_out], config)
         logits.append(relative_to_candidates(samples[held_out], head.logits(samples[held_out].features)))
-    labelled = np.concatenate([l[s.labels >= 0] for l, s in zip(logits, samples)])
+    labelled = np.concatenate([logit[s.labels >= 0] for logit, s in zip(logits, samples)])
     labels = np.concatenate([s.labels[s.labels >= 0] for s in samples]).astype(int)
     temperature = fit_temperature(np.stack([np.zeros_like(labelled), labelled], 1), labels)
     slice_level, tumour = [], []
-    for l, s in zip(logits, samples):
-        slice_level.append(slice_scores(series_lesions(s, l, temperature), len(s.truth.images)))
+    for logit, s in zip(logits, samples):
+        slice_level.append(slice_scores(series_lesions(s, logit, temperature), len(s.truth.images)))
         tumour.append(s.truth.has_tumour)
     is_tumour = np.concatenate(tumour).astype(bool)
     free = np.concatenate(slice_level)[~is_tumour]
@@ -350,8 +358,10 @@ def pooled_row(rows: Sequence[dict]) -> dict:
     neg = sum(r["slices"] - r["tumour_slices"] for r in rows)
     return {
         "median_tumour_slice_auc": float(np.nanmedian([r["tumour_slice_auc"] for r in rows])),
-        "sensitivity": tp / pos, "sensitivity_ci95": wilson(tp, pos),
-        "specificity": tn / neg, "specificity_ci95": wilson(tn, neg),
+        "sensitivity": tp / pos,
+        "sensitivity_ci95": wilson(tp, pos),
+        "specificity": tn / neg,
+        "specificity_ci95": wilson(tn, neg),
         "median_specificity": float(np.median([r["specificity"] for r in rows])),
         "median_sensitivity": float(np.median([r["sensitivity"] for r in rows])),
         "top_finding_on_tumour": f"{sum(r['top_finding_on_tumour'] for r in rows)} of {len(rows)}",
@@ -373,12 +383,19 @@ def train_tumour_finder(config: FinderConfig, progress: Callable[[Iterable], Ite
         samples.append(series_samples(read_truth_series(folder), network.features, config, progress))
     features_s = time.monotonic() - started
     logits, temperature, threshold = leave_one_patient_out(samples, config)
-    held_out = [series_lesions(s, l, temperature) for s, l in zip(samples, logits)]
+    held_out = [series_lesions(s, logit, temperature) for s, logit in zip(samples, logits)]
     per_patient = [evaluate_series(s, lesions, threshold) for s, lesions in zip(samples, held_out)]
     gallery = [item for s, lesions in zip(samples, held_out) if (item := gallery_item(s, lesions)) is not None]
     for row in per_patient:
-        log.info("held out %s: AUC %.3f sens %.2f spec %.2f located %.2f top %s", row["series"], row["tumour_slice_auc"],
-                 row["sensitivity"], row["specificity"], row["location_in_box"], row["top_finding_on_tumour"])
+        log.info(
+            "held out %s: AUC %.3f sens %.2f spec %.2f located %.2f top %s",
+            row["series"],
+            row["tumour_slice_auc"],
+            row["sensitivity"],
+            row["specificity"],
+            row["location_in_box"],
+            row["top_finding_on_tumour"],
+        )
     head = fit_blob_head(samples, config)
     network = network_with_head(network, head)
     card = ModelCard(
@@ -398,16 +415,28 @@ def train_tumour_finder(config: FinderConfig, progress: Callable[[Iterable], Ite
         hu_input=f"HU slice area-resized to {config.size} px, then windowed three times (lung W1500/L-600, "
         "mediastinal W350/L40, wide W2000/L-300) into the three input channels.",
         data={
-            "series": [{"series": s.truth.name, "slices": len(s.truth.images), "tumour_slices": s.truth.tumour_count,
-                        **attribution(s.truth.name)} for s in samples],
-            "tumour_rule": "TRUTH.csv has_tumour (Lung-PET-CT-Dx boxes; LIDC-IDRI: any reader's contour of a nodule >= 3 mm)",
+            "series": [
+                {
+                    "series": s.truth.name,
+                    "slices": len(s.truth.images),
+                    "tumour_slices": s.truth.tumour_count,
+                    **attribution(s.truth.name),
+                }
+                for s in samples
+            ],
+            "tumour_rule": "TRUTH.csv has_tumour (Lung-PET-CT-Dx boxes; LIDC-IDRI: any reader's contour of a "
+            "nodule >= 3 mm)",
             "not_used": "Kaggle chest-ct-4class and IQ-OTH/NCCD: pre-windowed PNGs without HU or boxes",
         },
         training={
-            "head": f"logistic regression on the cell features at blob centres (class-balanced, L2 C={config.regularisation:g})",
+            "head": "logistic regression on the cell features at blob centres "
+            f"(class-balanced, L2 C={config.regularisation:g})",
             "positives": "blobs whose centre lies in the tumour box",
             "negatives": "blobs on tumour-free slices and blobs not touching the tumour box",
-            "blobs": {s.truth.name: {"positive": int((s.labels == 1).sum()), "negative": int((s.labels == 0).sum())} for s in samples},
+            "blobs": {
+                s.truth.name: {"positive": int((s.labels == 1).sum()), "negative": int((s.labels == 0).sum())}
+                for s in samples
+            },
             "backbone": "frozen",
             "temperature_and_threshold": "temperature fitted on out-of-fold blob logits; the threshold leaves "
             f">= {config.slice_specificity:.0%} of the out-of-fold tumour-free slices below it",
@@ -425,7 +454,8 @@ def train_tumour_finder(config: FinderConfig, progress: Callable[[Iterable], Ite
         notes=(
             "A slice is flagged exactly when a finding at or above the threshold spans it; the finding's score is its "
             "blobs' median probability.",
-            "Grad-CAM of this model is ReLU of the per-cell tumour score map (the head is linear on the cell features).",
+            "Grad-CAM of this model is ReLU of the per-cell tumour score map (the head is linear on the cell "
+            "features).",
         ),
     )
     card = save_model(config.output_dir / config.model_id, network, card)
@@ -436,7 +466,7 @@ def run_training(data_root: Path, weights_dir: Path, model_id: str = MODEL_ID, c
     """Train with a progress bar and write the report; a plain message and exit code 2 on bad input."""
     from tqdm import tqdm
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("lungview").setLevel(logging.INFO)  # the command line keeps only warnings by default
     config = FinderConfig(data_root=data_root, output_dir=weights_dir, model_id=model_id, cache_dir=cache_dir)
     try:
         result = train_tumour_finder(config, progress=lambda items: tqdm(items, leave=False, mininterval=5))

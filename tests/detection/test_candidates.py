@@ -1,6 +1,6 @@
 import numpy as np
-
 from detection.phantom import NODULE, PIXEL_MM, SLICE_MM, phantom
+
 from lungview.detection.candidates import lung_field, lung_mask
 from lungview.detection.finder import find_blob_chains
 
