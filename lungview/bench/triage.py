@@ -98,7 +98,7 @@ def discovery_rate(roots: list[Path]) -> dict:
 
 
 def run_triage_benchmark(
-    series: int = 8, slices: int = 30, model_id: str = MODEL_ID, repeats: int = 2, log=print
+    series: int = 24, slices: int = 30, model_id: str = MODEL_ID, repeats: int = 2, log=print
 ) -> dict:
     """Every figure of the triage benchmark as a dict: each way runs ``repeats`` times, in turn, and keeps its best.
 
@@ -163,7 +163,7 @@ def format_figures(figures: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     """``python -m lungview.bench.triage [--series N] [--slices N] [--model ID] [--repeats N] [--json]``."""
     parser = argparse.ArgumentParser(prog="python -m lungview.bench.triage", description=__doc__.splitlines()[0])
-    parser.add_argument("--series", type=int, default=8, help="series in the made archive (default 8)")
+    parser.add_argument("--series", type=int, default=24, help="series in the made archive (default 24)")
     parser.add_argument("--slices", type=int, default=30, help="slices per series, at most 30 (default 30)")
     parser.add_argument("--model", default=MODEL_ID, help=f"lesion-finding model (default {MODEL_ID})")
     parser.add_argument("--repeats", type=int, default=2, help="runs of each way, taken in turn (default 2)")
