@@ -110,6 +110,25 @@ def test_a_series_that_kills_every_worker_fails_and_the_rest_is_done(archive, fi
         assert victim in [e.key for e in plan_triage(discover([archive[0]]), worklist, model, MIN_SLICES).to_analyse]
 
 
+def test_an_interrupted_run_keeps_what_it_finished_and_a_rerun_does_the_rest(archive, client, spec, model, tmp_path):
+    path = tmp_path / "w.sqlite"
+
+    def interrupt_after_first_series(row):
+        if row.status == DONE:
+            raise KeyboardInterrupt
+
+    with Worklist(path) as worklist:
+        plan = plan_triage(discover([archive[0]]), worklist, model, MIN_SLICES)
+        with pytest.raises(KeyboardInterrupt):
+            run_plan(plan, worklist, client, spec, interrupt_after_first_series)
+        kept = [row.series_key for row in worklist.rows() if row.status == DONE]
+        rerun = plan_triage(discover([archive[0]]), worklist, model, MIN_SLICES)
+
+    assert len(kept) == 1
+    assert sorted(e.key for e in rerun.to_analyse) == sorted(e.key for e in plan.to_analyse if e.key not in kept)
+    assert rerun.skipped == ()
+
+
 def test_command_line_writes_worklist_and_csv_and_logs_no_patient_data(archive, client, tmp_path, capsys, caplog):
     import csv
     import logging
