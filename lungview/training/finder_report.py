@@ -65,7 +65,8 @@ COLUMNS = (
     ("location_in_box", "location in box"),
     ("box_iou", "box IoU"),
     ("top_finding_on_tumour", "top finding on tumour"),
-    ("findings_at_threshold", "findings"),
+    ("tumour_found", "tumour found"),
+    ("false_findings", "false findings"),
 )
 
 
@@ -92,7 +93,9 @@ def report_markdown(card, per_patient: list[dict]) -> str:
         f"{_cell(pooled['specificity_ci95'])}; median slice AUC "
         f"{pooled['median_tumour_slice_auc']:.3f}; median sensitivity {pooled['median_sensitivity']:.3f}, median "
         f"specificity {pooled['median_specificity']:.3f}; location in box {pooled['location_in_box']:.3f}; top finding "
-        f"on the tumour in {pooled['top_finding_on_tumour']} patients.",
+        f"on the tumour in {pooled['top_finding_on_tumour']} patients. Finding level: the tumour found by a finding at "
+        f"the threshold in {pooled['tumour_found']} patients, {pooled['false_findings_per_series']:.1f} false findings "
+        "per series.",
         "",
         "Targets (on patients the model has never seen): "
         + ", ".join(f"{k} >= {v:.2f}" for k, v in TARGETS.items())

@@ -258,6 +258,13 @@ def _iou(a, truth_box) -> float:
     return inter / (area(a) + area(b) - inter)
 
 
+def _on_tumour(lesion: Lesion, truth: TruthSeries) -> bool:
+    """Whether the centre of the lesion's box lies in the tumour box on one of its slices."""
+    return any(
+        _in_box((s.box[0] + s.box[2]) / 2, (s.box[1] + s.box[3]) / 2, truth.boxes[s.index]) for s in lesion.slices
+    )
+
+
 def evaluate_series(samples: SeriesSamples, lesions: Sequence[Lesion], threshold: float) -> dict:
     """The leave-one-patient-out row of one held-out series at ``threshold``."""
     truth = samples.truth
@@ -275,10 +282,9 @@ def evaluate_series(samples: SeriesSamples, lesions: Sequence[Lesion], threshold
         box = lesion.box_on(int(index))
         located.append(_in_box((box[0] + box[2]) / 2, (box[1] + box[3]) / 2, truth.boxes[index]))
         ious.append(_iou(box, truth.boxes[index]))
-    top = lesions[0] if lesions else None
-    top_on_tumour = bool(top) and any(
-        _in_box((s.box[0] + s.box[2]) / 2, (s.box[1] + s.box[3]) / 2, truth.boxes[s.index]) for s in top.slices
-    )
+    on_tumour = [_on_tumour(lesion, truth) for lesion in lesions]
+    top_on_tumour = bool(on_tumour) and on_tumour[0]
+    found = [hit for lesion, hit in zip(lesions, on_tumour) if lesion.score >= threshold]
     positives, negatives = int(has_tumour.sum()), int((~has_tumour).sum())
     true_pos, true_neg = int((flagged & has_tumour).sum()), int((~flagged & ~has_tumour).sum())
     return {
@@ -294,6 +300,8 @@ def evaluate_series(samples: SeriesSamples, lesions: Sequence[Lesion], threshold
         "box_iou": float(np.mean(ious)) if ious else float("nan"),
         "top_finding_on_tumour": top_on_tumour,
         "findings_at_threshold": len(findings),
+        "tumour_found": any(found),
+        "false_findings": found.count(False),
         **attribution(truth.name),
     }
 
@@ -365,6 +373,8 @@ def pooled_row(rows: Sequence[dict]) -> dict:
         "median_specificity": float(np.median([r["specificity"] for r in rows])),
         "median_sensitivity": float(np.median([r["sensitivity"] for r in rows])),
         "top_finding_on_tumour": f"{sum(r['top_finding_on_tumour'] for r in rows)} of {len(rows)}",
+        "tumour_found": f"{sum(r['tumour_found'] for r in rows)} of {len(rows)}",
+        "false_findings_per_series": float(np.mean([r["false_findings"] for r in rows])),
         "location_in_box": float(np.mean([r["location_in_box"] for r in rows])),
     }
 
