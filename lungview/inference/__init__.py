@@ -7,6 +7,8 @@
   :mod:`~lungview.inference.onnx_files` verifies it, :mod:`~lungview.inference.onnx_session` runs it).
 - :mod:`lungview.inference.jobs`: ``classify_slice``, ``cam_for_slice``, ``classify_slices`` and ``triage_series``,
   pure functions of their inputs returning frozen results, run by the viewer's runners and ``lungview predict``.
+- :mod:`lungview.inference.viewer_jobs`: the viewer's jobs on a :class:`~lungview.inference.cache.ClassifierCache`
+  (list and load models, classify and explain a slice, triage a series, lesion finders included).
 - :mod:`lungview.inference.cache`: loads each model once, on whichever worker asks first.
 - :mod:`lungview.inference.model_choice`: the default classifier and triage model.
 
