@@ -58,10 +58,11 @@ def dask_run(roots: list[Path], model_id: str, workers: int, worklist: Path) -> 
         summary = run_plan(plan, store, client, spec)
         compute = sum(row.seconds for row in store.rows() if row.status == "done")
         tasks_per_s = empty_task_rate(client)
+        discovery = discovery_rate(roots, client)
     return {"workers": workers, "series": summary.statuses["done"], "slices": summary.slices,
             "seconds": round(summary.seconds, 2), "slices_per_s": round(summary.slices_per_s or 0.0, 2),
             "compute_seconds": round(compute, 2), "busy_share": round(compute / (workers * summary.seconds), 3),
-            "empty_tasks_per_s": tasks_per_s}
+            "empty_tasks_per_s": tasks_per_s, "discovery_files_per_s": discovery["files_per_s"]}
 
 
 def empty_task_rate(client, tasks: int = 1000) -> float:
@@ -86,12 +87,12 @@ def worklist_rate(folder: Path, rows: int = 2000) -> float:
         return round(rows / (time.perf_counter() - started), 1)
 
 
-def discovery_rate(roots: list[Path]) -> dict:
-    """Files/s of the client's header-only discovery (the part of a run that does not spread over workers)."""
+def discovery_rate(roots: list[Path], client=None, files_per_task: int = 100) -> dict:
+    """Files/s of the header-only discovery, by this process alone or by ``client``'s workers."""
     from lungview.triage.archive import discover
 
     started = time.perf_counter()
-    archive = discover(roots)
+    archive = discover(roots, client, files_per_task)
     seconds = time.perf_counter() - started
     files = sum(entry.slice_count for entry in archive.series)
     return {"files": files, "seconds": round(seconds, 2), "files_per_s": round(files / seconds, 1)}
@@ -154,7 +155,8 @@ def format_figures(figures: dict) -> str:
     lines.append(f"Dask's own cost (1 worker: wall time beyond the time inside the finder): "
                  f"{figures['dask_machinery_overhead']:+.1%}; 2 workers busy {busy:.0%} of the run")
     d = figures["discovery"]
-    lines.append(f"discovery (client, headers only): {d['files_per_s']} files/s ({d['files']} files); worklist "
+    lines.append(f"discovery (headers only): {d['files_per_s']} files/s by the client alone, "
+                 f"{figures['dask_2_worker']['discovery_files_per_s']} by 2 workers ({d['files']} files); worklist "
                  f"commits {figures['worklist_rows_per_s']} rows/s; the 2-worker cluster completes "
                  f"{figures['dask_2_worker']['empty_tasks_per_s']} empty tasks/s")
     return "\n".join(lines)

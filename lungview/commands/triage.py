@@ -33,10 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lungview.models import ModelError
-    from lungview.triage.archive import discover
     from lungview.triage.cluster import local_client, plan_local_cluster, remote_client
     from lungview.triage.progress import format_summary
-    from lungview.triage.runner import TriageError, model_of, plan_triage
+    from lungview.triage.runner import TriageError, model_of
     from lungview.triage.task import ModelSpec
     from lungview.triage.worklist import Worklist, write_csv
 
@@ -50,43 +49,42 @@ def run(args: argparse.Namespace) -> int:
     except ModelError as error:
         print(f"lungview triage: {error}", file=sys.stderr)
         return 2
-    print("finding series (headers only)…", file=sys.stderr, flush=True)
-    archive = discover(args.roots)
-    with Worklist(args.out) as worklist:
-        plan = plan_triage(archive, worklist, model, args.min_slices)
-        print(
-            f"{len(archive.series)} series in {len(archive.studies)} studies: {len(plan.settled)} already in the "
-            f"worklist, {len(plan.skipped)} to skip, {len(plan.to_analyse)} to analyse",
-            file=sys.stderr, flush=True,
-        )
-        if args.scheduler:
-            spec = ModelSpec(model["id"], model["sha256"])
-            client = remote_client(args.scheduler)
-        else:
-            cluster_plan = plan_local_cluster(args.workers)
-            spec = ModelSpec(model["id"], model["sha256"], threads=cluster_plan.cores_per_worker)
-            client = local_client(cluster_plan) if plan.to_analyse else None
-        try:
-            summary = _run(plan, worklist, client, spec, not args.no_progress)
-        except TriageError as error:
-            print(f"lungview triage: {error}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            print("\nlungview triage: interrupted; every series finished so far is in the worklist, rerun to go on",
-                  file=sys.stderr)
-            return 130
-        if args.csv:
-            write_csv(worklist.rows(), args.csv)
+    if args.scheduler:
+        spec = ModelSpec(model["id"], model["sha256"])
+        client_context = remote_client(args.scheduler)
+    else:
+        cluster_plan = plan_local_cluster(args.workers)
+        spec = ModelSpec(model["id"], model["sha256"], threads=cluster_plan.cores_per_worker)
+        client_context = local_client(cluster_plan)
+    try:
+        with client_context as client, Worklist(args.out) as worklist:
+            summary = _triage(args, client, worklist, model, spec)
+            if args.csv:
+                write_csv(worklist.rows(), args.csv)
+    except TriageError as error:
+        print(f"lungview triage: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nlungview triage: interrupted; every series finished so far is in the worklist, rerun to go on",
+              file=sys.stderr)
+        return 130
     print(format_summary(summary))
     return 0
 
 
-def _run(plan, worklist, client_context, spec, show_progress: bool):
-    """Run ``plan`` inside the client context (None when nothing needs analysing)."""
-    import contextlib
-
+def _triage(args: argparse.Namespace, client, worklist, model: dict, spec):
+    """Discover the archive on the cluster, plan against the worklist and run, with a progress bar."""
+    from lungview.triage.archive import discover
     from lungview.triage.progress import TriageProgress
-    from lungview.triage.runner import run_plan
+    from lungview.triage.runner import plan_triage, run_plan
 
-    with client_context or contextlib.nullcontext() as client, TriageProgress(plan, show_progress) as progress:
+    print("finding series (headers only)…", file=sys.stderr, flush=True)
+    archive = discover(args.roots, client)
+    plan = plan_triage(archive, worklist, model, args.min_slices)
+    print(
+        f"{len(archive.series)} series in {len(archive.studies)} studies: {len(plan.settled)} already in the "
+        f"worklist, {len(plan.skipped)} to skip, {len(plan.to_analyse)} to analyse",
+        file=sys.stderr, flush=True,
+    )
+    with TriageProgress(plan, not args.no_progress) as progress:
         return run_plan(plan, worklist, client, spec, progress.on_recorded)

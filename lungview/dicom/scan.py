@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from lungview.dicom.discovery import collect_files
@@ -11,6 +12,15 @@ from lungview.dicom.plain_images import is_plain_image, plain_series, read_plain
 from lungview.volume import ScanResult, SkippedFile
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HeaderBatch:
+    """The headers read from some files: DICOM frames, picture sizes, and the files that cannot be used."""
+
+    frames: tuple[FrameHeader, ...]
+    pictures: tuple[tuple[Path, tuple[int, int]], ...]
+    skipped: tuple[SkippedFile, ...]
 
 
 def scan_paths(
@@ -24,8 +34,18 @@ def scan_paths(
     returns what it found so far. One bad file never stops the others: it is listed in ``skipped`` with a reason.
     """
     files, skipped = collect_files(paths)
+    return assemble([read_headers(files, progress, cancelled)], skipped)
+
+
+def read_headers(
+    files: Sequence[Path],
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> HeaderBatch:
+    """Read the headers of ``files`` in order (see :func:`scan_paths`); a part of a scan that can run anywhere."""
     frames: list[FrameHeader] = []
     pictures: list[tuple[Path, tuple[int, int]]] = []
+    skipped: list[SkippedFile] = []
     for done, path in enumerate(files, start=1):
         if cancelled is not None and cancelled():
             break
@@ -46,5 +66,16 @@ def scan_paths(
             skipped.append(SkippedFile(str(path), reason))
         if progress is not None:
             progress(done, len(files))
+    return HeaderBatch(tuple(frames), tuple(pictures), tuple(skipped))
+
+
+def assemble(batches: Sequence[HeaderBatch], skipped: Sequence[SkippedFile] = ()) -> ScanResult:
+    """The series of the headers in ``batches`` (in file order), and every file that cannot be used.
+
+    ``skipped`` holds the paths that were not even files (from :func:`~lungview.dicom.discovery.collect_files`).
+    """
+    frames = [frame for batch in batches for frame in batch.frames]
+    pictures = [picture for batch in batches for picture in batch.pictures]
+    unusable = [*skipped, *(file for batch in batches for file in batch.skipped)]
     series, duplicates = build_series(frames)
-    return ScanResult(series=tuple(series + plain_series(pictures)), skipped=tuple(skipped + duplicates))
+    return ScanResult(series=tuple(series + plain_series(pictures)), skipped=tuple(unusable + duplicates))

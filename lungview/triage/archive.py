@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import os
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lungview.dicom import scan_paths
+from lungview.dicom.discovery import collect_files
+from lungview.dicom.scan import assemble, read_headers
 from lungview.volume import Series, SkippedFile
+
+#: Files whose headers one task reads when the workers discover an archive (about a second of work each).
+FILES_PER_TASK = 500
 
 #: The header elements a worklist row needs beyond :class:`~lungview.volume.Series`.
 _IDENTITY_TAGS = [
@@ -77,12 +81,19 @@ class Archive:
         return tuple(entry for study in self.studies for entry in study.series)
 
 
-def discover(
-    roots: Sequence[str | Path],
-    progress: Callable[[int, int], None] | None = None,
-) -> Archive:
-    """Scan ``roots`` (folders, DICOMDIRs, files) into an :class:`Archive`, reading headers only."""
-    scan = scan_paths(roots, progress)
+def discover(roots: Sequence[str | Path], client=None, files_per_task: int = FILES_PER_TASK) -> Archive:
+    """Scan ``roots`` (folders, DICOMDIRs, files) into an :class:`Archive`, reading headers only.
+
+    With a ``distributed.Client``, the workers read the headers, ``files_per_task`` files a task; the series
+    are the same as when this process reads them all.
+    """
+    files, skipped = collect_files(roots)
+    if client is None or len(files) <= files_per_task:
+        batches = [read_headers(files)]
+    else:
+        chunks = [files[start : start + files_per_task] for start in range(0, len(files), files_per_task)]
+        batches = client.gather(client.map(read_headers, chunks, pure=False))
+    scan = assemble(batches, skipped)
     entries = _usable_entries(scan.series)
     unreadable, unusable_files = _unreadable_entries(scan.skipped, {entry.series_uid for entry in entries})
     return Archive(group_studies(entries + unreadable), tuple(unusable_files))

@@ -54,6 +54,10 @@ def test_every_series_is_recorded_once_with_its_status(archive, first_run, model
     assert [f.path for f in plan.archive.unusable_files] == [str(archive[0] / "p4" / "notes.txt")]
 
 
+def test_workers_discover_the_same_archive_as_the_client(archive, client):
+    assert discover([archive[0]], client, files_per_task=4) == discover([archive[0]])
+
+
 def test_rerun_does_nothing_new(archive, first_run, client, spec, model):
     path, _, _, rows = first_run
 
