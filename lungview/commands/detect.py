@@ -74,7 +74,10 @@ def detect(args: argparse.Namespace) -> dict:
         if reason is None and len(series) < 2:
             reason = "a single slice: findings need neighbouring slices"
         if reason:
-            skipped.append({"path": series_folder(series), "reason": reason})
+            which = (
+                f"{series.modality or 'unknown'} series …{series.series_uid[-8:]}" if series.series_uid else "series"
+            )
+            skipped.append({"path": series_folder(series), "reason": f"{which}: {reason}"})
             continue
         store = SliceStore(series, max_bytes=1024**3)
         lesions = find_lesions(classifier, series, store)
