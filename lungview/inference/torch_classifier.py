@@ -13,10 +13,11 @@ import torch
 from lungview.inference.classifier import SliceClassifier, load_reference
 from lungview.inference.fast_path import build_fast_path
 from lungview.inference.onnx_session import OnnxNetwork
-from lungview.models import LoadedModel, load_model
 from lungview.models.backbones import cam_target_layer
+from lungview.models.card import ModelError
 from lungview.models.prediction import CAM_METHODS, Spacing
 from lungview.models.preprocess import map_to_image, prepare_input
+from lungview.models.registry import LoadedModel, load_model
 
 
 class TorchClassifier(SliceClassifier):
@@ -64,17 +65,16 @@ class TorchClassifier(SliceClassifier):
         """Heatmap in [0, 1] on the grid of ``image`` for ``class_name`` (model attention, not lesion location).
 
         With the fast path, ONNX Runtime computes the trunk and PyTorch only the target layer and the head, under
-        ``pytorch_grad_cam``; otherwise the whole network runs in PyTorch (:meth:`LoadedModel.cam`).
+        ``pytorch_grad_cam``; otherwise the whole network runs in PyTorch.
         """
-        network = self.model.network
-        if self.fast_path is None:
-            with self._torch_lock, one_torch_thread(), _gradients_only_through(network, cam_target_layer(network)):
-                return self.model.cam(image, has_hu, class_name, method, pixel_spacing)
         self._check_cam_request(class_name, method)
+        if self.fast_path is None:
+            return self._whole_network_cam(image, has_hu, class_name, method, pixel_spacing)
         import pytorch_grad_cam
         from pytorch_grad_cam.utils.image import scale_cam_image
         from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
+        network = self.model.network
         params = self.card.preprocessing
         prepared, box = prepare_input(image, has_hu, params, pixel_spacing)
         trunk = torch.from_numpy(self.fast_path.trunk(prepared[None]))
@@ -88,6 +88,34 @@ class TorchClassifier(SliceClassifier):
         square = scale_cam_image(scale_cam_image(coarse, (params.size, params.size)))[0]
         heatmap = map_to_image(np.nan_to_num(square), box, np.asarray(image).shape, params.size)
         return np.clip(heatmap, 0.0, 1.0)
+
+    def _whole_network_cam(
+        self, image: np.ndarray, has_hu: bool, class_name: str, method: str, pixel_spacing: Spacing
+    ) -> np.ndarray:
+        """:meth:`cam` with the whole network in PyTorch, gradients only through the target layer and the head."""
+        import pytorch_grad_cam
+        from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+        params = self.card.preprocessing
+        prepared, box = self._prepare_one(image, has_hu, pixel_spacing)
+        network = self.model.network
+        target_layer = cam_target_layer(network)
+        cam_class = getattr(pytorch_grad_cam, CAM_METHODS[method])
+        target = ClassifierOutputTarget(self.card.classes.index(class_name))
+        with self._torch_lock, one_torch_thread(), _gradients_only_through(network, target_layer):
+            with torch.set_grad_enabled(True):  # grad mode is per thread; a worker may start without it
+                with cam_class(model=network, target_layers=[target_layer]) as cam:
+                    square = cam(input_tensor=torch.from_numpy(prepared[None]), targets=[target])[0]
+        square = np.nan_to_num(np.asarray(square, dtype=np.float32))
+        heatmap = map_to_image(square, box, np.asarray(image).shape, params.size)
+        return np.clip(heatmap, 0.0, 1.0)
+
+    def _prepare_one(self, image: np.ndarray, has_hu: bool, pixel_spacing: Spacing) -> tuple[np.ndarray, tuple]:
+        """One preprocessed image ``[C, size, size]`` and the box that maps it back (ModelError when it cannot be)."""
+        try:
+            return prepare_input(image, has_hu, self.card.preprocessing, pixel_spacing)
+        except ValueError as error:
+            raise ModelError(f"the image cannot be classified: {error}") from None
 
 
 @contextlib.contextmanager

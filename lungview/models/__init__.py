@@ -1,7 +1,8 @@
-"""Shipped classifiers: registry, model card, preprocessing, prediction and Grad-CAM.
+"""Shipped classifiers: registry, model card, networks, preprocessing, calibrated predictions.
 
 ``list_model_ids()`` names the models in ``weights/``; ``load_model(id)`` verifies the weight file against its card
-and returns a model with ``predict(images, has_hu)`` and ``cam(image, has_hu)``.
+and returns a :class:`~lungview.models.registry.LoadedModel` (the card and the network). Classifying and explaining
+slices is :mod:`lungview.inference`'s job.
 
 Importing this package does not import torch: ``LoadedModel``, ``load_model`` and ``save_model`` are imported on
 first use, so the cards, predictions and model list also work in a build without PyTorch (the ONNX Runtime back
@@ -17,7 +18,7 @@ __all__ = ["LoadedModel", "ModelCard", "ModelError", "Prediction", "list_model_i
 
 #: Names that need torch -> the module that defines them (imported on first access, PEP 562).
 _TORCH_NAMES = {
-    "LoadedModel": "lungview.models.predict",
+    "LoadedModel": "lungview.models.registry",
     "load_model": "lungview.models.registry",
     "save_model": "lungview.models.registry",
 }

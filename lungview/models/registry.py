@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -20,11 +21,18 @@ from lungview.models.card import (
     read_card,
     write_card,
 )
-from lungview.models.predict import LoadedModel
 
 log = logging.getLogger(__name__)
 
-__all__ = ["list_model_ids", "load_model", "save_model"]
+__all__ = ["LoadedModel", "list_model_ids", "load_model", "save_model"]
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedModel:
+    """A network (eval mode) whose weights match its card; :mod:`lungview.inference` classifies with it."""
+
+    card: ModelCard
+    network: Classifier
 
 
 def load_model(model_id: str, weights_dir: Path | None = None) -> LoadedModel:

@@ -27,7 +27,7 @@ from lungview import INTENDED_USE
 from lungview.qt.ai_confidence_table import ConfidenceTable
 from lungview.qt.ai_overlay import ATTENTION_LABEL, ColourLegend
 
-#: CAM method key (as :data:`lungview.models.predict.CAM_METHODS`) -> label in the method menu.
+#: CAM method key (as :data:`lungview.models.prediction.CAM_METHODS`) -> label in the method menu.
 CAM_METHOD_LABELS = {
     "gradcam": "Grad-CAM",
     "gradcam++": "Grad-CAM++",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lungview.models.predict import LoadedModel
+from lungview.inference.classifier import SliceClassifier
 from lungview.models.preprocess import read_grey_image
 from lungview.training.audit import ImageRecord
 from lungview.training.calibration import calibration_measures, reliability_bins, softmax
@@ -40,7 +40,7 @@ class SplitLogits:
 
 
 def split_logits(
-    model: LoadedModel,
+    classifier: SliceClassifier,
     records: Sequence[ImageRecord],
     root: Path,
     batch_size: int = 16,
@@ -50,9 +50,11 @@ def split_logits(
     chunks = []
     for start in progress(range(0, len(records), batch_size)):
         images = [read_grey_image(root / r.path) for r in records[start : start + batch_size]]
-        chunks.append(model.logits(images, has_hu=False).numpy())
-    labels = np.array([model.card.classes.index(r.label) for r in records], dtype=np.int64)
-    logits = np.concatenate(chunks) if chunks else np.zeros((0, len(model.card.classes)))
+        logits, _ = classifier.logits_and_features(classifier.prepare(images, has_hu=False))
+        chunks.append(logits)
+    classes = classifier.card.classes
+    labels = np.array([classes.index(r.label) for r in records], dtype=np.int64)
+    logits = np.concatenate(chunks) if chunks else np.zeros((0, len(classes)))
     return SplitLogits(tuple(records), logits, labels)
 
 
@@ -63,17 +65,17 @@ def _subset(logits: SplitLogits, records: Sequence[ImageRecord]) -> SplitLogits:
 
 
 def evaluate_model(
-    model: LoadedModel,
+    classifier: SliceClassifier,
     split: DataSplit,
     root: Path,
     resamples: int = 1000,
     progress: Callable[[Iterable], Iterable] = iter,
 ) -> dict:
     """Every measured number of the report: official and de-duplicated test side by side, calibration, targets."""
-    card = model.card
+    card = classifier.card
     cancer_columns = [card.classes.index(name) for name in card.cancer_classes]
-    valid = split_logits(model, split.valid, root, progress=progress)
-    test = split_logits(model, split.test, root, progress=progress)
+    valid = split_logits(classifier, split.valid, root, progress=progress)
+    test = split_logits(classifier, split.test, root, progress=progress)
     dedup = _subset(test, split.test_dedup)
     results = {"splits": {}, "calibration": {}, "reliability": {}}
     for name, part in (("official_test", test), ("dedup_test", dedup)):

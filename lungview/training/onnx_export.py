@@ -14,8 +14,8 @@ from lungview.inference.onnx_files import write_onnx_model
 from lungview.inference.torch_classifier import one_torch_thread
 from lungview.models import list_model_ids, load_model
 from lungview.models.card import WEIGHTS_FILE
-from lungview.models.predict import LoadedModel
 from lungview.models.preprocess import prepare_input
+from lungview.models.registry import LoadedModel
 
 #: Largest difference allowed between ONNX Runtime and PyTorch outputs.
 ONNX_TOLERANCE = 1e-4

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lungview.models.registry import load_model
+from lungview.inference.classifier import SliceClassifier, load_classifier
 from lungview.training.audit import AuditResult, write_manifest
 from lungview.training.evaluation import evaluate_model, split_logits
 from lungview.training.splits import DataSplit
@@ -115,7 +115,7 @@ def _gallery_records(results: dict, classes, count: int) -> list[dict]:
     return (picked + wrong)[:count]
 
 
-def _plot_samples(model, root: Path, rows: list[dict], path: Path, with_cam: bool) -> None:
+def _plot_samples(classifier: SliceClassifier, root: Path, rows: list[dict], path: Path, with_cam: bool) -> None:
     from lungview.models.preprocess import read_grey_image
 
     plt = _figure()
@@ -127,9 +127,9 @@ def _plot_samples(model, root: Path, rows: list[dict], path: Path, with_cam: boo
     for axis, row in zip(axes.flat, rows):
         image = read_grey_image(root / row["path"])
         axis.imshow(image, cmap="gray", vmin=0, vmax=255)
-        predicted = model.card.classes[int(np.argmax(row["probabilities"]))]
+        predicted = classifier.card.classes[int(np.argmax(row["probabilities"]))]
         if with_cam:
-            heatmap = model.cam(image, has_hu=False, class_name=predicted)
+            heatmap = classifier.cam(image, False, predicted)
             axis.imshow(heatmap, cmap="jet", alpha=0.35, vmin=0, vmax=1)
         axis.set_title(f"true {row['label'][:12]}\npred {predicted[:12]} {max(row['probabilities']):.2f}", fontsize=8)
     fig.tight_layout()
@@ -137,14 +137,13 @@ def _plot_samples(model, root: Path, rows: list[dict], path: Path, with_cam: boo
     plt.close(fig)
 
 
-def _fp16_check(model, training: TrainResult, root: Path) -> dict:
+def _fp16_check(classifier: SliceClassifier, training: TrainResult, root: Path) -> dict:
     """Largest validation probability difference between the network at the end of training and the shipped file."""
     from lungview.training.calibration import softmax
 
-    shipped = split_logits(model, training.split.valid, root)
-    difference = np.abs(
-        softmax(shipped.logits, model.card.temperature) - softmax(training.valid_logits, model.card.temperature)
-    )
+    shipped = split_logits(classifier, training.split.valid, root)
+    temperature = classifier.card.temperature
+    difference = np.abs(softmax(shipped.logits, temperature) - softmax(training.valid_logits, temperature))
     return {
         "images": len(shipped.labels),
         "max_abs_probability_difference": float(difference.max()) if difference.size else 0.0,
@@ -290,17 +289,17 @@ def write_report(
     resamples: int = 1000,
 ) -> dict:
     """Evaluate the shipped model in ``model_folder`` and write ``report/`` beside it; returns the report dict."""
-    model = load_model(model_folder.name, model_folder.parent)
+    classifier = load_classifier(model_folder.name, model_folder.parent, fast=False, backend="torch")
     folder = model_folder / "report"
     folder.mkdir(parents=True, exist_ok=True)
     write_manifest(audit, folder, split.roles())
-    results = evaluate_model(model, split, data_root, resamples)
-    report: dict = {"card": model.card.to_dict(), "evaluation": results, "plots": []}
+    results = evaluate_model(classifier, split, data_root, resamples)
+    report: dict = {"card": classifier.card.to_dict(), "evaluation": results, "plots": []}
     if training is not None:
         report["training"] = {
-            **model.card.training,
+            **classifier.card.training,
             "histories": training.histories,
-            "fp16_check": _fp16_check(model, training, data_root),
+            "fp16_check": _fp16_check(classifier, training, data_root),
         }
         (folder / "training.json").write_text(json.dumps(report["training"], indent=1) + "\n", encoding="utf-8")
     elif (folder / "training.json").is_file():
@@ -308,16 +307,16 @@ def write_report(
     onnx_file = folder / "onnx_check.json"
     if onnx_file.is_file():
         report["onnx"] = json.loads(onnx_file.read_text(encoding="utf-8"))
-    _plot_confusion(results, model.card.classes, folder / "confusion.png")
+    _plot_confusion(results, classifier.card.classes, folder / "confusion.png")
     _plot_roc(results, folder / "roc.png")
     _plot_reliability(results, folder / "reliability.png")
     report["plots"] = ["confusion", "roc", "reliability"]
     if "training" in report:
         _plot_curves(report["training"]["histories"], folder / "training_curves.png")
         report["plots"].append("training_curves")
-    samples = _gallery_records(results, model.card.classes, GALLERY_SIZE)
-    _plot_samples(model, data_root, samples, folder / "sample_predictions.png", with_cam=False)
-    _plot_samples(model, data_root, samples, folder / "gradcam_gallery.png", with_cam=True)
+    samples = _gallery_records(results, classifier.card.classes, GALLERY_SIZE)
+    _plot_samples(classifier, data_root, samples, folder / "sample_predictions.png", with_cam=False)
+    _plot_samples(classifier, data_root, samples, folder / "gradcam_gallery.png", with_cam=True)
     report["plots"] += ["sample_predictions", "gradcam_gallery"]
     (folder / "report.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     (folder / "report.md").write_text(render_markdown(report), encoding="utf-8")

@@ -1,7 +1,7 @@
 """The back end without PyTorch gives the PyTorch back end's probabilities, OOD scores and Grad-CAM.
 
 Each shipped model, on real CT slices of the bundled sample series; the heatmaps are compared with
-``pytorch_grad_cam``'s GradCAM on the whole PyTorch network (:meth:`LoadedModel.cam`).
+``pytorch_grad_cam``'s GradCAM on the whole PyTorch network (the torch back end without its fast path).
 """
 
 import numpy as np
@@ -11,7 +11,7 @@ from ai.fakes import BLOB_CENTRE, blob_slice
 from lungview.dicom import SliceStore
 from lungview.inference.classifier import BACKEND_VARIABLE, load_classifier, selected_backend
 from lungview.inference.onnx_classifier import OnnxClassifier
-from lungview.models import ModelError, list_model_ids, load_model
+from lungview.models import ModelError, list_model_ids
 
 SLICES = (8, 21)
 
@@ -37,11 +37,11 @@ def real_slices(sample_series):
 def test_onnx_back_end_matches_pytorch_on_real_slices(model_id, onnx_weights_dir, real_slices):
     onnx = load_classifier(model_id, onnx_weights_dir, backend="onnx")
     assert isinstance(onnx, OnnxClassifier) and onnx.cam_methods == ("gradcam",)
-    torch_model = load_model(model_id, onnx_weights_dir)
+    torch_model = load_classifier(model_id, onnx_weights_dir, fast=False, backend="torch")
     peaks = []
     for number, (image, spacing) in enumerate(real_slices):
         (classification,) = onnx.classify([image], True, spacing)
-        (expected,) = torch_model.predict([image], True, spacing)
+        expected = torch_model.classify([image], True, spacing)[0].prediction
         got = classification.prediction
         assert got.predicted == expected.predicted
         assert max(abs(got.probabilities[c] - expected.probabilities[c]) for c in onnx.card.classes) < 1e-4
@@ -50,7 +50,7 @@ def test_onnx_back_end_matches_pytorch_on_real_slices(model_id, onnx_weights_dir
 
             batch = onnx.prepare([image], True, spacing)
             with torch.inference_mode():
-                features = torch_model.network.embed(torch.from_numpy(batch)).numpy()
+                features = torch_model.model.network.embed(torch.from_numpy(batch)).numpy()
             assert classification.ood_score == pytest.approx(float(onnx.reference.score(features)[0]), rel=1e-4)
         class_name = expected.predicted if number == 0 else onnx.card.classes[-1]  # also one it may not predict
         heatmap = onnx.cam(image, True, class_name, pixel_spacing=spacing)

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from lungview.models import ModelError, load_model
-from lungview.models.predict import CAM_METHODS
+from lungview.inference.classifier import load_classifier
+from lungview.models import ModelError
+from lungview.models.prediction import CAM_METHODS
 
 
 def _ellipse_with_bright_patch() -> np.ndarray:
@@ -17,7 +18,7 @@ def _ellipse_with_bright_patch() -> np.ndarray:
 
 @pytest.mark.parametrize("method", sorted(CAM_METHODS))
 def test_cam_peaks_on_bright_patch(tiny_weights_dir, method):
-    model = load_model("tiny", tiny_weights_dir)
+    model = load_classifier("tiny", tiny_weights_dir, fast=False, backend="torch")
     image = _ellipse_with_bright_patch()
     heatmap = model.cam(image, has_hu=False, class_name="tumour", method=method)
     assert heatmap.shape == image.shape and heatmap.dtype == np.float32
@@ -28,8 +29,8 @@ def test_cam_peaks_on_bright_patch(tiny_weights_dir, method):
 
 
 def test_cam_rejects_unknown_method_and_class(tiny_weights_dir):
-    model = load_model("tiny", tiny_weights_dir)
+    model = load_classifier("tiny", tiny_weights_dir, fast=False, backend="torch")
     with pytest.raises(ModelError, match="method"):
-        model.cam(_ellipse_with_bright_patch(), has_hu=False, method="magic")
+        model.cam(_ellipse_with_bright_patch(), has_hu=False, class_name="tumour", method="magic")
     with pytest.raises(ModelError, match="no class"):
         model.cam(_ellipse_with_bright_patch(), has_hu=False, class_name="cat")

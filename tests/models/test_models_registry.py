@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from lungview.inference.classifier import load_classifier
 from lungview.models import ModelError, list_model_ids, load_model
 from lungview.models.card import read_card, write_card
 
@@ -18,14 +19,20 @@ def _slice_with_patch(patch_value: float) -> np.ndarray:
     return image
 
 
+def _predict(classifier, images, has_hu):
+    """The predictions of the PyTorch classifier (no ONNX fast path) for ``images``."""
+    return [classified.prediction for classified in classifier.classify(images, has_hu)]
+
+
 def test_list_and_load(tiny_weights_dir):
     assert list_model_ids(tiny_weights_dir) == ["tiny"]
     model = load_model("tiny", tiny_weights_dir)
     assert model.card.classes == ("normal", "tumour")
-    bright, dark = model.predict([_slice_with_patch(255), _slice_with_patch(100)], has_hu=False)
+    classifier = load_classifier("tiny", tiny_weights_dir, fast=False, backend="torch")
+    bright, dark = _predict(classifier, [_slice_with_patch(255), _slice_with_patch(100)], has_hu=False)
     assert sum(bright.probabilities.values()) == pytest.approx(1.0)
     assert bright.predicted == "tumour" and bright.cancer_probability > dark.cancer_probability
-    assert model.predict([], has_hu=False) == []
+    assert _predict(classifier, [], has_hu=False) == []
 
 
 def test_changed_weight_file_is_refused(tiny_weights_dir):
@@ -58,13 +65,13 @@ def test_missing_model_and_broken_card(tiny_weights_dir):
 def test_shipped_model_loads_and_predicts(model_id):
     if model_id not in list_model_ids():
         pytest.skip(f"shipped model {model_id} is not in weights/ yet")
-    model = load_model(model_id)
+    model = load_classifier(model_id, fast=False, backend="torch")
     image = _slice_with_patch(200) * 1.0
-    (prediction,) = model.predict([image], has_hu=False)
+    (prediction,) = _predict(model, [image], has_hu=False)
     assert sum(prediction.probabilities.values()) == pytest.approx(1.0, abs=1e-5)
     assert 0.0 <= prediction.cancer_probability <= 1.0
     hu = (_slice_with_patch(200) - 100) * 10 - 600
-    (from_hu,) = model.predict([hu], has_hu=True)
+    (from_hu,) = _predict(model, [hu], has_hu=True)
     assert from_hu.predicted in model.card.classes
 
 
@@ -77,4 +84,5 @@ def test_weights_can_be_stored_in_fp32(tmp_path):
     save_model(tmp_path / "tiny", brightness_detector(), tiny_card(), half=False)
     state = torch.load(tmp_path / "tiny" / "model.pt", weights_only=True)
     assert state["head.weight"].dtype == torch.float32
-    assert load_model("tiny", tmp_path).predict([_slice_with_patch(255)], has_hu=False)[0].predicted == "tumour"
+    classifier = load_classifier("tiny", tmp_path, fast=False, backend="torch")
+    assert _predict(classifier, [_slice_with_patch(255)], has_hu=False)[0].predicted == "tumour"

@@ -20,7 +20,7 @@ def identifying_strings(patient: PatientIdentity) -> list[str]:
 
 
 class FakeModel:
-    """A card, ``predict`` and ``cam`` shaped as in :class:`lungview.models.LoadedModel`; a known attention peak."""
+    """A card, ``predict`` giving predictions and ``cam`` giving a heatmap with a known attention peak."""
 
     card = SimpleNamespace(
         id="fake-3", version="0.9.1", sha256="0123456789abcdef" * 4, classes=CLASSES, threshold=0.5,

@@ -5,6 +5,7 @@ import json
 import numpy as np
 
 from lungview.cli import main
+from lungview.inference.classifier import load_classifier
 from lungview.models import list_model_ids, load_model
 from tests.training.conftest import synthetic_slice
 
@@ -43,7 +44,9 @@ def test_train_evaluate_and_export_a_tiny_model(mini_chest_ct, tmp_path, capsys)
     fp16 = json.loads((report / "training.json").read_text())["fp16_check"]
     assert fp16["max_abs_probability_difference"] < 1e-2
 
-    (prediction,) = model.predict([synthetic_slice(0, 999).astype(np.float32)], has_hu=False)
+    classifier = load_classifier("mini", weights, fast=False, backend="torch")
+    (classified,) = classifier.classify([synthetic_slice(0, 999).astype(np.float32)], has_hu=False)
+    prediction = classified.prediction
     assert abs(sum(prediction.probabilities.values()) - 1) < 1e-5
 
     assert main(["evaluate", "mini", str(mini_chest_ct), "--bootstrap", "20", *common]) == 0
@@ -107,6 +110,8 @@ def test_several_sizes_train_and_ship_a_resolution_ensemble(mini_chest_ct, tmp_p
     histories = json.loads((weights / "mini" / "report" / "training.json").read_text())["histories"]
     assert {"32px stage1_seed0", "48px stage2"} <= set(histories)
     assert len(list((tmp_path / "cache").glob("trunk-*.pt"))) == 4  # train and valid activations of each member
-    (prediction,) = model.predict([synthetic_slice(1, 999).astype(np.float32)], has_hu=False)
+    classifier = load_classifier("mini", weights, fast=False, backend="torch")
+    (classified,) = classifier.classify([synthetic_slice(1, 999).astype(np.float32)], has_hu=False)
+    prediction = classified.prediction
     assert abs(sum(prediction.probabilities.values()) - 1) < 1e-5
     assert "held-out all" in capsys.readouterr().out
