@@ -51,7 +51,7 @@ def lesion_json(lesion) -> dict:
 def detect(args: argparse.Namespace) -> dict:
     """Scan the paths and find lesions in every CT series; the JSON-ready document."""
     from lungview.dicom import SliceStore, scan_paths
-    from lungview.inference.classifier import load_quickly
+    from lungview.inference.classifier import load_classifier
     from lungview.inference.model_choice import TUMOUR_SLICE_MODEL, skip_reason
     from lungview.inference.series_analysis import find_lesions, finds_lesions, series_folder
     from lungview.models import ModelError
@@ -59,7 +59,7 @@ def detect(args: argparse.Namespace) -> dict:
     scan = scan_paths(args.paths)
     skipped = [{"path": s.path, "reason": s.reason} for s in scan.skipped]
     try:
-        classifier = load_quickly(args.model or TUMOUR_SLICE_MODEL, args.weights_dir)
+        classifier = load_classifier(args.model or TUMOUR_SLICE_MODEL, args.weights_dir, reuse_export=True)
     except ModelError as error:
         raise DetectInputError(str(error)) from None
     if not classifier.card.lesion_finder:

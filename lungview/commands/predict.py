@@ -82,26 +82,6 @@ def chosen_indices(series, choice: list[int] | str | None) -> tuple[list[int], l
     return [i for i in choice if i < count], [i for i in choice if i >= count]
 
 
-def _classifiers(weights_dir: Path | None):
-    """A loader that loads each model once: ``load(model_id)`` -> classifier (PredictInputError when it cannot)."""
-    from lungview.inference.classifier import load_quickly
-    from lungview.models import ModelError, list_model_ids
-
-    available = list_model_ids(weights_dir)
-    loaded = {}
-
-    def load(model_id: str):
-        if model_id not in loaded:
-            try:
-                loaded[model_id] = load_quickly(model_id, weights_dir)
-            except ModelError as error:
-                hint = f" (available: {', '.join(available)})" if available else ""
-                raise PredictInputError(f"{error}{hint}") from None
-        return loaded[model_id]
-
-    return available, load
-
-
 def _record(series, analysis, peak, card, lesion_box) -> dict:
     slice_ref = series.slices[analysis.index]
     prediction = analysis.classification.prediction
@@ -148,6 +128,7 @@ def predict(args: argparse.Namespace) -> dict:
 
     Each series gets its own model (``--model`` for all of them); non-image objects (SEG, RTDOSE, ...) are skipped.
     """
+    from lungview.commands.model_loading import model_loader
     from lungview.dicom import DecodeError, SliceStore, scan_paths
     from lungview.inference.jobs import cam_for_slice
     from lungview.inference.series_analysis import attention_class, plan_series
@@ -160,7 +141,7 @@ def predict(args: argparse.Namespace) -> dict:
         raise PredictInputError(
             f"nothing could be read under {', '.join(args.paths)} ({len(skipped)} file(s) skipped: {reasons})"
         )
-    available, load = _classifiers(args.weights_dir)
+    available, load = model_loader(args.weights_dir, PredictInputError, reuse_export=True)
     plan = plan_series(scan.series, available, args.model)
     skipped += [{"path": s.path, "reason": s.reason} for s in plan.skipped]
     results, models = [], {}

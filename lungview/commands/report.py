@@ -78,20 +78,15 @@ def choose_series(all_series, choice: str | None):
 
 def _load_classifier(model_id: str | None, series):
     """The model ``model_id`` (default: the viewer's choice for ``series``) through the viewer's inference path."""
-    from lungview.inference.classifier import load_classifier
+    from lungview.commands.model_loading import model_loader
     from lungview.inference.model_choice import default_classifier_id
-    from lungview.models import ModelError, list_model_ids
 
-    available = list_model_ids()
+    # One slice: PyTorch alone is quicker than building the ONNX Runtime fast path first (same probabilities).
+    available, load = model_loader(None, ReportInputError, fast=False)
     model_id = model_id or default_classifier_id(available, [series])
     if model_id is None:
         raise ReportInputError("no shipped model was found in the weights folder")
-    try:
-        # One slice: PyTorch alone is quicker than building the ONNX Runtime fast path first (same probabilities).
-        return load_classifier(model_id, fast=False)
-    except ModelError as error:
-        hint = f" (available: {', '.join(available)})" if available else ""
-        raise ReportInputError(f"{error}{hint}") from None
+    return load(model_id)
 
 
 def make_report(args: argparse.Namespace):

@@ -128,7 +128,7 @@ def _smoke(args: argparse.Namespace, report: dict) -> None:
 
     from lungview import __version__, paths
     from lungview.inference.cache import ClassifierCache
-    from lungview.inference.classifier import load_quickly
+    from lungview.inference.classifier import load_classifier
     from lungview.qt.ai_controller import install_ai_panel
     from lungview.qt.ai_panel import AiPanel
     from lungview.qt.app import application
@@ -145,7 +145,8 @@ def _smoke(args: argparse.Namespace, report: dict) -> None:
     # An empty ONNX export cache: the smoke test is a first start, and on the PyTorch back end it must record the
     # import graph of the path that loads torch (packaging/build.py keeps what it records).
     cache = ClassifierCache(
-        args.weights_dir, loader=lambda model_id: load_quickly(model_id, args.weights_dir, onnx_cache)
+        args.weights_dir,
+        loader=lambda model_id: load_classifier(model_id, args.weights_dir, onnx_cache=onnx_cache, reuse_export=True),
     )
     ai = install_ai_panel(window, cache)
     window.slice_displayed.connect(lambda _index: report.setdefault("first_image_at", time.time()))

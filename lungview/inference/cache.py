@@ -14,9 +14,9 @@ if TYPE_CHECKING:
 
 
 def _load_shipped(model_id: str, weights_dir: Path | None) -> SliceClassifier:
-    from lungview.inference.classifier import load_quickly
+    from lungview.inference.classifier import load_classifier
 
-    return load_quickly(model_id, weights_dir)
+    return load_classifier(model_id, weights_dir, reuse_export=True)
 
 
 def _list_shipped(weights_dir: Path | None) -> list[str]:

@@ -161,6 +161,7 @@ def load_classifier(
     fast: bool = True,
     onnx_cache: Path | None = None,
     backend: str | None = None,
+    reuse_export: bool = False,
 ) -> SliceClassifier:
     """Load and verify model ``model_id`` with its OOD reference on ``backend`` (slow: run it in a worker).
 
@@ -168,12 +169,24 @@ def load_classifier(
     Runtime fast path and ``onnx_cache`` is a folder that keeps its export between sessions
     (:func:`default_onnx_cache`); the ``onnx`` back end reads the verified ``model.onnx`` beside the card.
 
+    ``reuse_export`` is the viewer's and the commands' quick load: ``onnx_cache`` defaults to
+    :func:`default_onnx_cache`, and where PyTorch is the chosen back end and the cache holds a verified export of
+    exactly these weights (made by an earlier load), the model runs from it with ONNX Runtime and numpy; torch is
+    imported only if a heatmap method other than Grad-CAM is asked for. Importing torch holds the GIL for a few
+    hundred milliseconds while it loads its libraries, which would stall the window even from a worker thread.
+
     Raises
     ------
     ModelError
         When the model is unknown, its weight or ONNX file does not match its card or manifest, or ``backend``
         is not one of :data:`BACKENDS`.
     """
+    if reuse_export:
+        onnx_cache = onnx_cache or default_onnx_cache()
+        if backend is None:
+            cached = _from_cached_export(model_id, weights_dir, onnx_cache)
+            if cached is not None:
+                return cached
     backend = backend or selected_backend()
     root = weights_dir or paths.weights_dir()
     if backend == "onnx":
@@ -186,38 +199,46 @@ def load_classifier(
         return _onnx_classifier(card, read_onnx_model(folder, card), weights_dir)
     if backend != "torch":
         raise ModelError(f"unknown back end {backend!r}; choose one of {', '.join(BACKENDS)}")
-    from lungview.inference.torch_classifier import load_torch_classifier
+    from lungview.inference.fast_path import build_fast_path
+    from lungview.inference.torch_classifier import TorchClassifier
+    from lungview.models.registry import load_model
 
-    return load_torch_classifier(model_id, weights_dir, fast, onnx_cache)
+    model = load_model(model_id, weights_dir)
+    params = model.card.preprocessing
+    fast_path = None
+    if fast:
+        cache_folder = None if onnx_cache is None else onnx_cache / model.card.sha256
+        fast_path = build_fast_path(model.network, len(params.channels), params.size, cache_folder, model.card)
+    return TorchClassifier(model, fast_path, load_reference(model.card, weights_dir))
 
 
 def load_quickly(model_id: str, weights_dir: Path | None = None, onnx_cache: Path | None = None) -> SliceClassifier:
-    """The viewer's and ``lungview predict``'s loader: :func:`load_classifier`, but without importing torch when it can.
+    """:func:`load_classifier` with ``reuse_export`` on: the quick load, without torch when a cached export fits."""
+    return load_classifier(model_id, weights_dir, onnx_cache=onnx_cache, reuse_export=True)
 
-    Where PyTorch is the back end and ``onnx_cache`` (default :func:`default_onnx_cache`) holds a verified export of
-    exactly these weights (made by an earlier load), the model runs from it with ONNX Runtime and numpy, and torch
-    is imported only if a heatmap method other than Grad-CAM is asked for. Importing torch holds the GIL for a few
-    hundred milliseconds while it loads its libraries, which would stall the window even from a worker thread.
-    """
-    onnx_cache = onnx_cache or default_onnx_cache()
+
+def _from_cached_export(model_id: str, weights_dir: Path | None, onnx_cache: Path) -> SliceClassifier | None:
+    """The model run from its cached ONNX export when PyTorch is the back end and the export fits its weights."""
     root = weights_dir or paths.weights_dir()
-    if selected_backend() == "torch" and (root / model_id).is_dir():
-        from lungview.inference.onnx_files import has_onnx_model, read_onnx_model
+    if selected_backend() != "torch" or not (root / model_id).is_dir():
+        return None
+    from lungview.inference.onnx_files import has_onnx_model, read_onnx_model
 
-        card = read_card(root / model_id)
-        cached = onnx_cache / card.sha256
-        # the weight file must still be the one the card (and so the cache) names; if not, the PyTorch load says why
-        if has_onnx_model(cached) and file_sha256(root / model_id / WEIGHTS_FILE) == card.sha256:
-            try:
-                classifier = _onnx_classifier(
-                    card, read_onnx_model(cached, card), weights_dir,
-                    lambda: load_classifier(model_id, weights_dir, onnx_cache=onnx_cache, backend="torch"),
-                )
-                log.debug("model %s runs from its cached ONNX export; torch is not imported", model_id)
-                return classifier
-            except Exception as error:  # noqa: BLE001 - a damaged cache: the PyTorch load below exports it again
-                log.debug("the cached ONNX export of %s is not usable (%s)", model_id, error)
-    return load_classifier(model_id, weights_dir, onnx_cache=onnx_cache)
+    card = read_card(root / model_id)
+    cached = onnx_cache / card.sha256
+    # the weight file must still be the one the card (and so the cache) names; if not, the PyTorch load says why
+    if not (has_onnx_model(cached) and file_sha256(root / model_id / WEIGHTS_FILE) == card.sha256):
+        return None
+    try:
+        classifier = _onnx_classifier(
+            card, read_onnx_model(cached, card), weights_dir,
+            lambda: load_classifier(model_id, weights_dir, onnx_cache=onnx_cache, backend="torch"),
+        )
+    except Exception as error:  # noqa: BLE001 - a damaged cache: the PyTorch load exports it again
+        log.debug("the cached ONNX export of %s is not usable (%s)", model_id, error)
+        return None
+    log.debug("model %s runs from its cached ONNX export; torch is not imported", model_id)
+    return classifier
 
 
 def _onnx_classifier(

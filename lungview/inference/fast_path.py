@@ -74,8 +74,8 @@ def build_fast_path(
 
     ``cache_folder`` keeps the export of the weights ``card`` describes between sessions, with the manifest of
     :mod:`lungview.inference.onnx_files` (the export takes seconds, reading it back milliseconds;
-    :func:`lungview.inference.classifier.load_quickly` reads it without torch). A cached export that does not
-    verify or load is exported again.
+    :func:`lungview.inference.classifier.load_classifier` with ``reuse_export`` reads it without torch). A cached
+    export that does not verify or load is exported again.
     """
     if cache_folder is not None and card is None:
         raise ValueError("caching the ONNX export needs the model card of the weights")

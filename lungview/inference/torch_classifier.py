@@ -5,19 +5,17 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from lungview.inference.classifier import SliceClassifier, load_reference
-from lungview.inference.fast_path import build_fast_path
+from lungview.inference.classifier import SliceClassifier
 from lungview.inference.onnx_session import OnnxNetwork
 from lungview.models.backbones import cam_target_layer
 from lungview.models.card import ModelError
 from lungview.models.prediction import CAM_METHODS, Spacing
 from lungview.models.preprocess import map_to_image, prepare_input
-from lungview.models.registry import LoadedModel, load_model
+from lungview.models.registry import LoadedModel
 
 
 class TorchClassifier(SliceClassifier):
@@ -150,15 +148,3 @@ def _gradients_only_through(network: torch.nn.Module, target: torch.nn.Module) -
         for parameter, flag in saved:
             parameter.requires_grad_(flag)
 
-
-def load_torch_classifier(
-    model_id: str, weights_dir: Path | None = None, fast: bool = True, onnx_cache: Path | None = None
-) -> TorchClassifier:
-    """Load and verify model ``model_id`` with its fast path and OOD reference (see :func:`load_classifier`)."""
-    model = load_model(model_id, weights_dir)
-    params = model.card.preprocessing
-    fast_path = None
-    if fast:
-        cache_folder = None if onnx_cache is None else onnx_cache / model.card.sha256
-        fast_path = build_fast_path(model.network, len(params.channels), params.size, cache_folder, model.card)
-    return TorchClassifier(model, fast_path, load_reference(model.card, weights_dir))

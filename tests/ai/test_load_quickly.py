@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 
 from lungview.dicom import SliceStore
-from lungview.inference.classifier import load_classifier, load_quickly
+from lungview.inference.classifier import load_classifier
 from lungview.inference.onnx_classifier import OnnxClassifier
 
 LOAD_FROM_CACHE = """
 import json, sys
 from pathlib import Path
-from lungview.inference.classifier import load_quickly
-classifier = load_quickly("blob", Path(sys.argv[1]), Path(sys.argv[2]))
+from lungview.inference.classifier import load_classifier
+classifier = load_classifier("blob", Path(sys.argv[1]), onnx_cache=Path(sys.argv[2]), reuse_export=True)
 import numpy as np
 image = np.load(sys.argv[3])
 (result,) = classifier.classify([image], True)
@@ -34,7 +34,7 @@ print(json.dumps({"backend": classifier.backend, "torch_before_hirescam": torch_
 
 def test_second_load_uses_the_cached_export_without_torch(blob_weights_dir, sample_series, tmp_path):
     cache = tmp_path / "cache"
-    first = load_quickly("blob", blob_weights_dir, cache)
+    first = load_classifier("blob", blob_weights_dir, onnx_cache=cache, reuse_export=True)
     assert first.uses_pytorch_grad_cam and (cache / first.card.sha256 / "onnx.json").is_file()
     image = SliceStore(sample_series).load(20)
     np.save(tmp_path / "slice.npy", image)
@@ -51,8 +51,8 @@ def test_second_load_uses_the_cached_export_without_torch(blob_weights_dir, samp
 
 def test_cached_classifier_heatmaps_match_the_pytorch_back_end(blob_weights_dir, sample_series, tmp_path):
     cache = tmp_path / "cache"
-    load_quickly("blob", blob_weights_dir, cache)
-    cached = load_quickly("blob", blob_weights_dir, cache)
+    load_classifier("blob", blob_weights_dir, onnx_cache=cache, reuse_export=True)
+    cached = load_classifier("blob", blob_weights_dir, onnx_cache=cache, reuse_export=True)
     assert isinstance(cached, OnnxClassifier) and "hirescam" in cached.cam_methods
     reference = load_classifier("blob", blob_weights_dir, fast=False, backend="torch")
     image = SliceStore(sample_series).load(20)
@@ -63,22 +63,22 @@ def test_cached_classifier_heatmaps_match_the_pytorch_back_end(blob_weights_dir,
 
 def test_a_tampered_cache_is_not_used(blob_weights_dir, tmp_path):
     cache = tmp_path / "cache"
-    first = load_quickly("blob", blob_weights_dir, cache)
+    first = load_classifier("blob", blob_weights_dir, onnx_cache=cache, reuse_export=True)
     cached_file = cache / first.card.sha256 / "model.onnx"
     cached_file.write_bytes(cached_file.read_bytes()[:-10] + b"0123456789")
-    again = load_quickly("blob", blob_weights_dir, cache)
+    again = load_classifier("blob", blob_weights_dir, onnx_cache=cache, reuse_export=True)
     assert again.uses_pytorch_grad_cam  # loaded through PyTorch, which exported the graph again
-    assert isinstance(load_quickly("blob", blob_weights_dir, cache), OnnxClassifier)
+    assert isinstance(load_classifier("blob", blob_weights_dir, onnx_cache=cache, reuse_export=True), OnnxClassifier)
 
 
 def test_altered_weights_are_refused_even_with_a_cached_export(blob_weights_dir, tmp_path):
     from lungview.models import ModelError
 
     cache = tmp_path / "cache"
-    load_quickly("blob", blob_weights_dir, cache)
+    load_classifier("blob", blob_weights_dir, onnx_cache=cache, reuse_export=True)
     weights = blob_weights_dir / "blob" / "model.pt"
     data = bytearray(weights.read_bytes())
     data[len(data) // 2] ^= 0x01
     weights.write_bytes(bytes(data))
     with pytest.raises(ModelError, match="does not match its card"):
-        load_quickly("blob", blob_weights_dir, cache)
+        load_classifier("blob", blob_weights_dir, onnx_cache=cache, reuse_export=True)
