@@ -19,8 +19,8 @@ from torch import nn
 
 from lungview.inference.onnx_files import has_onnx_model, read_onnx_model, write_onnx_model
 from lungview.inference.onnx_session import OUTPUTS, OnnxNetwork
-from lungview.models.backbones import Classifier
 from lungview.models.card import ModelCard
+from lungview.models.network import Classifier
 
 log = logging.getLogger(__name__)
 

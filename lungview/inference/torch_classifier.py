@@ -11,8 +11,8 @@ import torch
 
 from lungview.inference.classifier import SliceClassifier
 from lungview.inference.onnx_session import OnnxNetwork
-from lungview.models.backbones import cam_target_layer
 from lungview.models.card import ModelError
+from lungview.models.network import cam_target_layer
 from lungview.models.prediction import CAM_METHODS, Spacing
 from lungview.models.preprocess import map_to_image, prepare_input
 from lungview.models.registry import LoadedModel

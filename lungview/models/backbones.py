@@ -1,12 +1,14 @@
-"""Backbones as one ``nn.Sequential`` of stages, the classifier head, and the Grad-CAM target layer, in one place.
+"""Backbones as one ``nn.Sequential`` of stages, and the one factory that builds a network from its architecture.
 
-Every backbone is flattened into ``features`` (an ``nn.Sequential``) so that training can cut it into a frozen
-trunk ``features[:top_start]`` and trainable top blocks ``features[top_start:]``, and Grad-CAM always targets
-``features[-1]``, the last feature map before pooling.
+Every backbone is flattened into ``features`` (see :mod:`lungview.models.network`); :func:`build_classifier` puts
+the head an :class:`~lungview.models.architecture.Architecture` asks for on it: a global average pool, a per-cell
+head (:mod:`lungview.models.cell_classifier`), or a resolution ensemble of such networks
+(:mod:`lungview.models.ensemble`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,37 +16,30 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from lungview.models.architecture import Architecture
+from lungview.models.cell_classifier import build_cell_classifier
+from lungview.models.ensemble import build_members, combine
+from lungview.models.network import Classifier
+
+__all__ = ["BACKBONES", "BackboneSpec", "backbone_spec", "build_classifier", "build_ensemble_members"]
+
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class BackboneSpec:
-    """What a backbone needs: input normalisation, feature width and where its top blocks start."""
+    """What a network needs from its backbone: input normalisation, feature width and where its top blocks start."""
 
     name: str
     normalisation: str
     feature_dim: int
     top_start: int
+    cells: bool = False
+    """Whether a per-cell head (``-cells``) may sit on it."""
     multi_scale_split: int = 0
     """For ``-ms`` cell classifiers: the first stage of the stride-32 tail (see ``cell_classifier.multi_scale``)."""
-
-
-class Classifier(nn.Module):
-    """``features`` -> global average pool -> dropout -> linear, returning logits."""
-
-    def __init__(self, features: nn.Sequential, feature_dim: int, class_count: int, dropout: float = 0.3):
-        super().__init__()
-        self.features = features
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(feature_dim, class_count)
-
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """Pooled features ``[N, feature_dim]``."""
-        return torch.flatten(self.pool(self.features(x)), 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.dropout(self.embed(x)))
+    multi_scale_dim: int = 0
+    """For ``-ms`` cell classifiers: the channels of the stride-16 map stacked on the stride-32 features."""
 
 
 class _DropConnectBlock(nn.Module):
@@ -124,54 +119,79 @@ def _tiny_cnn(size: int) -> tuple[nn.Sequential, str]:
 BACKBONES: dict[str, BackboneSpec] = {
     spec.name: spec
     for spec in (
-        BackboneSpec("efficientnet-lite0", "minus_one_to_one", 1280, top_start=16),
-        BackboneSpec("efficientnet-lite0-cells", "minus_one_to_one", 1280, top_start=16),
-        BackboneSpec("efficientnet-lite0-cells-s16-lunggate", "minus_one_to_one", 1280, top_start=16),
-        BackboneSpec("efficientnet-lite0-cells-lunggate-mirror", "minus_one_to_one", 1280, top_start=16),
-        BackboneSpec("efficientnet-lite0-cells-ms", "minus_one_to_one", 1280 + 112, top_start=12, multi_scale_split=12),
+        BackboneSpec(
+            "efficientnet-lite0", "minus_one_to_one", 1280, top_start=16, cells=True,
+            multi_scale_split=12, multi_scale_dim=112,
+        ),
         BackboneSpec("mobilenet_v2", "imagenet", 1280, top_start=15),
         BackboneSpec("resnet18", "imagenet", 512, top_start=4),
         BackboneSpec("resnet50", "imagenet", 2048, top_start=4),
-        BackboneSpec("tiny-cnn", "minus_one_to_one", 16, top_start=2),
-        BackboneSpec("tiny-cnn-cells", "minus_one_to_one", 16, top_start=2),
-        BackboneSpec("tiny-cnn-cells-lunggate", "minus_one_to_one", 16, top_start=2),
-        BackboneSpec("tiny-cnn-cells-lunggate-mirror", "minus_one_to_one", 16, top_start=2),
-        BackboneSpec("tiny-cnn-cells-ms", "minus_one_to_one", 16 + 8, top_start=1, multi_scale_split=1),
+        BackboneSpec(
+            "tiny-cnn", "minus_one_to_one", 16, top_start=2, cells=True, multi_scale_split=1, multi_scale_dim=8
+        ),
     )
 }
 
 
-def backbone_spec(name: str) -> BackboneSpec:
-    """The spec of backbone ``name``; ValueError naming the choices otherwise."""
-    try:
-        return BACKBONES[name]
-    except KeyError:
-        raise ValueError(f"unknown architecture {name!r}; choose one of {', '.join(BACKBONES)}") from None
+def _architecture(name: str | Architecture) -> Architecture:
+    return name if isinstance(name, Architecture) else Architecture.parse(name)
+
+
+def backbone_spec(name: str | Architecture) -> BackboneSpec:
+    """The spec of one network of architecture ``name`` (feature width and top blocks of its head's input).
+
+    ValueError naming the backbones when the backbone is unknown or cannot carry the cells asked for.
+    """
+    architecture = _architecture(name)
+    spec = BACKBONES.get(architecture.backbone)
+    if spec is None:
+        raise ValueError(f"unknown architecture {architecture.name!r}; choose a backbone of {', '.join(BACKBONES)}")
+    if architecture.cells and not spec.cells:
+        raise ValueError(f"unknown architecture {architecture.name!r}: {spec.name} has no per-cell head")
+    spec = dataclasses.replace(spec, name=architecture.member.name)
+    if architecture.multi_scale:
+        return dataclasses.replace(
+            spec, feature_dim=spec.feature_dim + spec.multi_scale_dim, top_start=spec.multi_scale_split
+        )
+    return spec
+
+
+def _backbone(name: str, pretrained: bool, size: int) -> tuple[nn.Sequential, str]:
+    """The ``features`` of backbone ``name`` and where their starting weights came from."""
+    if name == "efficientnet-lite0":
+        return _efficientnet_lite0(pretrained, size)
+    if name == "tiny-cnn":
+        return _tiny_cnn(size)
+    return _torchvision(name, pretrained)
 
 
 def build_classifier(
-    name: str, class_count: int, size: int, pretrained: bool, dropout: float = 0.3
+    name: str | Architecture, class_count: int, size: int, pretrained: bool, dropout: float = 0.3
 ) -> tuple[Classifier, str]:
-    """A classifier on backbone ``name`` and a sentence saying where its starting weights came from."""
-    if "-sizes-" in name:  # a resolution ensemble (lungview.models.ensemble)
-        from lungview.models.ensemble import build_ensemble
-
-        return build_ensemble(name, class_count, size, pretrained, dropout)
-    spec = backbone_spec(name)
-    base = name.split("-cells")[0]
-    if base == "efficientnet-lite0":
-        features, source = _efficientnet_lite0(pretrained, size)
-    elif base == "tiny-cnn":
-        features, source = _tiny_cnn(size)
-    else:
-        features, source = _torchvision(base, pretrained)
-    if base != name:  # per-cell head, max over cells (lungview.models.cell_classifier)
-        from lungview.models.cell_classifier import build_cell_classifier
-
-        return build_cell_classifier(name, features, spec.feature_dim, class_count, dropout, spec.multi_scale_split), source
+    """The network of architecture ``name`` and a sentence saying where its starting weights came from."""
+    architecture = _architecture(name)
+    sides = architecture.sizes
+    if sides:
+        if size != sides[-1]:
+            raise ValueError(f"ensemble {architecture.name!r} reads {sides[-1]} px squares, not {size} px")
+        members, source = build_ensemble_members(architecture, sides, class_count, pretrained, dropout=dropout)
+        return combine(members), source
+    spec = backbone_spec(architecture)
+    features, source = _backbone(architecture.backbone, pretrained, size)
+    if architecture.cells:
+        split = BACKBONES[architecture.backbone].multi_scale_split
+        return build_cell_classifier(architecture, features, spec.feature_dim, class_count, dropout, split), source
     return Classifier(features, spec.feature_dim, class_count, dropout), source
 
 
-def cam_target_layer(model: Classifier) -> nn.Module:
-    """The layer Grad-CAM explains: the last feature stage before pooling, for every backbone."""
-    return model.features[-1]
+def build_ensemble_members(
+    name: str | Architecture,
+    sides: tuple[int, ...],
+    class_count: int,
+    pretrained: bool,
+    channels: int = 3,
+    dropout: float = 0.3,
+) -> tuple[list[Classifier], str]:
+    """One network of ``name`` per side, ready to train and combine (:func:`lungview.models.ensemble.build_members`)."""
+    member = _architecture(name).member
+    return build_members(lambda side: build_classifier(member, class_count, side, pretrained, dropout), sides, channels)

@@ -1,28 +1,28 @@
 """A slice classifier that scores every cell of the last feature map and answers with its most tumour-like cell.
 
-Issue 9: a tumour fills a few cells of a whole real CT slice, so the global average pool of the issue-4 design
-drowns it in the rest of the chest. Here the pool picks, per slice, the cell whose features the linear head scores
-as most tumour-like (max-pooling of the cell scores, as in multiple-instance learning); the head then gives that
-cell's logits. Because only ``pool`` changes, ``embed``, ``head(embed(x)) == forward(x)``, the ONNX fast path and
-the out-of-distribution reference work unchanged.
+A tumour fills a few cells of a whole real CT slice, so a global average pool drowns it in the rest of the chest.
+Here the pool picks, per slice, the cell whose features the linear head scores as most tumour-like (max-pooling of
+the cell scores, as in multiple-instance learning); the head then gives that cell's logits. Because only ``pool``
+changes, ``embed``, ``head(embed(x)) == forward(x)``, the ONNX fast path and the out-of-distribution reference work
+unchanged.
 
 Grad-CAM on ``features[-1]`` averages the gradient of the chosen cell's logit over the map, which gives channel
 weights proportional to the head's weights; the heatmap is therefore ReLU of the per-cell score map, i.e. every
 cell that looks like tumour, not only the winning one.
 
-Variants (issue 9, second and third iterations), named by suffixes of the architecture:
+Options of the :class:`~lungview.models.architecture.Architecture` (suffixes of its name):
 
-- ``-s16``: the last stride-2 stage of EfficientNet-Lite0 runs at stride 1, so the map has 16-px cells (12 mm at
-  0.75 mm pixels) instead of 32-px ones (measured in the model's research log, not shipped: no better in the box).
-- ``-lunggate``: a fixed (not learned) lung-field gate computed inside ``features`` from the input's lung-window
-  channel: per cell, the fraction of lung density (-960 to -400 HU, so the air outside the body, about -1000, is
-  not lung) and of tissue (> -500 HU); a cell is lung when it has lung density and cannot be reached from the
-  image border without crossing tissue (inside the body); the gate is the lung cells grown by
+- ``multi_scale`` (``-ms``): cells of 16 input pixels holding the stride-16 features and the upsampled stride-32
+  ones (:class:`MultiScaleTail`), instead of the backbone's 32-px cells.
+- ``lung_gate`` (``-lunggate``): a fixed (not learned) lung-field gate computed inside ``features`` from the
+  input's lung-window channel: per cell, the fraction of lung density (-960 to -400 HU, so the air outside the
+  body, about -1000, is not lung) and of tissue (> -500 HU); a cell is lung when it has lung density and cannot be
+  reached from the image border without crossing tissue (inside the body); the gate is the lung cells grown by
   :data:`GATE_REACH_PX`. ``features[-1]`` multiplies its map by the gate, so cells outside it are exactly zero:
   the best-cell pool never picks them, the ONNX trunk, the PyTorch path and Grad-CAM (zero there) all see the
   same gate, and the image the backbone sees keeps its context (a mass beside the lung stays visible).
-- ``-mirror``: the map is the mean of the slice's and of its left-right mirror image's (flipped back), a
-  test-time augmentation inside ``features`` (twice the compute), so every path sees the same averaged map.
+- ``mirror`` (``-mirror``): the map is the mean of the slice's and of its left-right mirror image's (flipped back),
+  a test-time augmentation inside ``features`` (twice the compute), so every path sees the same averaged map.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from lungview.models.backbones import Classifier
+from lungview.models.architecture import Architecture
+from lungview.models.network import Classifier
 from lungview.windowing import PRESETS
 
 #: Hounsfield units of aerated lung for the lung gate: above the air outside the body (about -1000), below tissue.
@@ -42,7 +43,7 @@ GATE_TISSUE_HU = -500.0
 #: A cell is lung when at least this fraction of it has lung density and it lies inside the body.
 GATE_AIR_FRACTION = 0.25
 #: The lung field is grown by about this many input pixels (24 mm at 0.75 mm), so masses on the pleura, hilum or
-#: spine stay inside: one cell of the stride-32 map, two of the stride-16 one.
+#: spine stay inside: one cell of a 32-px cell map, two of a 16-px one.
 GATE_REACH_PX = 32
 #: The input channel the gate reads: the lung window, normalised to [-1, 1] (the ``-lunggate`` input contract).
 GATE_WINDOW = PRESETS["lung"]
@@ -167,7 +168,8 @@ class GateApply(StageWrapper):
 def gated(features: nn.Sequential, reach: int) -> nn.Sequential:
     """``features`` with the lung gate: computed from the input by the first stage, applied by the last."""
     stages = list(features)
-    return nn.Sequential(GateSource(stages[0]), *(GateCarrier(stage) for stage in stages[1:-1]), GateApply(stages[-1], reach))
+    carried = (GateCarrier(stage) for stage in stages[1:-1])
+    return nn.Sequential(GateSource(stages[0]), *carried, GateApply(stages[-1], reach))
 
 
 class MirrorSource(StageWrapper):
@@ -192,20 +194,6 @@ def mirrored(features: nn.Sequential) -> nn.Sequential:
     return nn.Sequential(MirrorSource(stages[0]), *stages[1:-1], MirrorMerge(stages[-1]))
 
 
-def stride_16(features: nn.Sequential) -> nn.Sequential:
-    """EfficientNet-Lite ``features`` whose last stride-2 block runs at stride 1 (the map doubles in size).
-
-    The block's depthwise convolution pads itself for its stride ("same" padding); at stride 1 that is half the
-    kernel on every side.
-    """
-    blocks = [stage.block for stage in features if hasattr(stage, "block") and tuple(stage.block._depthwise_conv.stride) == (2, 2)]
-    conv = blocks[-1]._depthwise_conv
-    half = conv.kernel_size[0] // 2
-    conv.stride = (1, 1)
-    conv.static_padding = nn.ZeroPad2d(half)
-    return features
-
-
 class MultiScaleTail(nn.Module):
     """The last stages of a backbone run on a stride-16 map, their output upsampled back to it and stacked on it.
 
@@ -219,7 +207,8 @@ class MultiScaleTail(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         deep = self.tail(x)
-        return torch.cat([x, nn.functional.interpolate(deep, size=x.shape[-2:], mode="bilinear", align_corners=False)], 1)
+        upsampled = nn.functional.interpolate(deep, size=x.shape[-2:], mode="bilinear", align_corners=False)
+        return torch.cat([x, upsampled], 1)
 
 
 def multi_scale(features: nn.Sequential, split: int) -> nn.Sequential:
@@ -229,30 +218,23 @@ def multi_scale(features: nn.Sequential, split: int) -> nn.Sequential:
     return nn.Sequential(*stages[:split], MultiScaleTail(nn.Sequential(*stages[split:])))
 
 
-def has_lung_gate(architecture: str) -> bool:
-    """Whether the architecture name asks for the lung gate (``-lunggate``)."""
-    return "-lunggate" in architecture
-
-
-def has_mirror_average(architecture: str) -> bool:
-    """Whether the architecture name asks for the mirror average inside the network (``-mirror``)."""
-    return architecture.endswith("-mirror")
-
-
 def build_cell_classifier(
-    name: str, features: nn.Sequential, feature_dim: int, class_count: int, dropout: float, multi_scale_split: int = 0
+    architecture: Architecture,
+    features: nn.Sequential,
+    feature_dim: int,
+    class_count: int,
+    dropout: float,
+    multi_scale_split: int = 0,
 ) -> CellMaxClassifier:
-    """The cell classifier an architecture name asks for: ``<backbone>-cells[-s16|-ms][-lunggate][-mirror]``.
+    """The cell classifier ``architecture`` asks for on the backbone's ``features``.
 
-    ``-ms`` needs ``multi_scale_split`` (the first stage of the stride-32 tail) of the backbone.
+    ``multi_scale`` needs ``multi_scale_split`` (the first stage of the stride-32 tail) of the backbone.
     """
     cell_px = 32
-    if "-s16" in name:
-        features, cell_px = stride_16(features), 16
-    if "-ms" in name:
+    if architecture.multi_scale:
         features, cell_px = multi_scale(features, multi_scale_split), 16
-    if has_lung_gate(name):
+    if architecture.lung_gate:
         features = gated(features, max(1, GATE_REACH_PX // cell_px))
-    if has_mirror_average(name):
+    if architecture.mirror:
         features = mirrored(features)
     return CellMaxClassifier(features, feature_dim, class_count, dropout)

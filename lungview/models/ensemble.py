@@ -8,32 +8,18 @@ linear head holds every member's head divided by the number of members. Its logi
 of the members' logits, and Grad-CAM of ``features[-1]`` (in PyTorch or from the ONNX class maps) is Grad-CAM of
 that mean on the shared grid: the viewer, the fast path and the OOD reference need not know it is an ensemble.
 
-An ensemble's architecture name is its members' backbone and sides, e.g. ``efficientnet-lite0-sizes-288-352``.
+An ensemble's architecture has its members' sides (``Architecture.sizes``), e.g. ``efficientnet-lite0-sizes-288-352``;
+:func:`lungview.models.backbones.build_classifier` builds it.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 
 import torch
 from torch import nn
 
-from lungview.models.backbones import Classifier, build_classifier
-
-_NAME = re.compile(r"^(?P<base>.+)-sizes(?P<sides>(-\d+)+)$")
-
-
-def ensemble_name(base: str, sides: tuple[int, ...]) -> str:
-    """The architecture name of an ensemble of ``base`` networks at ``sides``."""
-    return f"{base}-sizes-" + "-".join(str(side) for side in sorted(sides))
-
-
-def parse_ensemble_name(name: str) -> tuple[str, tuple[int, ...]] | None:
-    """``(base, sides)`` of an ensemble architecture name, None for a single network."""
-    match = _NAME.match(name)
-    if match is None:
-        return None
-    return match["base"], tuple(sorted(int(side) for side in match["sides"].strip("-").split("-")))
+from lungview.models.network import Classifier
 
 
 class Resample(nn.Module):
@@ -86,19 +72,20 @@ def _trunk_grid(network: Classifier, channels: int, side: int) -> int:
 
 
 def build_members(
-    base: str, sides: tuple[int, ...], class_count: int, pretrained: bool, channels: int = 3, dropout: float = 0.3
+    build: Callable[[int], tuple[Classifier, str]], sides: tuple[int, ...], channels: int = 3
 ) -> tuple[list[Classifier], str]:
-    """One ``base`` classifier per side, all reading squares of the largest side; and where their weights came from.
+    """One network per side, made by ``build(side)``, all reading squares of the largest side; and where their
+    weights came from.
 
     The largest member is a plain network; every other resamples its input to its side and its last trunk map to the
     largest member's grid.
     """
     sides = tuple(sorted(sides))
-    largest, source = build_classifier(base, class_count, sides[-1], pretrained, dropout)
+    largest, source = build(sides[-1])
     grid = _trunk_grid(largest, channels, sides[-1])
     members = []
     for side in sides[:-1]:
-        member, _ = build_classifier(base, class_count, side, pretrained, dropout)
+        member, _ = build(side)
         stages = list(member.features)
         member.features = nn.Sequential(Resample(side), *stages[:-1], Resample(grid), stages[-1])
         members.append(member)
@@ -118,16 +105,3 @@ def combine(members: list[Classifier]) -> Classifier:
         network.head.bias.copy_(torch.stack([head.bias for head in heads]).mean(0))
     return network.eval()
 
-
-def build_ensemble(
-    name: str, class_count: int, size: int, pretrained: bool, dropout: float = 0.3
-) -> tuple[Classifier, str]:
-    """An untrained ensemble from its architecture name (the shape :func:`combine` gives trained members).
-
-    ``size``, the preprocessed input side, must be the largest member's side; ValueError otherwise.
-    """
-    base, sides = parse_ensemble_name(name)
-    if size != sides[-1]:
-        raise ValueError(f"ensemble {name!r} reads {sides[-1]} px squares, not {size} px")
-    members, source = build_members(base, sides, class_count, pretrained, dropout=dropout)
-    return combine(members), source

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import torch
 
-from lungview.models.backbones import Classifier
+from lungview.models.network import Classifier
 from lungview.models.preprocess import PreprocessParams, normalise, prepare_grey_square, read_grey_image
 from lungview.training.audit import ImageRecord
 

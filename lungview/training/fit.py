@@ -17,7 +17,7 @@ import torch
 from sklearn.metrics import f1_score
 from torch import nn
 
-from lungview.models.backbones import Classifier
+from lungview.models.network import Classifier
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,11 @@ import numpy as np
 import torch
 
 from lungview import INTENDED_USE
-from lungview.models.backbones import Classifier, backbone_spec, build_classifier
+from lungview.models.architecture import Architecture
+from lungview.models.backbones import backbone_spec, build_classifier, build_ensemble_members
 from lungview.models.card import ModelCard
-from lungview.models.ensemble import build_members, combine, ensemble_name, member_top_start
+from lungview.models.ensemble import combine, member_top_start
+from lungview.models.network import Classifier
 from lungview.models.preprocess import PreprocessParams
 from lungview.models.registry import load_model, save_model
 from lungview.training.audit import AuditResult, ImageRecord, audit_dataset
@@ -352,7 +354,7 @@ def _train_members(
         return [
             _train_member(network, top_start, config.architecture, config, split, squares, labels, params, progress)
         ], source
-    networks, source = build_members(
+    networks, source = build_ensemble_members(
         config.architecture, config.sizes, class_count, config.pretrained, len(params.channels)
     )
     members = []
@@ -421,7 +423,9 @@ def train_model(config: TrainConfig, progress: Callable[[Iterable], Iterable] = 
         prefix = f"{side}px_" if len(members) > 1 else ""
         timings.update({prefix + name: value for name, value in member.timings.items()})
     network = members[0].network if len(members) == 1 else combine([member.network for member in members])
-    architecture = config.architecture if len(members) == 1 else ensemble_name(config.architecture, config.sizes)
+    architecture = config.architecture
+    if len(members) > 1:
+        architecture = Architecture.parse(architecture).with_sizes(config.sizes).name
     top_start = _top_start(config)
     seed_scores = _per_member(
         members, config.sizes, lambda member: {str(seed): score for seed, score in member.seed_scores.items()}

@@ -3,10 +3,27 @@
 import pytest
 import torch
 
-from lungview.models.backbones import BACKBONES, backbone_spec, build_classifier, cam_target_layer
+from lungview.models.backbones import backbone_spec, build_classifier
+from lungview.models.network import cam_target_layer
+
+#: Every backbone, and the cell classifiers that are shipped or measured against.
+ARCHITECTURES = (
+    "efficientnet-lite0",
+    "efficientnet-lite0-cells",
+    "efficientnet-lite0-cells-lunggate-mirror",
+    "efficientnet-lite0-cells-ms",
+    "mobilenet_v2",
+    "resnet18",
+    "resnet50",
+    "tiny-cnn",
+    "tiny-cnn-cells",
+    "tiny-cnn-cells-lunggate",
+    "tiny-cnn-cells-lunggate-mirror",
+    "tiny-cnn-cells-ms",
+)
 
 
-@pytest.mark.parametrize("name", sorted(BACKBONES))
+@pytest.mark.parametrize("name", ARCHITECTURES)
 def test_every_backbone_builds_and_classifies(name):
     torch.manual_seed(0)
     network, source = build_classifier(name, class_count=3, size=64, pretrained=False)

@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from lungview.models.backbones import build_classifier, cam_target_layer
-from lungview.models.ensemble import build_members, combine, ensemble_name, member_top_start, parse_ensemble_name
+from lungview.models.architecture import Architecture
+from lungview.models.backbones import build_classifier, build_ensemble_members
+from lungview.models.ensemble import combine, member_top_start
+from lungview.models.network import cam_target_layer
 
 SIDES = (32, 48)
 
@@ -13,7 +15,7 @@ SIDES = (32, 48)
 @pytest.fixture
 def members():
     torch.manual_seed(0)
-    networks, _ = build_members("tiny-cnn", SIDES, class_count=4, pretrained=False)
+    networks, _ = build_ensemble_members("tiny-cnn", SIDES, class_count=4, pretrained=False)
     for network in networks:
         torch.nn.init.normal_(network.head.weight)
         torch.nn.init.normal_(network.head.bias)
@@ -21,9 +23,10 @@ def members():
 
 
 def test_names_round_trip_with_sorted_sides():
-    assert ensemble_name("efficientnet-lite0", (352, 288)) == "efficientnet-lite0-sizes-288-352"
-    assert parse_ensemble_name("efficientnet-lite0-sizes-288-352") == ("efficientnet-lite0", (288, 352))
-    assert parse_ensemble_name("efficientnet-lite0") is None
+    assert Architecture("efficientnet-lite0").with_sizes((352, 288)).name == "efficientnet-lite0-sizes-288-352"
+    ensemble = Architecture.parse("efficientnet-lite0-sizes-288-352")
+    assert (ensemble.member.name, ensemble.sizes) == ("efficientnet-lite0", (288, 352))
+    assert Architecture.parse("efficientnet-lite0").sizes == ()
 
 
 def test_smaller_members_resample_inside_the_network(members):
