@@ -108,10 +108,12 @@ def test_csv_has_a_header_and_one_line_per_row(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("workers", "cores", "expected"), [(None, 8, (8, 1)), (2, 8, (2, 4)), (3, 8, (3, 2)), (4, 2, (4, 1))]
+    ("workers", "cores", "memory_gib", "expected"),
+    [(None, 8, 64, (8, 1)), (None, 16, 8, (4, 4)), (None, 4, 1, (1, 4)), (2, 8, 1, (2, 4)), (3, 8, 64, (3, 2)),
+     (4, 2, 64, (4, 1))],
 )
-def test_local_cluster_shares_the_cores_out(workers, cores, expected):
-    plan = plan_local_cluster(workers, cores)
+def test_local_cluster_shares_the_cores_and_memory_out(workers, cores, memory_gib, expected):
+    plan = plan_local_cluster(workers, cores, memory_gib * 1024**3)
 
     assert (plan.workers, plan.cores_per_worker) == expected
 
