@@ -32,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lungview.detection import LesionFinder
     from lungview.models import ModelError
     from lungview.triage.cluster import local_client, plan_local_cluster, remote_client
     from lungview.triage.progress import format_summary
@@ -53,6 +54,11 @@ def run(args: argparse.Namespace) -> int:
         spec = ModelSpec(model["id"], model["sha256"])
         client_context = remote_client(args.scheduler)
     else:
+        try:  # verified here once, so that the local workers read its ONNX export from the cache instead of each
+            LesionFinder.load(args.model)  # importing PyTorch to export it again
+        except ModelError as error:
+            print(f"lungview triage: {error}", file=sys.stderr)
+            return 2
         cluster_plan = plan_local_cluster(args.workers)
         spec = ModelSpec(model["id"], model["sha256"], threads=cluster_plan.cores_per_worker)
         client_context = local_client(cluster_plan)
