@@ -5,7 +5,7 @@ rulers and coloured annotation marks are left out) and resized to one square siz
 HU slices are first mapped to grey through the windows stored in the model card (DICOM PS3.3 C.11.2.1.2.1, via
 :func:`lungview.windowing.apply_window`). A model may also ask for a fixed pixel size — a HU slice of
 known pixel spacing (DICOM PixelSpacing, PS3.3 C.7.6.2.1.1) is then cut to a square of ``size * spacing_mm``
-millimetres centred on the body and resampled — and for a lung-field mask that blacks out everything but the lungs.
+millimetres centred on the body and resampled.
 """
 
 from __future__ import annotations
@@ -50,10 +50,6 @@ class PreprocessParams:
     spacing_mm : float or None
         Millimetres per input pixel for HU slices of known pixel spacing (the square is centred on the body, which
         HU > ``-500`` marks); None, or a slice without spacing, keeps the ``crop`` letterbox.
-    lung_field : bool
-        Black out (grey 0) every pixel of a HU slice outside the lung field (:func:`lung_field_mask`).
-    lung_margin_mm : float
-        How far the lung field is grown beyond the lungs, so masses on the pleura, mediastinum or spine stay in.
     resample : str
         ``"windowed"``: window at full size, then resize and round to whole grey levels; ``"hu"``: resize the HU
         slice (area average, as partial volume does) and window it afterwards, without rounding.
@@ -66,8 +62,6 @@ class PreprocessParams:
     margin: float = 0.03
     normalisation: str = "minus_one_to_one"
     spacing_mm: float | None = None
-    lung_field: bool = False
-    lung_margin_mm: float = 5.0
     resample: str = "windowed"
 
     def __post_init__(self) -> None:
@@ -90,8 +84,14 @@ class PreprocessParams:
 
     @classmethod
     def from_dict(cls, data: dict) -> PreprocessParams:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`; also reads cards that carry ``lung_field: false`` and its ``lung_margin_mm``.
+
+        ValueError for a card that asks for a lung-field mask, which this preprocessing does not have.
+        """
         values = dict(data)
+        if values.pop("lung_field", False):
+            raise ValueError("the card asks for a lung-field mask, which this version of LungView does not apply")
+        values.pop("lung_margin_mm", None)
         values["channels"] = tuple(Window(float(c["center"]), float(c["width"])) for c in data["channels"])
         return cls(**values)
 
@@ -207,32 +207,9 @@ def _largest_region(mask: np.ndarray) -> np.ndarray:
     return region
 
 
-def _disk(radius_px: float) -> np.ndarray:
-    side = 2 * max(1, round(radius_px)) + 1
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
-
-
 def body_mask(hu: np.ndarray) -> np.ndarray:
     """The body on a HU slice: the largest region above -500 HU (soft tissue and bone), holes (the lungs) filled."""
     return _largest_region((np.asarray(hu) > -500).astype(np.uint8))
-
-
-def lung_field_mask(hu: np.ndarray, pixel_mm: float, margin_mm: float = 5.0) -> np.ndarray:
-    """The lung fields of a HU slice as a uint8 0/1 mask, generous enough to keep nodules and pleural masses.
-
-    Air below -400 HU inside the body, opened (1.5 mm) to drop noise; each lung (a region over 0.5 % of the body)
-    is replaced by its convex hull, so nodules and masses at the lung edge or in the hilum join the field, then
-    grown by ``margin_mm``. The threshold follows the usual lung segmentation recipe (Hu, Hoffman & Reinhardt, IEEE TMI
-    20(6):490-498, 2001); the radii were chosen by eye on real slices.
-    """
-    body = body_mask(hu)
-    air = ((np.asarray(hu) < -400) & (body > 0)).astype(np.uint8)
-    air = cv2.morphologyEx(air, cv2.MORPH_OPEN, _disk(1.5 / pixel_mm))
-    contours, _ = cv2.findContours(air, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    lungs = [cv2.convexHull(c) for c in contours if cv2.contourArea(c) > 0.005 * body.sum()]
-    field = np.zeros_like(air)
-    cv2.drawContours(field, lungs, -1, 1, thickness=cv2.FILLED)
-    return cv2.dilate(field, _disk(margin_mm / pixel_mm)) & body
 
 
 def spacing_box(hu: np.ndarray, pixel_mm: float, params: PreprocessParams) -> CropBox:
@@ -287,9 +264,6 @@ def prepare_grey_square(
         return hu_square(image, params)
     planes = grey_planes(image, has_hu, params)
     pixel_mm = _row_spacing(pixel_spacing) if has_hu else None
-    if has_hu and params.lung_field:
-        field = lung_field_mask(image, pixel_mm or params.spacing_mm or 0.7, params.lung_margin_mm)
-        planes = [plane * field for plane in planes]
     if pixel_mm is not None and params.spacing_mm is not None:
         box = spacing_box(np.asarray(image), pixel_mm, params)
     else:

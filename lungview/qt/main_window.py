@@ -1,6 +1,6 @@
 """The LungView main window: open, browse series, scroll, window, zoom, measure; never wait.
 
-Hooks for panels added later (the AI panel of issue 5):
+Hooks for panels that other modules add (the AI panel, :func:`lungview.qt.ai_controller.install_ai_panel`):
 
 - :meth:`MainWindow.add_panel` docks a widget (right side by default);
 - :meth:`MainWindow.add_slider_strip` puts a widget (a per-slice probability strip) right above the slice slider,

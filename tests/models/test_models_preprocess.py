@@ -8,7 +8,6 @@ from lungview.models.preprocess import (
     PreprocessParams,
     body_box,
     grey_from_rgb,
-    lung_field_mask,
     map_to_image,
     prepare_input,
     read_grey_image,
@@ -133,11 +132,8 @@ def test_heatmap_maps_back_through_the_spacing_crop_exactly():
     assert 94 <= peak[0] <= 101 and 89 <= peak[1] <= 96
 
 
-def test_lung_field_keeps_the_lungs_and_the_nodule_and_blacks_out_the_rest():
-    image = _chest()
-    field = lung_field_mask(image, pixel_mm=1.0)
-    assert field[100, 95] and field[100, 165] and field[97, 92]
-    assert not field[5, 5] and not field[100, 215]
-    params = PreprocessParams(size=64, crop="none", lung_field=True, channels=(Window(40, 400),))
-    array, _ = prepare_input(image, has_hu=True, params=params, pixel_spacing=1.0)
-    assert array.min() == -1.0 and array[0, 0, 0] == -1.0
+def test_cards_with_the_lung_field_off_still_read_and_a_card_asking_for_it_is_refused():
+    data = PreprocessParams(size=64).to_dict()
+    assert PreprocessParams.from_dict({**data, "lung_field": False, "lung_margin_mm": 5.0}) == PreprocessParams(size=64)
+    with pytest.raises(ValueError, match="lung-field mask"):
+        PreprocessParams.from_dict({**data, "lung_field": True, "lung_margin_mm": 5.0})
