@@ -177,7 +177,8 @@ class AiController(QObject):
         if analysis is None or ready is None:
             return None
         heatmap = self._attention.heatmap if self._attention is not None else None
-        return AiSnapshot(ModelSummary.from_card(ready.card), AiResult.from_prediction(analysis.classification.prediction), heatmap)
+        result = AiResult.from_prediction(analysis.classification.prediction)
+        return AiSnapshot(ModelSummary.from_card(ready.card), result, heatmap)
 
     # ================================================================ actions
     def select_model(self, model_id: str) -> None:
@@ -210,7 +211,9 @@ class AiController(QObject):
         self.panel.set_status("analysing…")
         store = self._window.loader.store
         store = store if store is not None and store.series is series else None
-        self._classify_runner.submit(classify_job, self._cache, self._model_id, series, index, image, store, self._lesions)
+        self._classify_runner.submit(
+            classify_job, self._cache, self._model_id, series, index, image, store, self._lesions
+        )
 
     def choose_cam_class(self, class_name: str) -> None:
         """Explain ``class_name`` instead of the predicted class (turns the overlay on)."""
@@ -357,11 +360,11 @@ class AiController(QObject):
         if outcome.lesions is not None:
             findings = outcome.lesions.findings
             self.strip.set_findings([lesion.indices for lesion in findings])
-            self.panel.set_findings([(lesion.rank, lesion.score, lesion.indices, _side(series, lesion)) for lesion in findings])
+            rows = [(lesion.rank, lesion.score, lesion.indices, _side(series, lesion)) for lesion in findings]
+            self.panel.set_findings(rows)
             self._show_lesions(outcome.lesions)
-        self.panel.set_suspicious([
-            (index, probability, _slice_label(series, index)) for index, probability in result.most_suspicious(SUSPICIOUS_COUNT)
-        ])
+        suspicious = result.most_suspicious(SUSPICIOUS_COUNT)
+        self.panel.set_suspicious([(index, chance, _slice_label(series, index)) for index, chance in suspicious])
         notes = [f"{len(series) - len(result.failures)} slices scored with {result.model_id}."]
         if result.failures:
             notes.append(f"{len(result.failures)} could not be decoded.")
@@ -410,7 +413,9 @@ class AiController(QObject):
         if series is None or image is None:
             return
         self.panel.set_status("computing attention…")
-        self._cam_runner.submit(cam_job, self._cache, self._model_id, series, self._analysis.index, image, class_name, method)
+        self._cam_runner.submit(
+            cam_job, self._cache, self._model_id, series, self._analysis.index, image, class_name, method
+        )
 
     def _draw_overlay(self) -> None:
         attention = self._attention if self.cam_action.isChecked() else None

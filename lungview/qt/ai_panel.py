@@ -107,7 +107,9 @@ class AiPanel(QWidget):
         self.suspicious_list.setToolTip("The most suspicious slices; click to go there")
         self.suspicious_list.setMinimumHeight(self.fontMetrics().height() * 6)
         self.findings_list = QListWidget(self)
-        self.findings_list.setToolTip("Lesion findings at or above the model's threshold; click to go to the centre slice")
+        self.findings_list.setToolTip(
+            "Lesion findings at or above the model's threshold; click to go to the centre slice"
+        )
         self.findings_list.setMinimumHeight(self.fontMetrics().height() * 5)
         self.findings_label = QLabel(self)
         self.findings_label.setWordWrap(True)
@@ -178,7 +180,9 @@ class AiPanel(QWidget):
         self.analyse_button.clicked.connect(self.analyse_requested)
         self.auto_box.toggled.connect(self.auto_toggled)
         self.table.class_clicked.connect(self.class_clicked)
-        self.cam_method_box.activated.connect(lambda _i: self.cam_method_selected.emit(self.cam_method_box.currentData()))
+        self.cam_method_box.activated.connect(
+            lambda _i: self.cam_method_selected.emit(self.cam_method_box.currentData())
+        )
         self.opacity_slider.valueChanged.connect(lambda value: self.opacity_changed.emit(value / 100.0))
         self.triage_button.clicked.connect(self.triage_requested)
         self.triage_cancel_button.clicked.connect(self.triage_cancel_requested)

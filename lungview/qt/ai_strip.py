@@ -42,7 +42,8 @@ class ProbabilityStrip(QWidget):
 
     def set_probabilities(self, probabilities: np.ndarray | None, threshold: float = 0.5) -> None:
         """Show one bar per slice (NaN: not scored); None hides the strip."""
-        self._probabilities = np.zeros(0, np.float32) if probabilities is None else np.asarray(probabilities, np.float32)
+        shown = np.zeros(0) if probabilities is None else probabilities
+        self._probabilities = np.asarray(shown, np.float32)
         self._threshold = threshold
         self.setVisible(probabilities is not None)
         self.update()

@@ -38,7 +38,8 @@ def _excepthook(kind: type[BaseException], error: BaseException, trace: Tracebac
     if issubclass(kind, KeyboardInterrupt):
         sys.__excepthook__(kind, error, trace)
         return
-    show_error("Something went wrong inside LungView. The viewer goes on; details are below.", error, QApplication.activeWindow())
+    message = "Something went wrong inside LungView. The viewer goes on; details are below."
+    show_error(message, error, QApplication.activeWindow())
 
 
 def install_excepthook() -> None:

@@ -46,10 +46,10 @@ from lungview import INTENDED_USE, __version__
 from lungview.detection.lesions import SeriesLesions
 from lungview.dicom import read_header
 from lungview.dicom.process_decode import shutdown_decode_pool
-from lungview.qt import overlays
 from lungview.findings.measurement import Measurement
 from lungview.measure import Shape, shape_summary, summary_text
 from lungview.plane_boxes import axial_boxes
+from lungview.qt import overlays
 from lungview.qt.errors import show_error
 from lungview.qt.mpr_controller import MprController
 from lungview.qt.runner import Runner
@@ -59,14 +59,17 @@ from lungview.qt.shortcuts_dialog import ShortcutsDialog, shortcut_rows
 from lungview.qt.skipped_panel import SkippedFilesPanel
 from lungview.qt.slice_view import SliceView
 from lungview.qt.tag_dialog import TagDialog
-from lungview.qt.view_grid import LAYOUTS
 from lungview.volume import ScanResult, Series
 from lungview.windowing import PRESETS, Window, apply_window
 
 MAX_RECENT_FOLDERS = 8
 PAGE_STEP = 10
 PRESET_LABELS = {"lung": "Lung", "mediastinum": "Mediastinum", "soft-tissue": "Soft tissue", "bone": "Bone"}
-LAYOUT_KEYS = {"1x1": ("One view (1×1)", "F2"), "1x3": ("Three planes (1×3)", "F3"), "2x2": ("Three planes (2×2)", "F4")}
+LAYOUT_KEYS = {
+    "1x1": ("One view (1×1)", "F2"),
+    "1x3": ("Three planes (1×3)", "F3"),
+    "2x2": ("Three planes (2×2)", "F4"),
+}
 PLANE_KEYS = {"axial": "Shift+A", "coronal": "Shift+C", "sagittal": "Shift+S"}
 TOOL_KEYS = {"rectangle": ("Rectangle ROI", "R"), "ellipse": ("Ellipse ROI", "E"), "polygon": ("Freehand ROI", "D")}
 
@@ -178,7 +181,8 @@ class MainWindow(QMainWindow):
         """Draw the AI's lesion findings in every plane: boxes on the axial slices they span, their z-extent on the
         coronal and sagittal views. None, or findings of another series, removes them."""
         series = self._series
-        self._lesions = lesions if series is not None and lesions is not None and lesions.series_uid == series.series_uid else None
+        same_series = series is not None and lesions is not None and lesions.series_uid == series.series_uid
+        self._lesions = lesions if same_series else None
         self._update_boxes()
 
     def lesions(self) -> SeriesLesions | None:
@@ -208,7 +212,10 @@ class MainWindow(QMainWindow):
     def open_files_dialog(self) -> None:
         """File → Open files."""
         files, _ = QFileDialog.getOpenFileNames(
-            self, "Open files", "", "DICOM and images (*.dcm *.DCM *.dicom *.ima *.png *.jpg *.jpeg DICOMDIR);;All files (*)"
+            self,
+            "Open files",
+            "",
+            "DICOM and images (*.dcm *.DCM *.dicom *.ima *.png *.jpg *.jpeg DICOMDIR);;All files (*)",
         )
         if files:
             self.open_paths(files)
@@ -381,7 +388,9 @@ class MainWindow(QMainWindow):
         self.previous_slice_action = self._action("Previous slice", lambda: self.step_slice(-1), "Up")
         self.next_slice_action = self._action("Next slice", lambda: self.step_slice(1), "Down")
         self.page_back_action = self._action(f"Back {PAGE_STEP} slices", lambda: self.step_slice(-PAGE_STEP), "PgUp")
-        self.page_forward_action = self._action(f"Forward {PAGE_STEP} slices", lambda: self.step_slice(PAGE_STEP), "PgDown")
+        self.page_forward_action = self._action(
+            f"Forward {PAGE_STEP} slices", lambda: self.step_slice(PAGE_STEP), "PgDown"
+        )
         self.first_slice_action = self._action("First slice", lambda: self.set_slice(0), "Home")
         self.last_slice_action = self._action("Last slice", lambda: self.set_slice(10**9), "End")
         self.play_action = self._action("Play / pause cine", self._toggle_cine, "P", checkable=True)
@@ -409,7 +418,9 @@ class MainWindow(QMainWindow):
         self.ruler_action = self._action("Ruler", lambda on: self._on_tool_toggled("ruler", on), "M", checkable=True)
         self.tool_actions = {"ruler": self.ruler_action}
         for kind, (text, key) in TOOL_KEYS.items():
-            self.tool_actions[kind] = self._action(text, lambda on, k=kind: self._on_tool_toggled(k, on), key, checkable=True)
+            self.tool_actions[kind] = self._action(
+                text, lambda on, k=kind: self._on_tool_toggled(k, on), key, checkable=True
+            )
         self.boxes_action = self._action("AI finding boxes", lambda _on: self._update_boxes(), "B", checkable=True)
         self.boxes_action.setChecked(True)
         self.layout_group = QActionGroup(self)
@@ -496,7 +507,9 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addActions([*self.preset_actions.values(), self.stored_window_action])
         toolbar.addSeparator()
-        toolbar.addActions([self.fit_action, self.one_to_one_action, self.reset_view_action, *self.tool_actions.values()])
+        toolbar.addActions(
+            [self.fit_action, self.one_to_one_action, self.reset_view_action, *self.tool_actions.values()]
+        )
         toolbar.addSeparator()
         toolbar.addActions(list(self.layout_actions.values()))
         toolbar.addSeparator()

@@ -37,7 +37,9 @@ def build_reformat(store: SliceStore, series: Series, progress, cancelled) -> Re
     try:
         return stack_volume(store.load, series, cancelled, progress)
     except DecodeError as error:
-        raise ReformatError(f"A slice could not be decoded, so coronal and sagittal views cannot be built: {error}") from error
+        raise ReformatError(
+            f"A slice could not be decoded, so coronal and sagittal views cannot be built: {error}"
+        ) from error
 
 
 class MprController(QObject):

@@ -117,7 +117,10 @@ class Runner(QObject):
         generation = request.generation
         kwargs = {}
         if request.with_progress:
-            kwargs = {"progress": self._throttled_progress(generation), "cancelled": lambda: self._is_cancelled(generation)}
+            kwargs = {
+                "progress": self._throttled_progress(generation),
+                "cancelled": lambda: self._is_cancelled(generation),
+            }
         try:
             result = request.job(*request.args, **kwargs)
         except Exception as error:  # noqa: BLE001 - every failure goes to the one error path in the GUI

@@ -6,13 +6,15 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QSettings, QSize, QTimer, SignalInstance
 
 from lungview.detection.lesions import SeriesLesions
-from lungview.qt.app import application
 from lungview.qt.ai_controller import install_ai_panel
 from lungview.qt.ai_screenshot import show_ai_result
+from lungview.qt.app import application
 from lungview.qt.main_window import MainWindow
 from lungview.windowing import PRESETS
 
 WAIT_MS = 120_000
+#: Window size of a screenshot when the caller gives none.
+DEFAULT_SIZE = QSize(1200, 800)
 
 
 class ScreenshotError(Exception):
@@ -58,7 +60,7 @@ def save_screenshot(
     index: int | None = None,
     window_name: str | None = None,
     hide_identifiers: bool = False,
-    size: QSize = QSize(1200, 800),
+    size: QSize | None = None,
     ai: bool = False,
     cam: bool = False,
     layout: str = "axial",
@@ -83,7 +85,7 @@ def save_screenshot(
     window = MainWindow(settings)
     ai_controller = install_ai_panel(window) if ai or cam else None
     try:
-        window.resize(size)
+        window.resize(size if size is not None else DEFAULT_SIZE)
         window.show()
         window.hide_identifiers_action.setChecked(hide_identifiers)
         window.open_paths(list(paths))

@@ -65,7 +65,9 @@ def test_gated_network_zeroes_cells_outside_the_lung_and_never_picks_them():
         assert torch.allclose(network.head(network.embed(x)), network(x), atol=1e-6)
 
 
-@pytest.mark.parametrize("architecture", ["tiny-cnn-cells", "tiny-cnn-cells-lunggate", "tiny-cnn-cells-lunggate-mirror"])
+@pytest.mark.parametrize(
+    "architecture", ["tiny-cnn-cells", "tiny-cnn-cells-lunggate", "tiny-cnn-cells-lunggate-mirror"]
+)
 def test_cell_network_survives_the_onnx_fast_path(architecture):
     from lungview.inference.fast_path import build_fast_path
 

@@ -39,7 +39,8 @@ def test_the_table_and_the_strip_give_one_decision_per_slice(qtbot, sample_windo
     threshold = read_card(weights_dir() / FINDER).threshold
     for index in (int(probabilities.argmax()), int(probabilities.argmin())):
         sample_window.set_slice(index)
-        with qtbot.waitSignal(finder_controller.analysis_shown, timeout=60_000, check_params_cb=lambda a: a is not None) as got:
+        shown = finder_controller.analysis_shown
+        with qtbot.waitSignal(shown, timeout=60_000, check_params_cb=lambda a: a is not None) as got:
             finder_controller.analyse_current()
         prediction = got.args[0].classification.prediction
         assert prediction.cancer_probability == pytest.approx(float(probabilities[index]), abs=1e-6)

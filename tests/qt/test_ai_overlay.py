@@ -28,11 +28,15 @@ def blob_folder(tmp_path, sample_series_dir):
 @pytest.fixture
 def blob_window(qtbot, main_window, blob_folder, tmp_path):
     weights = save_blob_model(tmp_path / "weights")
-    cache = ClassifierCache(weights, loader=lambda model_id: load_classifier(model_id, weights, onnx_cache=tmp_path / "onnx"))
+    cache = ClassifierCache(
+        weights, loader=lambda model_id: load_classifier(model_id, weights, onnx_cache=tmp_path / "onnx")
+    )
     ai = install_ai_panel(main_window, cache)
     with qtbot.waitSignal(main_window.loading_finished, timeout=60_000):
         main_window.open_paths([str(blob_folder)])
-    qtbot.waitUntil(lambda: main_window.current_image() is not None and "blob" in ai.panel.model_label.text(), timeout=60_000)
+    qtbot.waitUntil(
+        lambda: main_window.current_image() is not None and "blob" in ai.panel.model_label.text(), timeout=60_000
+    )
     return main_window, ai
 
 

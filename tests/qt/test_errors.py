@@ -8,7 +8,8 @@ from lungview.qt import errors, series_loader
 
 
 def _error_dialogs() -> list[QMessageBox]:
-    return [widget for widget in QApplication.topLevelWidgets() if isinstance(widget, QMessageBox) and widget.isVisible()]
+    widgets = QApplication.topLevelWidgets()
+    return [widget for widget in widgets if isinstance(widget, QMessageBox) and widget.isVisible()]
 
 
 def test_a_failing_scan_shows_one_plain_dialog(qtbot, main_window, monkeypatch, tmp_path):

@@ -76,7 +76,8 @@ def test_ctrl_wheel_zooms_instead_of_scrolling(sample_window):
 
 
 def test_presets_on_keys_and_buttons_change_the_window(qtbot, sample_window):
-    for key, name in zip((Qt.Key.Key_2, Qt.Key.Key_3, Qt.Key.Key_4, Qt.Key.Key_1), ("mediastinum", "soft-tissue", "bone", "lung")):
+    keys = (Qt.Key.Key_2, Qt.Key.Key_3, Qt.Key.Key_4, Qt.Key.Key_1)
+    for key, name in zip(keys, ("mediastinum", "soft-tissue", "bone", "lung")):
         qtbot.keyClick(sample_window, key)
         assert sample_window.view.window == PRESETS[name]
         assert sample_window.preset_actions[name].isChecked()
@@ -199,7 +200,9 @@ def test_dropping_a_folder_opens_it(qtbot, main_window, sample_series_dir):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(sample_series_dir))])
     position = QPointF(100, 100)
-    drop = QDropEvent(position, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        position, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     with qtbot.waitSignal(main_window.scan_finished, timeout=30_000):
         main_window.dropEvent(drop)
     assert len(main_window.current_series()) == 30

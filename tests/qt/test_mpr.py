@@ -62,7 +62,8 @@ def test_one_by_one_layout_shows_a_single_chosen_plane(qtbot, mpr_window):
 def test_clicking_in_one_plane_moves_the_others(qtbot, mpr_window):
     mpr, axial = mpr_window.mpr, mpr_window.view
     _click(qtbot, axial, 100.5, 300.5)
-    assert mpr.position("coronal") == pytest.approx(100, abs=1) and mpr.position("sagittal") == pytest.approx(300, abs=1)
+    assert mpr.position("coronal") == pytest.approx(100, abs=1)
+    assert mpr.position("sagittal") == pytest.approx(300, abs=1)
     axial.point_selected.emit(100.5, 300.5)  # the exact image point, free of screen rounding
     assert (mpr.position("coronal"), mpr.position("sagittal")) == (100, 300)
     stack = _stack(mpr_window)

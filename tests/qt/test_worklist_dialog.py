@@ -1,4 +1,4 @@
-"""File → Open worklist: the table in the worklist's order, identifiers hidden on request, double-click opens a series."""
+"""File → Open worklist: table in the worklist's order, identifiers hidden on request, double-click opens a series."""
 
 from PySide6.QtCore import Qt
 
@@ -58,7 +58,9 @@ def test_main_window_opens_a_worklist_and_jumps_to_the_top_finding(qtbot, main_w
     dialog = open_worklist(main_window, str(path))
     dialog.series_requested.emit(dialog.rows()[0])
 
-    qtbot.waitUntil(lambda: main_window.current_series() is not None and main_window.current_index() == 7, timeout=30_000)
+    qtbot.waitUntil(
+        lambda: main_window.current_series() is not None and main_window.current_index() == 7, timeout=30_000
+    )
     assert main_window.current_series().series_uid == series.series_uid
     dialog.close()
 
