@@ -85,6 +85,13 @@ def _cold_start(slices: int) -> dict:
     return run_cold_start_benchmark()
 
 
+def _triage(slices: int) -> dict:
+    from lungview.bench.triage import run_triage_benchmark
+
+    # one short round; `python -m lungview.bench.triage` measures the figures of docs/triage.md
+    return run_triage_benchmark(series=8, repeats=1, log=lambda line: None)
+
+
 #: Section name -> what measures it (each imports its heavy modules when it runs).
 SECTIONS: dict[str, Callable[[int], dict]] = {
     "open_series": _open_series,
@@ -95,6 +102,7 @@ SECTIONS: dict[str, Callable[[int], dict]] = {
     "mpr": _mpr,
     "memory": _memory,
     "cold_start": _cold_start,
+    "triage": _triage,
 }
 
 
@@ -227,6 +235,12 @@ def _cold_start_lines(c: dict) -> list[str]:
     ]
 
 
+def _triage_lines(t: dict) -> list[str]:
+    from lungview.bench.triage import format_figures
+
+    return ["archive triage (8 series, one round):", *("  " + line for line in format_figures(t).splitlines()[1:])]
+
+
 FORMATTERS: dict[str, Callable[[dict], list[str]]] = {
     "open_series": _open_series_lines,
     "decode": _decode_lines,
@@ -236,4 +250,5 @@ FORMATTERS: dict[str, Callable[[dict], list[str]]] = {
     "mpr": _mpr_lines,
     "memory": _memory_lines,
     "cold_start": _cold_start_lines,
+    "triage": _triage_lines,
 }

@@ -105,11 +105,10 @@ def run_triage_benchmark(
 
     Taking turns and the best run keeps a passing load on a shared machine from favouring one way.
     """
-    import logging
-
     from lungview.bench.archive import make_sample_archive
+    from lungview.triage.cluster import quiet_dask_logs
 
-    logging.getLogger("distributed").setLevel(logging.WARNING)
+    quiet_dask_logs()
     figures: dict = {"cpus": os.cpu_count(), "load_average_before": [round(x, 2) for x in os.getloadavg()]}
     runs: dict[str, list[dict]] = {"plain_1_thread": [], "dask_1_worker": [], "dask_2_worker": []}
     with tempfile.TemporaryDirectory(prefix="lungview-bench-triage-") as scratch:

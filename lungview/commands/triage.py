@@ -5,7 +5,6 @@ an existing one (``--scheduler``), and writes one worklist row per series (docs/
 """
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
@@ -34,14 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from lungview.detection import LesionFinder
     from lungview.models import ModelError
-    from lungview.triage.cluster import local_client, plan_local_cluster, remote_client
+    from lungview.triage.cluster import local_client, plan_local_cluster, quiet_dask_logs, remote_client
     from lungview.triage.progress import format_summary
     from lungview.triage.runner import TriageError, model_of
     from lungview.triage.task import ModelSpec
     from lungview.triage.worklist import Worklist, write_csv
 
-    # Dask's scheduler and nannies run in this process and log every worker start and stop at INFO
-    logging.getLogger("distributed").setLevel(logging.DEBUG if args.debug else logging.WARNING)
+    quiet_dask_logs(args.debug)
     if args.workers is not None and args.workers < 1:
         print("lungview triage: --workers must be at least 1", file=sys.stderr)
         return 2

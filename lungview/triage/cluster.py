@@ -65,6 +65,19 @@ def cluster_config(allowed_failures: int = ALLOWED_FAILURES) -> dict:
     }
 
 
+def quiet_dask_logs(debug: bool = False) -> None:
+    """Log Dask's scheduler and nannies (they run in this process) at WARNING, or DEBUG with ``debug``.
+
+    Importing ``distributed`` sets its loggers up, so it is imported first; without this every worker start and
+    stop is logged at INFO.
+    """
+    import logging
+
+    import distributed  # noqa: F401 - sets its loggers' levels on import
+
+    logging.getLogger("distributed").setLevel(logging.DEBUG if debug else logging.WARNING)
+
+
 @contextlib.contextmanager
 def local_client(plan: ClusterPlan, allowed_failures: int = ALLOWED_FAILURES) -> Iterator:
     """A ``distributed.Client`` of a new local cluster of ``plan`` (closed on exit)."""
