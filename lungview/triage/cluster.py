@@ -60,7 +60,7 @@ def cluster_config(allowed_failures: int = ALLOWED_FAILURES) -> dict:
         # a worker holds only the series it is running: a worker that dies takes no innocent queued series with it
         "distributed.scheduler.worker-saturation": 1.0,
         # Dask sets MALLOC_TRIM_THRESHOLD_ in its workers, which also turns off glibc's adaptive mmap threshold:
-        # every slice-sized array is then mapped and page-faulted afresh. The finder ran 30-60 % slower so.
+        # every slice-sized array is then mapped and page-faulted afresh. The finder ran 24-69 % slower so.
         "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     }
 
