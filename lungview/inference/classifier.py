@@ -78,7 +78,8 @@ class SliceClassifier:
         ``pixel_spacing`` is the DICOM PixelSpacing (mm) of the images, for cards that resample to a fixed pixel size.
         """
         try:
-            return np.stack([prepare_input(image, has_hu, self.card.preprocessing, pixel_spacing)[0] for image in images])
+            params = self.card.preprocessing
+            return np.stack([prepare_input(image, has_hu, params, pixel_spacing)[0] for image in images])
         except ValueError as error:
             raise ModelError(f"the image cannot be classified: {error}") from None
 
@@ -92,10 +93,15 @@ class SliceClassifier:
             return []
         logits, features = self.logits_and_features(batch)
         predictions = predictions_from_probabilities(calibrated_probabilities(logits, self.card.temperature), self.card)
-        scores = [None] * len(predictions) if self.reference is None else [float(s) for s in self.reference.score(features)]
+        if self.reference is None:
+            scores = [None] * len(predictions)
+        else:
+            scores = [float(score) for score in self.reference.score(features)]
         return [Classification(prediction, score) for prediction, score in zip(predictions, scores)]
 
-    def classify(self, images: Sequence[np.ndarray], has_hu: bool, pixel_spacing: Spacing = None) -> list[Classification]:
+    def classify(
+        self, images: Sequence[np.ndarray], has_hu: bool, pixel_spacing: Spacing = None
+    ) -> list[Classification]:
         """Calibrated predictions with OOD scores for 2-D slices (HU when ``has_hu``, else grey 0..255)."""
         return self.classify_batch(self.prepare(images, has_hu, pixel_spacing)) if len(images) else []
 
@@ -131,7 +137,8 @@ def selected_backend() -> str:
     if chosen in BACKENDS:
         return chosen
     if chosen:
-        log.warning("%s=%s is not one of %s; choosing by what is installed", BACKEND_VARIABLE, chosen, ", ".join(BACKENDS))
+        choices = ", ".join(BACKENDS)
+        log.warning("%s=%s is not one of %s; choosing by what is installed", BACKEND_VARIABLE, chosen, choices)
     try:
         has_torch = importlib.util.find_spec("torch") is not None
     except (ImportError, ValueError):

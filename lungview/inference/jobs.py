@@ -110,7 +110,8 @@ def cam_for_slice(
     """The ``method`` heatmap of slice ``index`` for ``class_name`` (PyTorch, grad mode on in this thread)."""
     spacing = series.slices[index].pixel_spacing
     heatmap = classifier.cam(model_input(series, index, image), series.has_hu, class_name, method, spacing)
-    return SliceAttention(series.series_uid, index, classifier.card.id, class_name, method, np.asarray(heatmap, np.float32))
+    heatmap = np.asarray(heatmap, np.float32)
+    return SliceAttention(series.series_uid, index, classifier.card.id, class_name, method, heatmap)
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,9 @@ def classify_slices(
                 results = classifier.classify_batch(np.stack([x for _, x in ready]))
                 for (index, _), classification in zip(ready, results):
                     reasons = _reasons(series, index, classification, classifier.ood_threshold)
-                    analyses[index] = SliceAnalysis(series.series_uid, index, classifier.card.id, classification, reasons)
+                    analyses[index] = SliceAnalysis(
+                        series.series_uid, index, classifier.card.id, classification, reasons
+                    )
             done += len(batch)
             if progress is not None:
                 progress(done, len(indices))
@@ -184,4 +187,6 @@ def triage_series(
     for index, analysis in batch.analyses.items():
         probabilities[index] = analysis.classification.prediction.cancer_probability
     out_of_scope = {index: a.out_of_scope for index, a in batch.analyses.items() if a.out_of_scope}
-    return TriageResult(series.series_uid, classifier.card.id, probabilities, batch.failures, out_of_scope, batch.complete)
+    return TriageResult(
+        series.series_uid, classifier.card.id, probabilities, batch.failures, out_of_scope, batch.complete
+    )

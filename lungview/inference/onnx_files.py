@@ -71,13 +71,14 @@ def read_onnx_model(folder: Path, card: ModelCard) -> bytes:
     onnx_model = path.read_bytes()
     if hashlib.sha256(onnx_model).hexdigest() != expected:
         raise ModelError(
-            f"the ONNX file of model {card.id!r} does not match its manifest (SHA-256 differs); it may be damaged or replaced"
+            f"the ONNX file of model {card.id!r} does not match its manifest (SHA-256 differs); "
+            "it may be damaged or replaced"
         )
     if weights != card.sha256:
         raise ModelError(f"the ONNX file of model {card.id!r} was exported from other weights than its card describes")
     if export_format != EXPORT_FORMAT:
         raise ModelError(
-            f"the ONNX file of model {card.id!r} has graph format {export_format}, this LungView reads {EXPORT_FORMAT}; "
-            "export it again"
+            f"the ONNX file of model {card.id!r} has graph format {export_format}, "
+            f"this LungView reads {EXPORT_FORMAT}; export it again"
         )
     return onnx_model

@@ -124,7 +124,8 @@ def fit_and_measure(model_id: str, data_root: Path, shared_data: Path | None, we
     report = {
         "model": {"id": model_id, "sha256": classifier.card.sha256},
         "method": f"Mahalanobis distance of pooled backbone features, probabilistic PCA with {COMPONENTS} components "
-        f"fitted on {len(train)} training images; threshold = {QUANTILE:.0%} quantile of {len(valid)} validation images",
+        f"fitted on {len(train)} training images; "
+        f"threshold = {QUANTILE:.0%} quantile of {len(valid)} validation images",
         "threshold": round(reference.threshold, 3),
         "sets": sets,
     }
