@@ -16,16 +16,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from lungview.triage.eligibility import MIN_SLICES
 
     parser.add_argument("roots", nargs="+", metavar="ROOT", help="archive folder, DICOMDIR or files")
-    parser.add_argument("--out", required=True, type=Path, metavar="WORKLIST.sqlite", help="the worklist (made or continued)")
+    parser.add_argument(
+        "--out", required=True, type=Path, metavar="WORKLIST.sqlite", help="the worklist (made or continued)"
+    )
     parser.add_argument("--csv", type=Path, metavar="FILE", help="also export the whole worklist as CSV")
     cluster = parser.add_mutually_exclusive_group()
     cluster.add_argument(
-        "--workers", type=int, metavar="N", help="local worker processes (default: one per core; cores are shared out)"
+        "--workers", type=int, metavar="N",
+        help="local worker processes (default: one per core, at most one per 2 GiB of memory)",
     )
-    cluster.add_argument("--scheduler", metavar="ADDRESS", help="use the running Dask scheduler at ADDRESS (tcp://host:8786)")
-    parser.add_argument("--model", default=DEFAULT_MODEL, metavar="ID", help=f"lesion-finding model (default {DEFAULT_MODEL})")
+    cluster.add_argument(
+        "--scheduler", metavar="ADDRESS", help="use the running Dask scheduler at ADDRESS (tcp://host:8786)"
+    )
     parser.add_argument(
-        "--min-slices", type=int, default=MIN_SLICES, metavar="N", help=f"skip series with fewer slices (default {MIN_SLICES})"
+        "--model", default=DEFAULT_MODEL, metavar="ID", help=f"lesion-finding model (default {DEFAULT_MODEL})"
+    )
+    parser.add_argument(
+        "--min-slices",
+        type=int,
+        default=MIN_SLICES,
+        metavar="N",
+        help=f"skip series with fewer slices (default {MIN_SLICES})",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (the summary is still printed)")
 
@@ -69,8 +80,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"lungview triage: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\nlungview triage: interrupted; every series finished so far is in the worklist, rerun to go on",
-              file=sys.stderr)
+        print(
+            "\nlungview triage: interrupted; every series finished so far is in the worklist, rerun to go on",
+            file=sys.stderr,
+        )
         return 130
     print(format_summary(summary))
     return 0
@@ -88,7 +101,8 @@ def _triage(args: argparse.Namespace, client, worklist, model: dict, spec):
     print(
         f"{len(archive.series)} series in {len(archive.studies)} studies: {len(plan.settled)} already in the "
         f"worklist, {len(plan.skipped)} to skip, {len(plan.to_analyse)} to analyse",
-        file=sys.stderr, flush=True,
+        file=sys.stderr,
+        flush=True,
     )
     with TriageProgress(plan, not args.no_progress) as progress:
         return run_plan(plan, worklist, client, spec, progress.on_recorded)

@@ -57,7 +57,7 @@ def cluster_config(allowed_failures: int = ALLOWED_FAILURES) -> dict:
     glibc's own memory management in the workers."""
     return {
         "distributed.scheduler.allowed-failures": allowed_failures,
-        # a worker holds only the series it is running: a worker that dies takes no innocent queued series with it
+        # queued series wait on the scheduler, not on a busy worker (see runner.QUEUED_PER_THREAD)
         "distributed.scheduler.worker-saturation": 1.0,
         # Dask sets MALLOC_TRIM_THRESHOLD_ in its workers, which also turns off glibc's adaptive mmap threshold:
         # every slice-sized array is then mapped and page-faulted afresh. The finder ran 24-69 % slower so.
@@ -85,12 +85,15 @@ def local_client(plan: ClusterPlan, allowed_failures: int = ALLOWED_FAILURES) ->
     from distributed import Client, LocalCluster
 
     with dask.config.set(cluster_config(allowed_failures)):
-        with LocalCluster(
-            n_workers=plan.workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        ) as cluster, Client(cluster) as client:
+        with (
+            LocalCluster(
+                n_workers=plan.workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
             yield client
 
 
@@ -101,4 +104,3 @@ def remote_client(address: str) -> Iterator:
 
     with Client(address) as client:
         yield client
-

@@ -19,8 +19,13 @@ class TriageProgress:
         self._slices = 0
         self._started = time.perf_counter()
         self._bar = tqdm(
-            total=len(plan.to_analyse), unit="series", desc="triage", disable=not enabled,
-            file=stream or sys.stderr, dynamic_ncols=True, smoothing=0.1,
+            total=len(plan.to_analyse),
+            unit="series",
+            desc="triage",
+            disable=not enabled,
+            file=stream or sys.stderr,
+            dynamic_ncols=True,
+            smoothing=0.1,
         )
 
     def __enter__(self) -> TriageProgress:

@@ -73,8 +73,14 @@ def top_finding(lesions: SeriesLesions) -> TopFinding | None:
     """The best finding when there are findings, else the highest-scoring slice; None when nothing was scored."""
     if lesions.findings:
         best = min(lesions.findings, key=lambda lesion: lesion.rank)
-        return TopFinding(FROM_FINDING, best.score, best.centre_index, best.centre_row, best.centre_col, best.centre_xyz_mm)
-    scored = [(score, index) for index, score in enumerate(lesions.slice_scores) if score is not None and not math.isnan(score)]
+        return TopFinding(
+            FROM_FINDING, best.score, best.centre_index, best.centre_row, best.centre_col, best.centre_xyz_mm
+        )
+    scored = [
+        (score, index)
+        for index, score in enumerate(lesions.slice_scores)
+        if score is not None and not math.isnan(score)
+    ]
     if not scored:
         return None
     score, index = max(scored, key=lambda pair: (pair[0], -pair[1]))

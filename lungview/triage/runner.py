@@ -36,8 +36,9 @@ from lungview.triage.worklist import Worklist
 
 log = logging.getLogger(__name__)
 
-#: Series queued on the cluster per worker thread: enough to keep every thread busy, few enough to stay small.
-QUEUED_PER_THREAD = 2
+#: Series on the cluster per worker thread: more than Dask's root-ish threshold (2 per thread), so that its
+#: scheduler queues them and sends each worker one series at a time; few enough to keep the client's memory small.
+QUEUED_PER_THREAD = 3
 
 Task = Callable[[str, object, ModelSpec], SeriesAnalysis]
 
@@ -147,7 +148,9 @@ def run_plan(
     seconds = time.perf_counter() - started
     counts = {status: statuses[status] for status in (DONE, SKIPPED, FAILED)}
     log.info("triage: %d done, %d skipped, %d failed in %.1f s", counts[DONE], counts[SKIPPED], counts[FAILED], seconds)
-    return TriageSummary(len(plan.archive.studies), len(plan.archive.series), len(plan.settled), counts, slices, seconds)
+    return TriageSummary(
+        len(plan.archive.studies), len(plan.archive.series), len(plan.settled), counts, slices, seconds
+    )
 
 
 def analyse_on_cluster(
@@ -155,8 +158,9 @@ def analyse_on_cluster(
 ) -> Iterator[tuple[ArchiveSeries, SeriesAnalysis | BaseException]]:
     """Run ``task`` on every entry on the cluster, a few per worker thread at a time; yield each as it ends.
 
-    The outcome is the task's :class:`SeriesAnalysis`, or the exception that ended it (``KilledWorker`` for a
-    series that was running on workers that died too often).
+    The outcome is the task's :class:`SeriesAnalysis`, or the exception that ended it. A series ended by
+    ``KilledWorker`` (running on workers that died more often than Dask allows) is run once more on its own after
+    the others: it may only have shared a worker with the series that killed it; its second outcome is final.
     """
     entries = list(entries)
     if not entries:
@@ -166,24 +170,44 @@ def analyse_on_cluster(
     run = uuid.uuid4().hex[:8]
     pending = iter(entries)
     submitted: dict[str, ArchiveSeries] = {}
+    suspects: list[ArchiveSeries] = []
 
-    def submit(entry: ArchiveSeries):
+    def submit(entry: ArchiveSeries, suffix: str = ""):
         digest = hashlib.sha256(entry.key.encode()).hexdigest()[:16]
-        future = client.submit(task, entry.key, without_identity(entry.series), spec, key=f"lungview-triage-{run}-{digest}", pure=False)
+        key = f"lungview-triage-{run}-{digest}{suffix}"
+        future = client.submit(task, entry.key, without_identity(entry.series), spec, key=key, pure=False)
         submitted[future.key] = entry
         return future
 
     queue = as_completed([submit(entry) for entry in itertools.islice(pending, _queue_length(client))])
     for future in queue:
         entry = submitted.pop(future.key)
-        try:
-            outcome: SeriesAnalysis | BaseException = future.result()
-        except Exception as error:  # noqa: BLE001 - KilledWorker, a lost cluster: recorded as this series' failure
-            outcome = error
-        future.release()
+        outcome = _outcome(future)
         for entry_next in itertools.islice(pending, max(0, _queue_length(client) - queue.count())):
             queue.add(submit(entry_next))
-        yield entry, outcome
+        if _killed_workers(outcome):
+            suspects.append(entry)
+        else:
+            yield entry, outcome
+    for entry in suspects:  # one at a time: whatever kills a worker now is this series
+        future = submit(entry, "-alone")
+        submitted.pop(future.key)
+        yield entry, _outcome(future)
+
+
+def _outcome(future) -> SeriesAnalysis | BaseException:
+    """The result of a finished task, or the exception that ended it; the future is released."""
+    try:
+        return future.result()
+    except Exception as error:  # noqa: BLE001 - KilledWorker, a lost cluster: recorded as this series' failure
+        return error
+    finally:
+        future.release()
+
+
+def _killed_workers(outcome: SeriesAnalysis | BaseException) -> bool:
+    """True when the task was given up because the workers running it died (Dask's KilledWorker)."""
+    return type(outcome).__name__ == "KilledWorker"
 
 
 def _queue_length(client) -> int:
@@ -204,9 +228,9 @@ def _row(entry: ArchiveSeries, outcome: SeriesAnalysis | BaseException, model: d
 
 def _failure_sentence(error: BaseException) -> str:
     """A plain sentence for an exception that ended a task on the cluster."""
-    if type(error).__name__ == "KilledWorker":
+    if _killed_workers(error):
         return (
-            "the workers running this series died every time it was tried (a crash while decoding or analysing it, "
-            f"or too little memory); it was given up after Dask's allowed failures ({type(error).__name__})"
+            "the workers running this series died every time it was tried, also on its own (a crash while decoding "
+            f"or analysing it, or too little memory); given up after Dask's allowed failures ({type(error).__name__})"
         )
     return f"{type(error).__name__}: {error}"

@@ -41,7 +41,9 @@ class Worklist:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # with WAL: a power cut loses at most the last rows, never the file
+        self._db.execute(
+            "PRAGMA synchronous=NORMAL"
+        )  # with WAL: a power cut loses at most the last rows, never the file
         self._db.executescript(_SCHEMA)
         self._db.commit()
 
@@ -58,7 +60,9 @@ class Worklist:
     def record(self, row: WorklistRow) -> None:
         """Write ``row`` (replacing the series' earlier row) and commit it."""
         placeholders = ", ".join("?" for _ in COLUMNS)
-        self._db.execute(f"INSERT OR REPLACE INTO series ({', '.join(COLUMNS)}) VALUES ({placeholders})", dataclasses.astuple(row))
+        self._db.execute(
+            f"INSERT OR REPLACE INTO series ({', '.join(COLUMNS)}) VALUES ({placeholders})", dataclasses.astuple(row)
+        )
         self._db.commit()
 
     def record_unusable_files(self, files: list[SkippedFile] | tuple[SkippedFile, ...]) -> None:
@@ -68,7 +72,9 @@ class Worklist:
 
     def recorded(self, model_sha256: str) -> dict[str, tuple[str, str]]:
         """Series key -> (status, reason) of the rows recorded with the model of this sha256."""
-        cursor = self._db.execute("SELECT series_key, status, reason FROM series WHERE model_sha256 = ?", (model_sha256,))
+        cursor = self._db.execute(
+            "SELECT series_key, status, reason FROM series WHERE model_sha256 = ?", (model_sha256,)
+        )
         return {key: (status, reason) for key, status, reason in cursor}
 
     def rows(self) -> list[WorklistRow]:
@@ -77,7 +83,9 @@ class Worklist:
 
     def unusable_files(self) -> list[SkippedFile]:
         """Files that belong to no series."""
-        return [SkippedFile(path, reason) for path, reason in self._db.execute("SELECT path, reason FROM unusable_files")]
+        return [
+            SkippedFile(path, reason) for path, reason in self._db.execute("SELECT path, reason FROM unusable_files")
+        ]
 
 
 def read_worklist(path: str | Path) -> list[WorklistRow]:

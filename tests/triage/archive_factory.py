@@ -37,7 +37,9 @@ def instances(folder: Path, first: int, last: int) -> list[Path]:
     return found
 
 
-def make_archive(root: Path, shared_dicom: Path, sample_series: Path, slices: int = SLICES) -> dict[str, ExpectedSeries]:
+def make_archive(
+    root: Path, shared_dicom: Path, sample_series: Path, slices: int = SLICES
+) -> dict[str, ExpectedSeries]:
     """Write the archive under ``root``; returns series UID -> what the triage should record."""
     expected: dict[str, ExpectedSeries] = {}
 
@@ -48,7 +50,11 @@ def make_archive(root: Path, shared_dicom: Path, sample_series: Path, slices: in
     nodule = instances(shared_dicom / "lidc-idri-0001", 38, 37 + slices)  # the nodule is on instances 39-47
     add(copy_series(nodule, root / "p1" / "ct", lidc), "done")
     scout = [nodule[0]]
-    add(copy_series(scout, root / "p1" / "scout", lidc, ImageType=["ORIGINAL", "PRIMARY", "LOCALIZER"]), "skipped", "localiser")
+    add(
+        copy_series(scout, root / "p1" / "scout", lidc, ImageType=["ORIGINAL", "PRIMARY", "LOCALIZER"]),
+        "skipped",
+        "localiser",
+    )
 
     mass = new_study("TRIAGE-P3", "ACC-3", "20240311")
     add(copy_series(instances(shared_dicom / "lidc-idri-0003", 60, 59 + slices), root / "p3" / "ct", mass), "done")
@@ -64,7 +70,12 @@ def make_archive(root: Path, shared_dicom: Path, sample_series: Path, slices: in
 
     others = new_study("TRIAGE-P4", "ACC-4", "20220101")
     tests = shared_dicom / "pydicom-test-files"
-    for name, modality in (("MR_small.dcm", "MR"), ("rtdose.dcm", "RTDOSE"), ("test-SR.dcm", "SR"), ("liver_1frame.dcm", "SEG")):
+    for name, modality in (
+        ("MR_small.dcm", "MR"),
+        ("rtdose.dcm", "RTDOSE"),
+        ("test-SR.dcm", "SR"),
+        ("liver_1frame.dcm", "SEG"),
+    ):
         add(copy_series([tests / name], root / "p4" / modality.lower(), others), "skipped", f"not CT ({modality})")
     (root / "p4" / "notes.txt").write_text("not a DICOM file\n")
     shutil.copy(tests / "MR_truncated.dcm", root / "p4" / "mr_truncated.dcm")

@@ -1,7 +1,6 @@
 """Fixtures for the triage tests: a made archive, the real model, and one small local Dask cluster per module."""
 
 import pytest
-
 from triage.archive_factory import SLICES, make_archive
 
 MODEL_ID = "ct-tumour-slice"
@@ -9,7 +8,7 @@ MODEL_ID = "ct-tumour-slice"
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory, shared_data, sample_series_dir):
-    """(root, series UID -> ExpectedSeries) of a made archive: 3 real CT series of :data:`SLICES` slices and 9 others."""
+    """(root, series UID -> ExpectedSeries) of a made archive: 3 real CT series of :data:`SLICES` slices, 8 others."""
     root = tmp_path_factory.mktemp("archive")
     return root, make_archive(root, shared_data / "dicom", sample_series_dir, SLICES)
 

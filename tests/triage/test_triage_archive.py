@@ -1,12 +1,12 @@
 """Discovery of an archive's series (headers only), their studies, and what the triage skips and why."""
 
 import pytest
+from triage.archive_factory import MIN_SLICES
 
+from lungview.bench.archive import copy_series, new_study
 from lungview.dicom import scan_paths
 from lungview.triage.archive import discover
 from lungview.triage.eligibility import skip_reason
-from lungview.bench.archive import copy_series, new_study
-from triage.archive_factory import MIN_SLICES
 
 pytestmark = pytest.mark.shared_data
 
@@ -31,14 +31,20 @@ def test_series_are_grouped_into_studies_with_their_header_fields(archive):
     assert len(found.studies) == len(patients) == 5  # four made studies and the truncated MR's own
     assert all(len(ids) == 1 for ids in patients.values())
     lidc = next(entry for entry in found.series if entry.fields.patient_id == "TRIAGE-P1" and entry.slice_count > 1)
-    assert (lidc.fields.accession_number, lidc.fields.study_date, lidc.folder) == ("ACC-1", "20240105", str(archive[0] / "p1" / "ct"))
+    assert (lidc.fields.accession_number, lidc.fields.study_date, lidc.folder) == (
+        "ACC-1",
+        "20240105",
+        str(archive[0] / "p1" / "ct"),
+    )
 
 
 def test_stacks_of_one_series_uid_get_keys_of_their_own(tmp_path, sample_series_dir):
     files = sorted(sample_series_dir.glob("*.dcm"))
     study, uid = new_study("P", "A", "20200101"), "1.2.826.0.1.3680043.8.498.1"
     copy_series(files[:2], tmp_path / "axial", study, SeriesInstanceUID=uid)
-    copy_series(files[2:4], tmp_path / "coronal", study, SeriesInstanceUID=uid, ImageOrientationPatient=[1, 0, 0, 0, 0, -1])
+    copy_series(
+        files[2:4], tmp_path / "coronal", study, SeriesInstanceUID=uid, ImageOrientationPatient=[1, 0, 0, 0, 0, -1]
+    )
 
     keys = [entry.key for entry in discover([tmp_path]).series]
 

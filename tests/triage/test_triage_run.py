@@ -5,13 +5,13 @@ import functools
 
 import cloudpickle
 import pytest
+from triage import faults
+from triage.archive_factory import MIN_SLICES, SLICES
 
 from lungview.triage.archive import discover
 from lungview.triage.rows import DONE, FAILED, SKIPPED, top_finding
 from lungview.triage.runner import analyse_on_cluster, plan_triage, run_plan
 from lungview.triage.worklist import Worklist
-from triage import faults
-from triage.archive_factory import MIN_SLICES, SLICES
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
 
@@ -49,7 +49,9 @@ def test_every_series_is_recorded_once_with_its_status(archive, first_run, model
     done = [row for row in rows if row.status == DONE]
     assert summary.statuses == {DONE: 3, SKIPPED: len(expected) - 3, FAILED: 0}
     assert summary.slices == sum(row.slice_count for row in done) == 3 * SLICES
-    assert all(row.top_score is not None and row.slices_per_s > 0 and row.patient_id.startswith("TRIAGE-") for row in done)
+    assert all(
+        row.top_score is not None and row.slices_per_s > 0 and row.patient_id.startswith("TRIAGE-") for row in done
+    )
     assert [row.top_score for row in done] == sorted((row.top_score for row in done), reverse=True)
     assert [f.path for f in plan.archive.unusable_files] == [str(archive[0] / "p4" / "notes.txt")]
 
@@ -89,7 +91,9 @@ def test_a_worker_killed_mid_run_loses_nothing(archive, first_run, client, spec,
     marker = tmp_path / "killed"
     task = functools.partial(faults.exit_once, victim=victim, marker=marker)
 
-    _, summary, rows_after_crash = _triage(archive[0], tmp_path / "w.sqlite", client, spec, model, task, {victim, innocent})
+    _, summary, rows_after_crash = _triage(
+        archive[0], tmp_path / "w.sqlite", client, spec, model, task, {victim, innocent}
+    )
 
     assert marker.exists()  # the worker did die
     assert summary.statuses[FAILED] == 0
@@ -108,7 +112,7 @@ def test_a_series_that_kills_every_worker_fails_and_the_rest_is_done(archive, fi
     by_key = {row.series_key: row for row in rows}
     assert by_key[victim].status == FAILED and "died" in by_key[victim].reason
     assert by_key[innocent].status == DONE
-    assert marker.read_text().count("died") == 2  # allowed failures (1) + 1, then given up
+    assert marker.read_text().count("died") == 4  # allowed failures (1) + 1 among the others, then as often alone
     assert summary.statuses[FAILED] == 1
     with Worklist(tmp_path / "w.sqlite") as worklist:  # a rerun tries the failed series again
         assert victim in [e.key for e in plan_triage(discover([archive[0]]), worklist, model, MIN_SLICES).to_analyse]

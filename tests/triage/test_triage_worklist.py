@@ -1,4 +1,4 @@
-"""Worklist rows, the SQLite worklist (WAL, committed row by row), the plan of a rerun, the cluster size, the summary."""
+"""Worklist rows, the SQLite worklist (WAL, committed row by row), the plan of a rerun, cluster size, the summary."""
 
 import csv
 import dataclasses
@@ -9,20 +9,31 @@ import pytest
 from lungview.detection import Lesion, LesionSlice, SeriesLesions
 from lungview.triage.archive import Archive, ArchiveSeries, StudyFields, group_studies
 from lungview.triage.cluster import plan_local_cluster
+from lungview.triage.eligibility import skip_reason
 from lungview.triage.progress import format_summary
 from lungview.triage.rows import (
-    COLUMNS, DONE, FAILED, FROM_FINDING, FROM_SLICE, SKIPPED, analysed_row, failed_row, skipped_row, top_finding,
+    COLUMNS,
+    DONE,
+    FAILED,
+    FROM_FINDING,
+    FROM_SLICE,
+    SKIPPED,
+    analysed_row,
+    failed_row,
+    skipped_row,
+    top_finding,
 )
-from lungview.triage.eligibility import skip_reason
 from lungview.triage.runner import TriageSummary, plan_triage
-from lungview.volume import Series, SliceRef
 from lungview.triage.worklist import Worklist, read_worklist, write_csv
+from lungview.volume import Series, SliceRef
 
 MODEL = {"id": "m", "version": "1", "sha256": "a" * 64}
 
 
 def _entry(key="1.2.3", slices=4) -> ArchiveSeries:
-    return ArchiveSeries(key, "9.9", key, "CT", "chest", "/archive/p", slices, StudyFields("P1", "ACC", "20240101"), None)
+    return ArchiveSeries(
+        key, "9.9", key, "CT", "chest", "/archive/p", slices, StudyFields("P1", "ACC", "20240101"), None
+    )
 
 
 def _lesion(rank, score, index) -> Lesion:
@@ -36,7 +47,14 @@ def _lesions(candidates=(), scores=(0.1, 0.7, None, 0.7)) -> SeriesLesions:
 def test_top_finding_is_the_best_finding():
     top = top_finding(_lesions([_lesion(1, 0.9, 2), _lesion(2, 0.6, 0)]))
 
-    assert (top.source, top.score, top.index, top.row, top.col, top.xyz_mm) == (FROM_FINDING, 0.9, 2, 10.0, 20.0, (1.0, 2.0, 3.0))
+    assert (top.source, top.score, top.index, top.row, top.col, top.xyz_mm) == (
+        FROM_FINDING,
+        0.9,
+        2,
+        10.0,
+        20.0,
+        (1.0, 2.0, 3.0),
+    )
 
 
 def test_without_findings_the_top_is_the_first_highest_slice_score():
@@ -54,7 +72,14 @@ def test_a_series_with_no_scored_slice_is_skipped_as_unreadable():
 def test_analysed_row_has_location_counts_and_rate():
     row = analysed_row(_entry(), _lesions([_lesion(1, 0.9, 2)]), 2.0)
 
-    assert (row.status, row.top_index, row.top_x_mm, row.findings, row.unscored_slices, row.slices_per_s) == (DONE, 2, 1.0, 1, 1, 2.0)
+    assert (row.status, row.top_index, row.top_x_mm, row.findings, row.unscored_slices, row.slices_per_s) == (
+        DONE,
+        2,
+        1.0,
+        1,
+        1,
+        2.0,
+    )
     assert (row.patient_id, row.model_sha256) == ("P1", MODEL["sha256"])
 
 
@@ -109,8 +134,14 @@ def test_csv_has_a_header_and_one_line_per_row(tmp_path):
 
 @pytest.mark.parametrize(
     ("workers", "cores", "memory_gib", "expected"),
-    [(None, 8, 64, (8, 1)), (None, 16, 8, (4, 4)), (None, 4, 1, (1, 4)), (2, 8, 1, (2, 4)), (3, 8, 64, (3, 2)),
-     (4, 2, 64, (4, 1))],
+    [
+        (None, 8, 64, (8, 1)),
+        (None, 16, 8, (4, 4)),
+        (None, 4, 1, (1, 4)),
+        (2, 8, 1, (2, 4)),
+        (3, 8, 64, (3, 2)),
+        (4, 2, 64, (4, 1)),
+    ],
 )
 def test_local_cluster_shares_the_cores_and_memory_out(workers, cores, memory_gib, expected):
     plan = plan_local_cluster(workers, cores, memory_gib * 1024**3)
