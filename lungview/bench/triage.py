@@ -55,14 +55,35 @@ def dask_run(roots: list[Path], model_id: str, workers: int, worklist: Path) -> 
         plan = plan_triage(discover(roots), store, model, min_slices=1)
         first = plan.to_analyse[0]
         client.run(analyse_series, first.key, without_identity(first.series), spec)  # warm-up on every worker
+        before = cpu_seconds()
         summary = run_plan(plan, store, client, spec)
+        after = cpu_seconds()
         compute = sum(row.seconds for row in store.rows() if row.status == "done")
         tasks_per_s = empty_task_rate(client)
         discovery = discovery_rate(roots, client)
     return {"workers": workers, "series": summary.statuses["done"], "slices": summary.slices,
             "seconds": round(summary.seconds, 2), "slices_per_s": round(summary.slices_per_s or 0.0, 2),
             "compute_seconds": round(compute, 2), "busy_share": round(compute / (workers * summary.seconds), 3),
-            "empty_tasks_per_s": tasks_per_s, "discovery_files_per_s": discovery["files_per_s"]}
+            "empty_tasks_per_s": tasks_per_s, "discovery_files_per_s": discovery["files_per_s"],
+            "client_cpu_seconds": round(after[0] - before[0], 2),
+            "workers_cpu_seconds": round(after[1] - before[1], 2)}
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """CPU seconds used so far by this process (the client, with Dask's scheduler and nannies) and by its children
+    (the workers)."""
+    import psutil
+
+    me = psutil.Process()
+    children = 0.0
+    for child in me.children(recursive=True):
+        try:
+            times = child.cpu_times()
+            children += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    times = me.cpu_times()
+    return times.user + times.system, children
 
 
 def empty_task_rate(client, tasks: int = 1000) -> float:
@@ -150,9 +171,12 @@ def format_figures(figures: dict) -> str:
                  f"{'met' if overhead <= GOALS['dask_overhead_max'] else 'MISSED'}")
     lines.append(f"1 -> 2 workers: {scaling:.2f}x (goal >= {GOALS['two_worker_scaling_min']}x) "
                  f"{'met' if scaling >= GOALS['two_worker_scaling_min'] else 'MISSED'}")
-    busy = figures["dask_2_worker"]["busy_share"]
+    two = figures["dask_2_worker"]
     lines.append(f"Dask's own cost (1 worker: wall time beyond the time inside the finder): "
-                 f"{figures['dask_machinery_overhead']:+.1%}; 2 workers busy {busy:.0%} of the run")
+                 f"{figures['dask_machinery_overhead']:+.1%}; 2 workers busy {two['busy_share']:.0%} of the run")
+    if "workers_cpu_seconds" in two:
+        lines.append(f"2 workers: {two['workers_cpu_seconds']} CPU-s in the workers, {two['client_cpu_seconds']} "
+                     f"in the client (scheduler, nannies, worklist) for {two['seconds']} s of wall time")
     d = figures["discovery"]
     lines.append(f"discovery (headers only): {d['files_per_s']} files/s by the client alone, "
                  f"{figures['dask_2_worker']['discovery_files_per_s']} by 2 workers ({d['files']} files); worklist "
