@@ -83,9 +83,9 @@ class LesionFinder:
     @classmethod
     def load(cls, model_id: str = "ct-tumour-slice", weights_dir: Path | None = None) -> LesionFinder:
         """Load ``model_id`` and check its weights against the card's sha256 (raises ``ModelError``)."""
-        from lungview.inference.classifier import load_quickly
+        from lungview.inference.classifier import load_classifier
 
-        return cls(load_quickly(model_id, weights_dir))
+        return cls(load_classifier(model_id, weights_dir, reuse_export=True))
 
     @property
     def model(self) -> dict:

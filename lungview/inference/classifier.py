@@ -219,11 +219,6 @@ def load_classifier(
     return TorchClassifier(model, fast_path, load_reference(model.card, weights_dir))
 
 
-def load_quickly(model_id: str, weights_dir: Path | None = None, onnx_cache: Path | None = None) -> SliceClassifier:
-    """:func:`load_classifier` with ``reuse_export`` on: the quick load, without torch when a cached export fits."""
-    return load_classifier(model_id, weights_dir, onnx_cache=onnx_cache, reuse_export=True)
-
-
 def _from_cached_export(model_id: str, weights_dir: Path | None, onnx_cache: Path) -> SliceClassifier | None:
     """The model run from its cached ONNX export when PyTorch is the back end and the export fits its weights."""
     root = weights_dir or paths.weights_dir()
