@@ -16,8 +16,19 @@ RADIUS_MM = 15.0
 
 def _series(z: list[float], spacing=(0.7, 0.7), warnings=()) -> Series:
     slices = tuple(SliceRef(f"s{i}.dcm", f"1.2.{i}", i + 1, value, spacing, 2.5) for i, value in enumerate(z))
-    return Series("1.2.3", "1.2", "CT", "synthetic", SHAPE[1], SHAPE[2], (2.5, *spacing) if spacing else None,
-                  (1, 0, 0, 0, 1, 0), slices, True, tuple(warnings))
+    return Series(
+        "1.2.3",
+        "1.2",
+        "CT",
+        "synthetic",
+        SHAPE[1],
+        SHAPE[2],
+        (2.5, *spacing) if spacing else None,
+        (1, 0, 0, 0, 1, 0),
+        slices,
+        True,
+        tuple(warnings),
+    )
 
 
 def _sphere(z: np.ndarray) -> np.ndarray:
@@ -90,8 +101,11 @@ def test_resample_planes_is_exact_on_a_linear_ramp():
     [
         ([0.0, 2.5, 2.5, 5.0], (), "share a position"),
         ([0.0, 2.5, 5.0, 12.5, 15.0], (), "missing"),
-        ([0.0, 2.5, 5.0], ("Gantry tilt of 12.0°: the slices are sheared, so distances and 3-D views are not exact.",),
-         "tilted"),
+        (
+            [0.0, 2.5, 5.0],
+            ("Gantry tilt of 12.0°: the slices are sheared, so distances and 3-D views are not exact.",),
+            "tilted",
+        ),
         ([0.0], (), "one image"),
     ],
 )
@@ -113,5 +127,7 @@ def test_uniform_grid_keeps_small_jitter_as_is():
 def test_stacking_stops_when_cancelled():
     z = list(np.arange(5) * 1.0)
     loaded = []
-    result = stack_volume(lambda i: loaded.append(i) or np.zeros(SHAPE[1:]), _series(z), cancelled=lambda: len(loaded) >= 2)
+    result = stack_volume(
+        lambda i: loaded.append(i) or np.zeros(SHAPE[1:]), _series(z), cancelled=lambda: len(loaded) >= 2
+    )
     assert result is None and loaded == [0, 1]
