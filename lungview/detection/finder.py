@@ -93,7 +93,7 @@ class LesionFinder:
         return {"id": self.card.id, "version": self.card.version, "sha256": self.card.sha256}
 
     def score_slices(
-        self, images: dict[int, np.ndarray], blobs_by_slice: dict[int, list[Blob]], factor: int, pixel_spacing
+        self, images: dict[int, np.ndarray], blobs_by_slice: dict[int, list[Blob]], factor: int
     ) -> dict[int, list[ScoredBlob]]:
         """Each slice's blobs with their calibrated probabilities (the network's tumour-minus-other cell logit at the
         blob's centre, relative to the series' candidates)."""
@@ -102,7 +102,7 @@ class LesionFinder:
         raw: list[tuple[int, Blob, tuple[float, float], float]] = []
         for start in range(0, len(indices), BATCH_SIZE):
             batch_indices = indices[start : start + BATCH_SIZE]
-            prepared = [prepare_input(images[i], True, params, pixel_spacing) for i in batch_indices]
+            prepared = [prepare_input(images[i], True, params) for i in batch_indices]
             maps = self.classifier.cell_logits(np.stack([x for x, _ in prepared]))
             margins = maps[:, -1] - maps[:, 0]
             for index, (_, crop), margin in zip(batch_indices, prepared, margins):
@@ -134,7 +134,7 @@ class LesionFinder:
         for chain in found.chains:
             for blob in chain:
                 by_slice.setdefault(indices[blob.index], []).append(blob)
-        scored = self.score_slices(images, by_slice, found.factor, series.slices[indices[0]].pixel_spacing)
+        scored = self.score_slices(images, by_slice, found.factor)
         lookup = {(indices[b.blob.index], id(b.blob)): b for blobs in scored.values() for b in blobs}
         chains = [
             [_reindexed(lookup[(indices[blob.index], id(blob))], indices) for blob in chain] for chain in found.chains

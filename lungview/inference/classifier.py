@@ -30,7 +30,6 @@ from lungview.models.ood import REFERENCE_FILE, FeatureReference
 from lungview.models.prediction import (
     CAM_METHODS,
     Prediction,
-    Spacing,
     calibrated_probabilities,
     predictions_from_probabilities,
 )
@@ -72,14 +71,11 @@ class SliceClassifier:
         """Scores above this are out of distribution; None without a reference."""
         return None if self.reference is None else self.reference.threshold
 
-    def prepare(self, images: Sequence[np.ndarray], has_hu: bool, pixel_spacing: Spacing = None) -> np.ndarray:
-        """The preprocessed batch ``[N, C, size, size]`` (the window and crop of the model card).
-
-        ``pixel_spacing`` is the DICOM PixelSpacing (mm) of the images, for cards that resample to a fixed pixel size.
-        """
+    def prepare(self, images: Sequence[np.ndarray], has_hu: bool) -> np.ndarray:
+        """The preprocessed batch ``[N, C, size, size]`` (the window and crop of the model card)."""
         try:
             params = self.card.preprocessing
-            return np.stack([prepare_input(image, has_hu, params, pixel_spacing)[0] for image in images])
+            return np.stack([prepare_input(image, has_hu, params)[0] for image in images])
         except ValueError as error:
             raise ModelError(f"the image cannot be classified: {error}") from None
 
@@ -99,19 +95,15 @@ class SliceClassifier:
             scores = [float(score) for score in self.reference.score(features)]
         return [Classification(prediction, score) for prediction, score in zip(predictions, scores)]
 
-    def classify(
-        self, images: Sequence[np.ndarray], has_hu: bool, pixel_spacing: Spacing = None
-    ) -> list[Classification]:
+    def classify(self, images: Sequence[np.ndarray], has_hu: bool) -> list[Classification]:
         """Calibrated predictions with OOD scores for 2-D slices (HU when ``has_hu``, else grey 0..255)."""
-        return self.classify_batch(self.prepare(images, has_hu, pixel_spacing)) if len(images) else []
+        return self.classify_batch(self.prepare(images, has_hu)) if len(images) else []
 
     def cell_logits(self, batch: np.ndarray) -> np.ndarray:
         """Uncalibrated logits of every cell of the last feature map ``[N, classes, h, w]`` of a preprocessed batch."""
         raise NotImplementedError
 
-    def cam(
-        self, image: np.ndarray, has_hu: bool, class_name: str, method: str = "gradcam", pixel_spacing: Spacing = None
-    ) -> np.ndarray:
+    def cam(self, image: np.ndarray, has_hu: bool, class_name: str, method: str = "gradcam") -> np.ndarray:
         """Heatmap in [0, 1] on the grid of ``image`` for ``class_name`` (model attention, not lesion location)."""
         raise NotImplementedError
 

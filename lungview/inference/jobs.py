@@ -98,8 +98,7 @@ def _reasons(series: Series, index: int, classification: Classification, thresho
 
 def classify_slice(classifier: SliceClassifier, series: Series, index: int, image: np.ndarray) -> SliceAnalysis:
     """Classify slice ``index`` of ``series`` whose decoded pixels are ``image``."""
-    spacing = series.slices[index].pixel_spacing
-    (classification,) = classifier.classify([model_input(series, index, image)], series.has_hu, spacing)
+    (classification,) = classifier.classify([model_input(series, index, image)], series.has_hu)
     reasons = _reasons(series, index, classification, classifier.ood_threshold)
     return SliceAnalysis(series.series_uid, index, classifier.card.id, classification, reasons)
 
@@ -108,8 +107,7 @@ def cam_for_slice(
     classifier: SliceClassifier, series: Series, index: int, image: np.ndarray, class_name: str, method: str = "gradcam"
 ) -> SliceAttention:
     """The ``method`` heatmap of slice ``index`` for ``class_name`` (PyTorch, grad mode on in this thread)."""
-    spacing = series.slices[index].pixel_spacing
-    heatmap = classifier.cam(model_input(series, index, image), series.has_hu, class_name, method, spacing)
+    heatmap = classifier.cam(model_input(series, index, image), series.has_hu, class_name, method)
     heatmap = np.asarray(heatmap, np.float32)
     return SliceAttention(series.series_uid, index, classifier.card.id, class_name, method, heatmap)
 
@@ -145,7 +143,7 @@ def classify_slices(
     def prepared(index: int) -> np.ndarray | str:
         try:
             image = model_input(series, index, store.load(index))
-            return classifier.prepare([image], series.has_hu, series.slices[index].pixel_spacing)[0]
+            return classifier.prepare([image], series.has_hu)[0]
         except (DecodeError, ModelError, OSError) as error:
             return getattr(error, "reason", str(error))
 

@@ -21,7 +21,7 @@ from lungview.inference.classifier import SliceClassifier
 from lungview.inference.onnx_session import OnnxNetwork
 from lungview.models.card import ModelCard
 from lungview.models.ood import FeatureReference
-from lungview.models.prediction import CAM_METHODS, Spacing
+from lungview.models.prediction import CAM_METHODS
 from lungview.models.preprocess import map_to_image, prepare_input
 
 
@@ -56,18 +56,16 @@ class OnnxClassifier(SliceClassifier):
         """Uncalibrated logits of every cell of the last feature map ``[N, classes, h, w]``."""
         return self.network.cell_logits(batch)
 
-    def cam(
-        self, image: np.ndarray, has_hu: bool, class_name: str, method: str = "gradcam", pixel_spacing: Spacing = None
-    ) -> np.ndarray:
+    def cam(self, image: np.ndarray, has_hu: bool, class_name: str, method: str = "gradcam") -> np.ndarray:
         """Grad-CAM in [0, 1] on the grid of ``image`` for ``class_name`` (model attention, not lesion location).
 
         Another ``method`` runs on the PyTorch fallback; ModelError without one.
         """
         self._check_cam_request(class_name, method)
         if method != "gradcam":
-            return self._pytorch_back_end().cam(image, has_hu, class_name, method, pixel_spacing)
+            return self._pytorch_back_end().cam(image, has_hu, class_name, method)
         params = self.card.preprocessing
-        prepared, box = prepare_input(image, has_hu, params, pixel_spacing)
+        prepared, box = prepare_input(image, has_hu, params)
         class_map = self.network.class_maps(prepared[None])[0, self.card.classes.index(class_name)]
         coarse = np.maximum(class_map / np.float32(class_map.size), 0.0)
         square = _normalise(cv2.resize(_normalise(coarse), (params.size, params.size)))

@@ -13,7 +13,7 @@ from lungview.inference.classifier import SliceClassifier
 from lungview.inference.onnx_session import OnnxNetwork
 from lungview.models.card import ModelError
 from lungview.models.network import cam_target_layer
-from lungview.models.prediction import CAM_METHODS, Spacing
+from lungview.models.prediction import CAM_METHODS
 from lungview.models.preprocess import map_to_image, prepare_input
 from lungview.models.registry import LoadedModel
 
@@ -57,9 +57,7 @@ class TorchClassifier(SliceClassifier):
             weight = network.head.weight[:, :, None, None]
             return torch.nn.functional.conv2d(feature_map, weight, network.head.bias).numpy()
 
-    def cam(
-        self, image: np.ndarray, has_hu: bool, class_name: str, method: str = "gradcam", pixel_spacing: Spacing = None
-    ) -> np.ndarray:
+    def cam(self, image: np.ndarray, has_hu: bool, class_name: str, method: str = "gradcam") -> np.ndarray:
         """Heatmap in [0, 1] on the grid of ``image`` for ``class_name`` (model attention, not lesion location).
 
         With the fast path, ONNX Runtime computes the trunk and PyTorch only the target layer and the head, under
@@ -67,14 +65,14 @@ class TorchClassifier(SliceClassifier):
         """
         self._check_cam_request(class_name, method)
         if self.fast_path is None:
-            return self._whole_network_cam(image, has_hu, class_name, method, pixel_spacing)
+            return self._whole_network_cam(image, has_hu, class_name, method)
         import pytorch_grad_cam
         from pytorch_grad_cam.utils.image import scale_cam_image
         from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
         network = self.model.network
         params = self.card.preprocessing
-        prepared, box = prepare_input(image, has_hu, params, pixel_spacing)
+        prepared, box = prepare_input(image, has_hu, params)
         trunk = torch.from_numpy(self.fast_path.trunk(prepared[None]))
         tail = torch.nn.Sequential(cam_target_layer(network), network.pool, torch.nn.Flatten(1), network.head).eval()
         target = ClassifierOutputTarget(self.card.classes.index(class_name))
@@ -87,15 +85,13 @@ class TorchClassifier(SliceClassifier):
         heatmap = map_to_image(np.nan_to_num(square), box, np.asarray(image).shape, params.size)
         return np.clip(heatmap, 0.0, 1.0)
 
-    def _whole_network_cam(
-        self, image: np.ndarray, has_hu: bool, class_name: str, method: str, pixel_spacing: Spacing
-    ) -> np.ndarray:
+    def _whole_network_cam(self, image: np.ndarray, has_hu: bool, class_name: str, method: str) -> np.ndarray:
         """:meth:`cam` with the whole network in PyTorch, gradients only through the target layer and the head."""
         import pytorch_grad_cam
         from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
         params = self.card.preprocessing
-        prepared, box = self._prepare_one(image, has_hu, pixel_spacing)
+        prepared, box = self._prepare_one(image, has_hu)
         network = self.model.network
         target_layer = cam_target_layer(network)
         cam_class = getattr(pytorch_grad_cam, CAM_METHODS[method])
@@ -108,10 +104,10 @@ class TorchClassifier(SliceClassifier):
         heatmap = map_to_image(square, box, np.asarray(image).shape, params.size)
         return np.clip(heatmap, 0.0, 1.0)
 
-    def _prepare_one(self, image: np.ndarray, has_hu: bool, pixel_spacing: Spacing) -> tuple[np.ndarray, tuple]:
+    def _prepare_one(self, image: np.ndarray, has_hu: bool) -> tuple[np.ndarray, tuple]:
         """One preprocessed image ``[C, size, size]`` and the box that maps it back (ModelError when it cannot be)."""
         try:
-            return prepare_input(image, has_hu, self.card.preprocessing, pixel_spacing)
+            return prepare_input(image, has_hu, self.card.preprocessing)
         except ValueError as error:
             raise ModelError(f"the image cannot be classified: {error}") from None
 

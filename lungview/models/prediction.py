@@ -8,9 +8,6 @@ import numpy as np
 
 from lungview.models.card import ModelCard
 
-#: DICOM PixelSpacing of a slice in mm (row, column), one number, or None when unknown.
-Spacing = float | tuple[float, float] | None
-
 #: Grad-CAM method name -> class name in ``pytorch_grad_cam``.
 CAM_METHODS: dict[str, str] = {
     "gradcam": "GradCAM",

@@ -3,9 +3,7 @@
 Shortcut removal: every image becomes one grey channel, is cropped to the body (borders, burnt-in text,
 rulers and coloured annotation marks are left out) and resized to one square size, the same way for every class.
 HU slices are first mapped to grey through the windows stored in the model card (DICOM PS3.3 C.11.2.1.2.1, via
-:func:`lungview.windowing.apply_window`). A model may also ask for a fixed pixel size — a HU slice of
-known pixel spacing (DICOM PixelSpacing, PS3.3 C.7.6.2.1.1) is then cut to a square of ``size * spacing_mm``
-millimetres centred on the body and resampled.
+:func:`lungview.windowing.apply_window`).
 """
 
 from __future__ import annotations
@@ -47,9 +45,6 @@ class PreprocessParams:
         Fraction of the body box added on each side.
     normalisation : str
         ``"minus_one_to_one"`` (TF-Lite EfficientNet-Lite) or ``"imagenet"`` (torchvision mean/std).
-    spacing_mm : float or None
-        Millimetres per input pixel for HU slices of known pixel spacing (the square is centred on the body, which
-        HU > ``-500`` marks); None, or a slice without spacing, keeps the ``crop`` letterbox.
     resample : str
         ``"windowed"``: window at full size, then resize and round to whole grey levels; ``"hu"``: resize the HU
         slice (area average, as partial volume does) and window it afterwards, without rounding.
@@ -61,7 +56,6 @@ class PreprocessParams:
     body_threshold: float = 20.0
     margin: float = 0.03
     normalisation: str = "minus_one_to_one"
-    spacing_mm: float | None = None
     resample: str = "windowed"
 
     def __post_init__(self) -> None:
@@ -73,8 +67,6 @@ class PreprocessParams:
             raise ValueError(f"normalisation must be one of {NORMALISATIONS}, not {self.normalisation!r}")
         if self.size < 8 or not self.channels:
             raise ValueError("size must be at least 8 and channels must not be empty")
-        if self.spacing_mm is not None and self.spacing_mm <= 0:
-            raise ValueError(f"spacing_mm must be positive, not {self.spacing_mm}")
 
     def to_dict(self) -> dict:
         """JSON-ready form for the model card."""
@@ -84,14 +76,20 @@ class PreprocessParams:
 
     @classmethod
     def from_dict(cls, data: dict) -> PreprocessParams:
-        """Inverse of :meth:`to_dict`; also reads cards that carry ``lung_field: false`` and its ``lung_margin_mm``.
+        """Inverse of :meth:`to_dict`; also reads cards that carry ``lung_field: false`` and its ``lung_margin_mm``,
+        or ``spacing_mm: null``.
 
-        ValueError for a card that asks for a lung-field mask, which this preprocessing does not have.
+        ValueError for a card that asks for a lung-field mask or a fixed pixel size, which this preprocessing does
+        not have.
         """
         values = dict(data)
         if values.pop("lung_field", False):
             raise ValueError("the card asks for a lung-field mask, which this version of LungView does not apply")
         values.pop("lung_margin_mm", None)
+        if values.pop("spacing_mm", None) is not None:
+            raise ValueError(
+                "the card asks for a fixed pixel size (spacing_mm), which this version of LungView does not apply"
+            )
         values["channels"] = tuple(Window(float(c["center"]), float(c["width"])) for c in data["channels"])
         return cls(**values)
 
@@ -198,33 +196,6 @@ def letterbox(plane: np.ndarray, box: CropBox, size: int) -> np.ndarray:
     return square
 
 
-def _largest_region(mask: np.ndarray) -> np.ndarray:
-    """The largest 8-connected region of a binary uint8 mask, holes filled (all zero when the mask is empty)."""
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    region = np.zeros_like(mask)
-    if contours:
-        cv2.drawContours(region, [max(contours, key=cv2.contourArea)], -1, 1, thickness=cv2.FILLED)
-    return region
-
-
-def body_mask(hu: np.ndarray) -> np.ndarray:
-    """The body on a HU slice: the largest region above -500 HU (soft tissue and bone), holes (the lungs) filled."""
-    return _largest_region((np.asarray(hu) > -500).astype(np.uint8))
-
-
-def spacing_box(hu: np.ndarray, pixel_mm: float, params: PreprocessParams) -> CropBox:
-    """The square of ``params.size * params.spacing_mm`` millimetres centred on the body (may reach past the image)."""
-    body = body_mask(hu)
-    rows, columns = np.nonzero(body)
-    if len(rows):
-        centre_y, centre_x = (rows.min() + rows.max() + 1) / 2, (columns.min() + columns.max() + 1) / 2
-    else:
-        centre_y, centre_x = hu.shape[0] / 2, hu.shape[1] / 2
-    side = max(1, round(params.size * params.spacing_mm / pixel_mm))
-    top, left = round(centre_y - side / 2), round(centre_x - side / 2)
-    return CropBox(top, top + side, left, left + side)
-
-
 def grey_planes(image: np.ndarray, has_hu: bool, params: PreprocessParams) -> list[np.ndarray]:
     """One grey 0..255 float32 plane per input channel (windowed HU, or the grey image repeated)."""
     image = np.asarray(image, dtype=np.float32)
@@ -245,16 +216,7 @@ def normalise(square: np.ndarray, params: PreprocessParams) -> np.ndarray:
     return ((square / 255.0 - mean) / std).astype(np.float32)
 
 
-def _row_spacing(pixel_spacing: float | tuple[float, float] | None) -> float | None:
-    if pixel_spacing is None:
-        return None
-    value = float(np.mean(pixel_spacing))
-    return value if value > 0 else None
-
-
-def prepare_grey_square(
-    image: np.ndarray, has_hu: bool, params: PreprocessParams, pixel_spacing: float | tuple[float, float] | None = None
-) -> tuple[np.ndarray, CropBox]:
+def prepare_grey_square(image: np.ndarray, has_hu: bool, params: PreprocessParams) -> tuple[np.ndarray, CropBox]:
     """Grey planes cropped to the body and letterboxed: ``[C, size, size]`` whole grey levels 0..255, and the crop box.
 
     Rounding to whole grey levels makes the input identical whether it is computed on the fly or read back from the
@@ -263,11 +225,7 @@ def prepare_grey_square(
     if has_hu and params.resample == "hu":
         return hu_square(image, params)
     planes = grey_planes(image, has_hu, params)
-    pixel_mm = _row_spacing(pixel_spacing) if has_hu else None
-    if pixel_mm is not None and params.spacing_mm is not None:
-        box = spacing_box(np.asarray(image), pixel_mm, params)
-    else:
-        box = body_box(planes[0], params)
+    box = body_box(planes[0], params)
     return np.rint(np.stack([letterbox(plane, box, params.size) for plane in planes])), box
 
 
@@ -281,9 +239,7 @@ def hu_square(image: np.ndarray, params: PreprocessParams) -> tuple[np.ndarray, 
     return np.stack(planes).astype(np.float32), box
 
 
-def prepare_input(
-    image: np.ndarray, has_hu: bool, params: PreprocessParams, pixel_spacing: float | tuple[float, float] | None = None
-) -> tuple[np.ndarray, CropBox]:
+def prepare_input(image: np.ndarray, has_hu: bool, params: PreprocessParams) -> tuple[np.ndarray, CropBox]:
     """The network input ``[C, size, size]`` float32 for one 2-D slice, and the crop box it came from.
 
     Parameters
@@ -294,10 +250,8 @@ def prepare_input(
         Whether ``image`` holds Hounsfield units.
     params : PreprocessParams
         From the model card.
-    pixel_spacing : float or (row, column) mm, optional
-        DICOM PixelSpacing of the slice; used when the card asks for ``spacing_mm`` (else ignored).
     """
-    square, box = prepare_grey_square(image, has_hu, params, pixel_spacing)
+    square, box = prepare_grey_square(image, has_hu, params)
     return normalise(square, params), box
 
 

@@ -173,7 +173,7 @@ def series_samples(
             by_slice.setdefault(blob.index, []).append(number)
         sampled = np.zeros((len(blobs), 0), np.float16)
         for index in progress(sorted(by_slice)):
-            network_input, crop = prepare_input(truth.images[index], True, params, truth.spacings[index])
+            network_input, crop = prepare_input(truth.images[index], True, params)
             with torch.inference_mode():
                 cell_map = features(torch.from_numpy(network_input[None])).numpy()[0]
             if sampled.shape[1] == 0:

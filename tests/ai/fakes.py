@@ -99,7 +99,7 @@ class SlowFakeClassifier:
         """The cancer probability this fake gives ``image``."""
         return float(np.clip((np.asarray(image, np.float64).mean() + 1000.0) / 1000.0, 0.0, 1.0))
 
-    def prepare(self, images, has_hu, pixel_spacing=None):
+    def prepare(self, images, has_hu):
         return np.stack([np.asarray(image, np.float32) for image in images])
 
     def classify_batch(self, batch):
@@ -113,10 +113,10 @@ class SlowFakeClassifier:
             results.append(Classification(prediction, None))
         return results
 
-    def classify(self, images, has_hu, pixel_spacing=None):
+    def classify(self, images, has_hu):
         return self.classify_batch(self.prepare(images, has_hu))
 
-    def cam(self, image, has_hu, class_name, method="gradcam", pixel_spacing=None):
+    def cam(self, image, has_hu, class_name, method="gradcam"):
         time.sleep(self.delay)
         image = np.asarray(image, np.float32)
         return (image - image.min()) / max(float(np.ptp(image)), 1e-6)

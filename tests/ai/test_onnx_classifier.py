@@ -30,7 +30,7 @@ def one_torch_thread():
 @pytest.fixture(scope="module")
 def real_slices(sample_series):
     store = SliceStore(sample_series)
-    return [(store.load(i), sample_series.slices[i].pixel_spacing) for i in SLICES]
+    return [store.load(i) for i in SLICES]
 
 
 @pytest.mark.parametrize("model_id", list_model_ids())
@@ -39,22 +39,22 @@ def test_onnx_back_end_matches_pytorch_on_real_slices(model_id, onnx_weights_dir
     assert isinstance(onnx, OnnxClassifier) and onnx.cam_methods == ("gradcam",)
     torch_model = load_classifier(model_id, onnx_weights_dir, fast=False, backend="torch")
     peaks = []
-    for number, (image, spacing) in enumerate(real_slices):
-        (classification,) = onnx.classify([image], True, spacing)
-        expected = torch_model.classify([image], True, spacing)[0].prediction
+    for number, image in enumerate(real_slices):
+        (classification,) = onnx.classify([image], True)
+        expected = torch_model.classify([image], True)[0].prediction
         got = classification.prediction
         assert got.predicted == expected.predicted
         assert max(abs(got.probabilities[c] - expected.probabilities[c]) for c in onnx.card.classes) < 1e-4
         if onnx.reference is not None:
             import torch
 
-            batch = onnx.prepare([image], True, spacing)
+            batch = onnx.prepare([image], True)
             with torch.inference_mode():
                 features = torch_model.model.network.embed(torch.from_numpy(batch)).numpy()
             assert classification.ood_score == pytest.approx(float(onnx.reference.score(features)[0]), rel=1e-4)
         class_name = expected.predicted if number == 0 else onnx.card.classes[-1]  # also one it may not predict
-        heatmap = onnx.cam(image, True, class_name, pixel_spacing=spacing)
-        reference = torch_model.cam(image, True, class_name, "gradcam", spacing)
+        heatmap = onnx.cam(image, True, class_name)
+        reference = torch_model.cam(image, True, class_name, "gradcam")
         assert heatmap.shape == reference.shape == image.shape
         assert np.abs(heatmap - reference).max() < 1e-3, (model_id, class_name)
         peaks.append(heatmap.max())

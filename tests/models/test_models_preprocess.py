@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from lungview.models.preprocess import (
-    CropBox,
     PreprocessParams,
     body_box,
     grey_from_rgb,
@@ -94,46 +93,15 @@ def test_read_grey_image_reads_by_content_and_reports_bad_files(tmp_path):
         read_grey_image(broken)
 
 
-def _chest(shape=(200, 240)) -> np.ndarray:
-    """A HU slice: air around an elliptical body holding two lung-like air regions and a nodule in one of them."""
-    rows, columns = np.mgrid[: shape[0], : shape[1]]
-    image = np.full(shape, -1000.0, np.float32)
-    image[((rows - 100) / 70) ** 2 + ((columns - 130) / 90) ** 2 < 1] = 40.0
-    for centre in (95, 165):
-        image[((rows - 100) / 45) ** 2 + ((columns - centre) / 28) ** 2 < 1] = -850.0
-    image[95:101, 90:96] = 30.0
-    return image
-
-
-def test_spacing_resamples_a_square_of_fixed_millimetres_centred_on_the_body():
-    params = PreprocessParams(size=64, crop="none", spacing_mm=4.0)
-    array, box = prepare_input(_chest(), has_hu=True, params=params, pixel_spacing=(2.0, 2.0))
-    assert box.height == box.width == 128  # 64 px of 4 mm = 256 mm = 128 px of 2 mm
-    assert (box.top + box.bottom) / 2 == pytest.approx(100, abs=1) and (box.left + box.right) / 2 == pytest.approx(
-        130, abs=1
-    )
-    padded, wide = prepare_input(_chest(), has_hu=True, params=params, pixel_spacing=1.0)
-    assert wide.height == 256 and wide.top < 0 and wide.bottom > 200  # reaches past the image: padded black
-    assert array.shape == padded.shape == (3, 64, 64) and padded[:, 0, 0].tolist() == [-1.0] * 3
-    same, unchanged = prepare_input(_chest(), has_hu=True, params=params)  # no spacing: the crop letterbox
-    assert unchanged == CropBox(0, 200, 0, 240) and same.shape == (3, 64, 64)
-
-
-def test_heatmap_maps_back_through_the_spacing_crop_exactly():
-    params = PreprocessParams(size=64, crop="none", spacing_mm=4.0)
-    image = _chest()
-    _, box = prepare_input(image, has_hu=True, params=params, pixel_spacing=2.0)
-    heatmap = np.zeros((64, 64), np.float32)
-    row, column = (95 - box.top) // 2, (90 - box.left) // 2  # the nodule's corner in the square
-    heatmap[row : row + 3, column : column + 3] = 1.0
-    back = map_to_image(heatmap, box, image.shape, 64)
-    assert back.shape == image.shape
-    peak = np.unravel_index(int(np.argmax(back)), back.shape)
-    assert 94 <= peak[0] <= 101 and 89 <= peak[1] <= 96
-
-
 def test_cards_with_the_lung_field_off_still_read_and_a_card_asking_for_it_is_refused():
     data = PreprocessParams(size=64).to_dict()
     assert PreprocessParams.from_dict({**data, "lung_field": False, "lung_margin_mm": 5.0}) == PreprocessParams(size=64)
     with pytest.raises(ValueError, match="lung-field mask"):
         PreprocessParams.from_dict({**data, "lung_field": True, "lung_margin_mm": 5.0})
+
+
+def test_cards_without_a_pixel_size_still_read_and_a_card_asking_for_one_is_refused():
+    data = PreprocessParams(size=64).to_dict()
+    assert PreprocessParams.from_dict({**data, "spacing_mm": None}) == PreprocessParams(size=64)
+    with pytest.raises(ValueError, match="fixed pixel size"):
+        PreprocessParams.from_dict({**data, "spacing_mm": 0.7})

@@ -27,12 +27,12 @@ class FakeModel:
         intended_use="Tests only.", limits=("Not trained.",), metrics={"auc": 0.5, "per_class": {"normal": 1}},
     )
 
-    def predict(self, images, has_hu, pixel_spacing=None):
+    def predict(self, images, has_hu):
         probabilities = {"adenocarcinoma": 0.7, "normal": 0.2, "squamous.cell.carcinoma": 0.1}
         return [SimpleNamespace(probabilities=probabilities, cancer_probability=0.8, predicted="adenocarcinoma")
                 for _ in images]
 
-    def cam(self, image, has_hu, class_name=None, method="gradcam", pixel_spacing=None):
+    def cam(self, image, has_hu, class_name=None, method="gradcam"):
         rows, columns = np.mgrid[: image.shape[0], : image.shape[1]]
         distance = (rows - ATTENTION_PEAK[0]) ** 2 + (columns - ATTENTION_PEAK[1]) ** 2
         return np.exp(-distance / (2 * 30.0**2)).astype(np.float32)
