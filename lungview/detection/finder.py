@@ -8,7 +8,7 @@ slices that hold a candidate spanning several slices go through the network, in 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,7 @@ from lungview.detection.scoring import (
     slice_scores,
 )
 from lungview.dicom import DecodeError, SliceStore
+from lungview.dicom.geometry import pixel_to_patient
 from lungview.models.preprocess import PreprocessParams, _letterbox_geometry, prepare_input
 from lungview.volume import Series
 
@@ -92,14 +93,15 @@ class LesionFinder:
         """``{"id", "version", "sha256"}`` of the model."""
         return {"id": self.card.id, "version": self.card.version, "sha256": self.card.sha256}
 
-    def score_slices(
-        self, images: dict[int, np.ndarray], blobs_by_slice: dict[int, list[Blob]], factor: int
-    ) -> dict[int, list[ScoredBlob]]:
-        """Each slice's blobs with their calibrated probabilities (the network's tumour-minus-other cell logit at the
-        blob's centre, relative to the series' candidates)."""
+    def score_blobs(self, images: dict[int, np.ndarray], blobs: Sequence[Blob], factor: int) -> dict[int, ScoredBlob]:
+        """Each blob (by ``id``) with its calibrated probability: the network's tumour-minus-other cell logit at the
+        blob's centre, relative to the series' candidates. Each slice holding a blob goes through the network once."""
         params = self.card.preprocessing
-        indices = sorted(blobs_by_slice)
-        raw: list[tuple[int, Blob, tuple[float, float], float]] = []
+        by_slice: dict[int, list[Blob]] = {}
+        for blob in blobs:
+            by_slice.setdefault(blob.index, []).append(blob)
+        indices = sorted(by_slice)
+        raw: list[tuple[Blob, tuple[float, float], float]] = []
         for start in range(0, len(indices), BATCH_SIZE):
             batch_indices = indices[start : start + BATCH_SIZE]
             prepared = [prepare_input(images[i], True, params) for i in batch_indices]
@@ -107,43 +109,43 @@ class LesionFinder:
             margins = maps[:, -1] - maps[:, 0]
             for index, (_, crop), margin in zip(batch_indices, prepared, margins):
                 grid = network_grid(images[index].shape, params, crop, margin.shape[-1])
-                centres = [original_centre(blob, factor) for blob in blobs_by_slice[index]]
+                centres = [original_centre(blob, factor) for blob in by_slice[index]]
                 logits = sample_cells(margin[None], grid, centres)[:, 0]
-                raw += [
-                    (index, blob, centre, float(logit))
-                    for blob, centre, logit in zip(blobs_by_slice[index], centres, logits)
-                ]
+                raw += [(blob, centre, float(logit)) for blob, centre, logit in zip(by_slice[index], centres, logits)]
         relative = series_relative(np.array([logit for *_, logit in raw]))
-        scored: dict[int, list[ScoredBlob]] = {}
-        for (index, blob, centre, _), logit in zip(raw, relative):
-            box = original_box(blob, factor, images[index].shape)
-            scored.setdefault(index, []).append(
-                ScoredBlob(blob, centre, box, float(probability(logit, self.card.temperature)))
+        return {
+            id(blob): ScoredBlob(
+                blob,
+                centre,
+                original_box(blob, factor, images[blob.index].shape),
+                float(probability(logit, self.card.temperature)),
             )
-        return scored
+            for (blob, centre, _), logit in zip(raw, relative)
+        }
 
     def find_in_images(self, series: Series, images: dict[int, np.ndarray]) -> SeriesLesions:
         """Lesions of ``series`` whose decoded HU slices are ``images`` (slice index -> HU; missing slices are
         treated as gaps)."""
         indices = sorted(images)
-        ordered = [images[i] for i in indices]
-        pixel_mm = series.slices[indices[0]].pixel_spacing[0] if series.slices[indices[0]].pixel_spacing else None
-        found = find_blob_chains(ordered, pixel_mm, series.spacing[0] if series.spacing else None)
-        # chains index the compacted list: map back to series indices
-        by_slice: dict[int, list[Blob]] = {}
-        for chain in found.chains:
-            for blob in chain:
-                by_slice.setdefault(indices[blob.index], []).append(blob)
-        scored = self.score_slices(images, by_slice, found.factor)
-        lookup = {(indices[b.blob.index], id(b.blob)): b for blobs in scored.values() for b in blobs}
-        chains = [
-            [_reindexed(lookup[(indices[blob.index], id(blob))], indices) for blob in chain] for chain in found.chains
-        ]
+        first = series.slices[indices[0]]
+        pixel_mm = first.pixel_spacing[0] if first.pixel_spacing else None
+        found = find_blob_chains([images[i] for i in indices], pixel_mm, series.spacing[0] if series.spacing else None)
+        # the search ran on the decoded slices only: give each blob its slice index in the series
+        chains = [[replace(blob, index=indices[blob.index]) for blob in chain] for chain in found.chains]
+        scored = self.score_blobs(images, [blob for chain in chains for blob in chain], found.factor)
         identity = [(s.instance_number, s.sop_instance_uid) for s in series.slices]
-        lesions = lesions_from_chains(chains, identity, lambda i, r, c: patient_position(series, i, r, c))
+        lesions = lesions_from_chains(
+            [[scored[id(blob)] for blob in chain] for chain in chains],
+            identity,
+            lambda index, row, column: pixel_to_patient(series, index, row, column),
+        )
         scores = slice_scores(lesions, len(series))
         per_slice = tuple(scores[i] if i in images else None for i in range(len(series)))
         return SeriesLesions(series.series_uid, self.model, float(self.card.threshold), tuple(lesions), per_slice)
+
+    def _nothing_found(self, series: Series) -> SeriesLesions:
+        """No candidate and no slice analysed (nothing decoded, or cancelled)."""
+        return SeriesLesions(series.series_uid, self.model, float(self.card.threshold), (), (None,) * len(series))
 
     def find(
         self,
@@ -153,13 +155,13 @@ class LesionFinder:
         cancelled: Callable[[], bool] | None = None,
     ) -> SeriesLesions:
         """Decode every slice of ``series`` and return its ranked lesion candidates (slices that fail to decode are
-        left out; ``cancelled()`` stops early with what was decoded)."""
+        left out; once ``cancelled()`` is true it stops and returns no candidate, without running the network)."""
         store = store or SliceStore(series, max_bytes=1024**3)
-        store.prefetch(range(len(series)))
+        store.prefetch(range(len(series)), cancelled=cancelled)
         images = {}
         for index in range(len(series)):
             if cancelled is not None and cancelled():
-                break
+                return self._nothing_found(series)
             try:
                 images[index] = store.load(index)
             except DecodeError:
@@ -167,19 +169,5 @@ class LesionFinder:
             if progress is not None:
                 progress(index + 1, len(series))
         if not images:
-            return SeriesLesions(series.series_uid, self.model, float(self.card.threshold), (), (None,) * len(series))
+            return self._nothing_found(series)
         return self.find_in_images(series, images)
-
-
-def _reindexed(scored: ScoredBlob, indices: list[int]) -> ScoredBlob:
-    """``scored`` with its blob's slice index in the series (the blob search ran on the decoded slices only)."""
-    from dataclasses import replace
-
-    return replace(scored, blob=replace(scored.blob, index=indices[scored.blob.index]))
-
-
-def patient_position(series: Series, index: int, row: float, column: float) -> tuple[float, float, float] | None:
-    """Patient coordinates (mm, DICOM LPS) of pixel (``row``, ``column``) of slice ``index``, or None."""
-    from lungview.dicom.geometry import pixel_to_patient
-
-    return pixel_to_patient(series, index, row, column)

@@ -51,7 +51,7 @@ def series_folder(series: Series) -> str:
 
 def finds_lesions(classifier, series: Series) -> bool:
     """Whether ``classifier`` analyses ``series`` through lesion findings (its card says so and the series is CT)."""
-    return bool(getattr(classifier.card, "lesion_finder", False)) and series.has_hu
+    return classifier.card.lesion_finder and series.has_hu
 
 
 def slice_from_lesions(lesions: SeriesLesions, series: Series, index: int, card) -> SliceAnalysis | None:
@@ -72,7 +72,7 @@ def slice_from_lesions(lesions: SeriesLesions, series: Series, index: int, card)
 def attention_class(card, prediction: Prediction) -> str:
     """The class whose attention map is shown: the cancer class for a lesion finder (its other class has no map),
     else the class the slice is shown as."""
-    return card.cancer_classes[0] if getattr(card, "lesion_finder", False) else prediction.predicted
+    return card.cancer_classes[0] if card.lesion_finder else prediction.predicted
 
 
 def find_lesions(classifier, series: Series, store=None, progress=None, cancelled=None) -> SeriesLesions:
@@ -88,11 +88,6 @@ class LesionsCache:
         self._lock = threading.Lock()
         self._results: OrderedDict[tuple[str, str], SeriesLesions] = OrderedDict()
         self._computing: dict[tuple[str, str], threading.Lock] = {}
-
-    def peek(self, model_id: str, series_uid: str) -> SeriesLesions | None:
-        """The findings if they are already known, else None (never computes)."""
-        with self._lock:
-            return self._results.get((model_id, series_uid))
 
     def get(self, classifier, series: Series, store=None, progress=None, cancelled=None) -> SeriesLesions:
         """The findings of ``series`` by ``classifier``, computed here unless known (a cancelled run is not kept)."""
