@@ -258,11 +258,14 @@ def _iou(a, truth_box) -> float:
     return inter / (area(a) + area(b) - inter)
 
 
+def _centre_in(box, truth_box) -> bool:
+    """Whether the centre of a (row0, col0, row1, col1) box lies in a TRUTH box (None: no tumour on that slice)."""
+    return _in_box((box[0] + box[2]) / 2, (box[1] + box[3]) / 2, truth_box)
+
+
 def _on_tumour(lesion: Lesion, truth: TruthSeries) -> bool:
     """Whether the centre of the lesion's box lies in the tumour box on one of its slices."""
-    return any(
-        _in_box((s.box[0] + s.box[2]) / 2, (s.box[1] + s.box[3]) / 2, truth.boxes[s.index]) for s in lesion.slices
-    )
+    return any(_centre_in(s.box, truth.boxes[s.index]) for s in lesion.slices)
 
 
 def evaluate_series(samples: SeriesSamples, lesions: Sequence[Lesion], threshold: float) -> dict:
@@ -280,7 +283,7 @@ def evaluate_series(samples: SeriesSamples, lesions: Sequence[Lesion], threshold
             ious.append(0.0)
             continue
         box = lesion.box_on(int(index))
-        located.append(_in_box((box[0] + box[2]) / 2, (box[1] + box[3]) / 2, truth.boxes[index]))
+        located.append(_centre_in(box, truth.boxes[index]))
         ious.append(_iou(box, truth.boxes[index]))
     on_tumour = [_on_tumour(lesion, truth) for lesion in lesions]
     top_on_tumour = bool(on_tumour) and on_tumour[0]
