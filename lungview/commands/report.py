@@ -91,7 +91,7 @@ def _load_classifier(model_id: str | None, series):
 
 def make_report(args: argparse.Namespace):
     """Scan, decode, classify (as the viewer does) and build the report the arguments ask for."""
-    from lungview.dicom import DecodeError, SliceStore, read_slice, scan_paths
+    from lungview.dicom import DecodeError, SliceStore, scan_paths
     from lungview.inference.jobs import cam_for_slice, classify_slice
     from lungview.inference.model_choice import skip_reason
     from lungview.inference.series_analysis import attention_class, find_lesions, finds_lesions, slice_from_lesions
@@ -107,12 +107,13 @@ def make_report(args: argparse.Namespace):
         raise ReportInputError(f"--index must be from 0 to {len(series) - 1} for this series of {len(series)} slices")
     window = parse_window(args.window, series.has_hu)
     classifier = _load_classifier(args.model, series)
+    store = SliceStore(series, max_bytes=1024**3)  # a lesion finder then decodes every other slice into it
     try:
-        pixels = read_slice(series, args.index)
+        pixels = store.load(args.index)
     except DecodeError as error:
         raise ReportInputError(f"slice {args.index} cannot be decoded: {error}") from None
     if finds_lesions(classifier, series):
-        lesions = find_lesions(classifier, series, SliceStore(series, max_bytes=1024**3))
+        lesions = find_lesions(classifier, series, store)
         analysis = slice_from_lesions(lesions, series, args.index, classifier.card)
     else:
         analysis = classify_slice(classifier, series, args.index, pixels)
