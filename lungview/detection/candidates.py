@@ -40,12 +40,6 @@ class Blob:
     box: tuple[int, int, int, int]
     """(row0, col0, row1, col1) inclusive, working pixels."""
     centroid: tuple[float, float]
-    area_mm2: float
-    thickness_mm: float
-    """Largest distance from the blob to non-tissue: half its thickness."""
-    mean_hu: float
-    lung_contact: float
-    """Share of the blob's outline that touches aerated lung."""
     pixels: np.ndarray
     """Flat indices of its pixels on the working grid."""
 
@@ -149,7 +143,6 @@ def slice_blobs(hu: np.ndarray, lung: np.ndarray, pixel_mm: float, index: int) -
     markers[tissue == 0] = count  # background marker
     relief = np.clip(255 - distance * (255.0 / max(1.0, float(distance.max()))), 0, 255).astype(np.uint8)
     cv2.watershed(cv2.cvtColor(relief, cv2.COLOR_GRAY2BGR), markers)
-    near_lung = cv2.dilate(lung.astype(np.uint8), _disk(1)).astype(bool)
     blobs = []
     flat_markers = markers.ravel()
     order = np.argsort(flat_markers, kind="stable")
@@ -160,21 +153,8 @@ def slice_blobs(hu: np.ndarray, lung: np.ndarray, pixel_mm: float, index: int) -
         if len(pixels) < 3:
             continue
         rows, columns = np.unravel_index(pixels, hu.shape)
-        region = np.zeros(hu.shape, np.uint8)
-        region[rows, columns] = 1
-        outline = region & ~cv2.erode(region, _disk(1)).astype(bool)
-        blobs.append(
-            Blob(
-                index=index,
-                box=(int(rows.min()), int(columns.min()), int(rows.max()), int(columns.max())),
-                centroid=(float(rows.mean()), float(columns.mean())),
-                area_mm2=float(len(pixels) * pixel_mm**2),
-                thickness_mm=float(distance.ravel()[pixels].max() * pixel_mm),
-                mean_hu=float(hu.ravel()[pixels].mean()),
-                lung_contact=float((outline & near_lung).sum() / max(1, outline.sum())),
-                pixels=pixels,
-            )
-        )
+        box = (int(rows.min()), int(columns.min()), int(rows.max()), int(columns.max()))
+        blobs.append(Blob(index, box, (float(rows.mean()), float(columns.mean())), pixels))
     return blobs, field
 
 

@@ -14,7 +14,7 @@ from lungview.detection.scoring import (
 
 
 def _scored(index, box, p):
-    blob = Blob(index, box, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), 10.0, 3.0, 0.0, 1.0, np.array([0]))
+    blob = Blob(index, box, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), np.array([0]))
     return ScoredBlob(blob, blob.centroid, box, p)
 
 
