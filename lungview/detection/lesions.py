@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 #: A box on one slice in pixels of the original slice: (row0, col0, row1, col1), inclusive.
 Box = tuple[int, int, int, int]
@@ -17,6 +19,15 @@ class LesionSlice:
     instance_number: int | None
     sop_instance_uid: str
     box: Box
+    mask: np.ndarray | None = field(default=None, compare=False)
+    """The lesion's pixels on this slice: a bool array of the box's shape (rows, columns), or None."""
+
+    def full_mask(self, shape: tuple[int, int]) -> np.ndarray:
+        """The lesion's pixels on this slice as a bool array of the whole slice (``shape``); the box where no mask."""
+        full = np.zeros(shape, bool)
+        row0, col0, row1, col1 = self.box
+        full[row0 : row1 + 1, col0 : col1 + 1] = True if self.mask is None else self.mask
+        return full
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,18 @@ class Lesion:
     centre_xyz_mm: tuple[float, float, float] | None
     """Patient coordinates (DICOM LPS, mm) of the centre; None where the geometry is unknown."""
     slices: tuple[LesionSlice, ...]
+    long_axis_mm: float | None = None
+    """Longest in-plane diameter on the axial slice where the lesion is largest (as readers measure it)."""
+    short_axis_mm: float | None = None
+    """Longest diameter perpendicular to the long axis on that slice."""
+    volume_ml: float | None = None
+    mean_hu: float | None = None
+    attenuation: str | None = None
+    """``"solid"``, ``"part-solid"`` or ``"ground-glass"`` from the lesion's HU."""
+    side: str | None = None
+    """``"right"`` or ``"left"`` (the patient's side, from the patient coordinates of the centre)."""
+    zone: str | None = None
+    """``"upper"``, ``"middle"`` or ``"lower"`` third of the lung's cranio-caudal extent."""
 
     @property
     def indices(self) -> tuple[int, ...]:
@@ -42,12 +65,6 @@ class Lesion:
     def box_on(self, index: int) -> Box | None:
         """The candidate's box on slice ``index``, or None when it does not span it."""
         return next((s.box for s in self.slices if s.index == index), None)
-
-    def side(self, columns: int, row_direction_x: float = 1.0) -> str:
-        """``"right"`` or ``"left"`` lung (patient side) from the centre column; radiological display puts the
-        patient's right on the image's left when the row direction points to the patient's left (+x in LPS)."""
-        on_image_left = self.centre_col < columns / 2
-        return "right" if on_image_left == (row_direction_x >= 0) else "left"
 
 
 @dataclass(frozen=True)

@@ -485,9 +485,8 @@ class AiController(QObject):
 
 
 def _side(series: Series, lesion) -> str:
-    """The patient side of a finding (radiological convention from the row direction)."""
-    row_x = series.orientation[0] if series.orientation else 1.0
-    return lesion.side(series.columns, row_x)
+    """The patient side of a finding (from its centre's patient coordinates), or "unknown side"."""
+    return lesion.side or "unknown side"
 
 
 def _slice_label(series: Series, index: int) -> str:
