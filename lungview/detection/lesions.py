@@ -78,6 +78,9 @@ class SeriesLesions:
     candidates: tuple[Lesion, ...]
     slice_scores: tuple[float | None, ...]
     """Per slice, the calibrated tumour score used for the slice decision (None where a slice was not analysed)."""
+    not_evaluable: str | None = None
+    """Why the model could not read the series (no lung, not axial, ...): then nothing was looked for and there are
+    no candidates. None for a series that was read."""
 
     @property
     def findings(self) -> tuple[Lesion, ...]:
