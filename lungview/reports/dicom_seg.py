@@ -76,9 +76,10 @@ def segment_masks(findings: Sequence[Lesion], frames: Sequence[int], shape: tupl
     return masks
 
 
-def segment_description(lesion: Lesion, identity: FindingIdentity, number: int, model: dict) -> hd.seg.SegmentDescription:
-    """Segment ``number`` (from 1) for ``lesion``: label, coded lesion type, lung (with side), AI algorithm."""
-    regions = [LUNG]
+def segment_description(
+    lesion: Lesion, identity: FindingIdentity, number: int, model: dict
+) -> hd.seg.SegmentDescription:
+    """Segment ``number`` (from 1) for ``lesion``: label, coded lesion type, the lung as region, AI algorithm."""
     return hd.seg.SegmentDescription(
         segment_number=number,
         segment_label=f"Finding {lesion.rank} (AI score {lesion.score:.2f})",
@@ -88,7 +89,7 @@ def segment_description(lesion: Lesion, identity: FindingIdentity, number: int, 
         algorithm_identification=algorithm_identification(model),
         tracking_uid=identity.tracking_uid,
         tracking_id=identity.tracking_id,
-        anatomic_regions=regions,
+        anatomic_regions=[LUNG],
     )
 
 

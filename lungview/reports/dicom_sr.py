@@ -24,7 +24,6 @@ from lungview.reports.dicom_seg import (
     LUNG,
     MANUFACTURER,
     FindingIdentity,
-    algorithm_identification,
     device_serial,
 )
 
