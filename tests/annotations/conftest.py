@@ -1,6 +1,5 @@
 """Annotation fixtures: the real QIN (CT + 3 SEG) and 4D-Lung (CT + RTSTRUCT) folders, and broken copies of them."""
 
-import csv
 import shutil
 from pathlib import Path
 
@@ -10,16 +9,6 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 QIN = "dicom/qin-lung-ct-QIN-LSC-0028"
 LUNG_4D = "dicom/4d-lung-113_HM10395-40"
-
-
-def truth_boxes(folder: Path) -> dict[int, tuple[int, int, int, int]]:
-    """InstanceNumber -> (xmin, ymin, xmax, ymax) of the tumour, from the folder's TRUTH.csv."""
-    with open(folder / "TRUTH.csv", newline="") as handle:
-        return {
-            int(row["instance_number"]): tuple(int(float(row[key])) for key in ("xmin", "ymin", "xmax", "ymax"))
-            for row in csv.DictReader(handle)
-            if row["has_tumour"] == "yes"
-        }
 
 
 @pytest.fixture(scope="session")
