@@ -8,7 +8,7 @@ import numpy as np
 from scipy.ndimage import binary_erosion
 
 from lungview.annotations.regions import AnnotationOverlay, Region
-from lungview.reformat import ReformatVolume
+from lungview.planes.reformat import ReformatVolume
 
 MODES = ("outline", "fill")
 FILL_ALPHA = 0.45

@@ -3,7 +3,7 @@
 from PySide6.QtCore import QObject
 
 from lungview.detection.lesions import SeriesLesions
-from lungview.plane_boxes import axial_boxes
+from lungview.planes.boxes import axial_boxes
 
 
 class FindingBoxes(QObject):

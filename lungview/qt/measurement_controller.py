@@ -3,7 +3,7 @@
 from PySide6.QtCore import QObject, Signal
 
 from lungview.findings.measurement import Measurement
-from lungview.measure import Shape, shape_summary, summary_text
+from lungview.planes.measure import Shape, shape_summary, summary_text
 
 STATUS_MS = 15000
 """How long the measurement's summary stays in the status bar."""

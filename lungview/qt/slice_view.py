@@ -25,8 +25,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from lungview.measure import SHAPE_KINDS, Shape, ruler_length
-from lungview.plane_boxes import PlaneBox
+from lungview.planes.boxes import PlaneBox
+from lungview.planes.measure import SHAPE_KINDS, Shape, ruler_length
 from lungview.qt.view_marks import paint_boxes, paint_crosshair, paint_shape
 from lungview.qt.view_text import (
     CORNERS,
@@ -75,7 +75,7 @@ class SliceView(QWidget):
     measured(float)
         A ruler was drawn; its length in mm (in pixels where the spacing is unknown).
     shape_drawn(object)
-        A ruler or region (:class:`~lungview.measure.Shape`) was drawn with the left button.
+        A ruler or region (:class:`~lungview.planes.measure.Shape`) was drawn with the left button.
     point_selected(float, float)
         With no drawing tool on, a left click or drag chose this image point (row, col): the crosshair.
     """
@@ -108,7 +108,7 @@ class SliceView(QWidget):
         self._origin = QPointF(0, 0)
         self._fit_mode = True
         self._tool = ""
-        """The drawing tool of the left button (one of :data:`~lungview.measure.SHAPE_KINDS`), "" for none."""
+        """The drawing tool of the left button (one of :data:`~lungview.planes.measure.SHAPE_KINDS`), "" for none."""
         self._shape: Shape | None = None
         self._shape_label = ""
         self._crosshair: tuple[float, float] | None = None

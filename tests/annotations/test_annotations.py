@@ -8,7 +8,7 @@ from lungview.annotations.loading import annotations_of, image_series_only, load
 from lungview.annotations.render import legend, plane_masks, reformat_mask, render_rgba
 from lungview.annotations.rtstruct import polygon_mask
 from lungview.dicom import scan_paths
-from lungview.reformat import ReformatVolume
+from lungview.planes.reformat import ReformatVolume
 
 
 def _ct(scan):
