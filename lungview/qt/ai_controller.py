@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFrame, QScrollArea
 
+from lungview.detection.eligibility import not_evaluable_sentence
 from lungview.findings import ReviewedSlice, reviewed_slice
 from lungview.inference.cache import ClassifierCache
 from lungview.inference.model_choice import TUMOUR_SLICE_MODEL, default_classifier_id, default_triage_id
@@ -204,7 +205,7 @@ class AiController(QObject):
             return
         self._analysis_wanted = False
         index = self._window.current_index()
-        cached = self._analyses.get((series.series_uid, self._model_id, index))
+        cached = self._analyses.get((series.key, self._model_id, index))
         if cached is not None:
             self._show_analysis(cached)
             return
@@ -273,7 +274,7 @@ class AiController(QObject):
         self._clear_result()
         self.strip.set_current(index)
         series = self._window.current_series()
-        cached = self._analyses.get((series.series_uid, self._model_id or "", index)) if series else None
+        cached = self._analyses.get((series.key, self._model_id or "", index)) if series else None
         if cached is not None:
             self._show_analysis(cached)
         elif self._window.current_image() is not None:
@@ -330,7 +331,8 @@ class AiController(QObject):
 
     @Slot(int, object)
     def _on_classify_failed(self, _generation: int, error: object) -> None:
-        self.panel.set_status(f"This slice could not be classified: {error}")
+        not_evaluable = type(error).__name__ == "NotEvaluableError"
+        self.panel.set_status(str(error) if not_evaluable else f"This slice could not be classified: {error}")
 
     @Slot(int, object)
     def _on_cam_finished(self, _generation: int, attention: SliceAttention) -> None:
@@ -353,7 +355,10 @@ class AiController(QObject):
         self.panel.set_triage_running(False)
         series = self._window.current_series()
         result = outcome.result
-        if series is None or series.series_uid != result.series_uid:
+        if series is None or series.key != result.series_uid:
+            return
+        if outcome.lesions is not None and outcome.lesions.not_evaluable:
+            self._show_not_evaluable(outcome.lesions)
             return
         self.strip.set_probabilities(result.cancer_probabilities, outcome.threshold)
         self.strip.set_current(self._window.current_index())
@@ -430,7 +435,7 @@ class AiController(QObject):
         series = self._window.current_series()
         return (
             series is not None
-            and series.series_uid == series_uid
+            and series.key == series_uid
             and index == self._window.current_index()
             and model_id == self._model_id
         )
@@ -469,6 +474,15 @@ class AiController(QObject):
         self._triage_model_id = default_triage_id(self._model_ids, series, self._model_id)
         labels = {TUMOUR_SLICE_MODEL: "trained on real CT series"}
         self.panel.set_triage_models(self._model_ids, self._triage_model_id, labels)
+
+    def _show_not_evaluable(self, lesions: SeriesLesions) -> None:
+        """Say that the model could not read the series (no scores, no findings: not a negative result)."""
+        self.strip.set_probabilities(None)
+        self.strip.set_findings([])
+        self.panel.set_findings(None)
+        self.panel.set_suspicious([])
+        self.panel.set_triage_status(not_evaluable_sentence(lesions.not_evaluable))
+        self._show_lesions(None)
 
     def _show_lesions(self, lesions: SeriesLesions | None) -> None:
         """Hand the findings to the window's views (boxes on the slices they span), where the window draws them."""

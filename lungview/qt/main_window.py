@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         self._displayed_image: np.ndarray | None = None
         self._runners: list[Runner] = []
         self._lesions: SeriesLesions | None = None
+        self._lesions_key: str | None = None
         self._measurement: Measurement | None = None
         self.tag_dialog: TagDialog | None = None
         self.shortcuts_dialog: ShortcutsDialog | None = None
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
         series = self._series
         same_series = series is not None and lesions is not None and lesions.series_uid == series.series_uid
         self._lesions = lesions if same_series else None
+        self._lesions_key = series.key if same_series else None  # stacks of one UID share it: keep which stack
         self._update_boxes()
 
     def lesions(self) -> SeriesLesions | None:
@@ -242,7 +244,7 @@ class MainWindow(QMainWindow):
         self.view.set_overlay(None)
         self.view.set_boxes([])
         self._measurement = None
-        if self._lesions is not None and self._lesions.series_uid != series.series_uid:
+        if self._lesions is not None and self._lesions_key != series.key:
             self._lesions = None
         self.view.set_message("Loading…")
         self.view.set_edge_labels(overlays.edge_labels(series))
