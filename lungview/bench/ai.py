@@ -95,11 +95,11 @@ def measure_without_qt(model_id: str, weights_dir: Path | None, long_series: Pat
 def run_ai_benchmark(model_id: str | None = None, weights_dir: Path | None = None, long_slices: int = 120) -> dict:
     """Every AI figure for ``model_id`` (default: the default shipped classifier, else a stand-in) as a dict."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from lungview.bench.ai_panel_timing import measure_ai_panel
     from lungview.bench.gui import write_long_series
     from lungview.inference.cache import ClassifierCache
     from lungview.inference.model_choice import default_classifier_id
     from lungview.models import list_model_ids
-    from lungview.qt.ai_benchmark import measure_ai_panel
 
     with tempfile.TemporaryDirectory(prefix="lungview-bench-ai-") as scratch:
         scratch_path = Path(scratch)

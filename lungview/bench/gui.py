@@ -43,10 +43,10 @@ def run_benchmark(long_series_slices: int = 300, extra_paths: tuple[str, ...] = 
     """Measure the sample series, a ``long_series_slices``-slice series and each of ``extra_paths``.
 
     Returns a dict for ``lungview bench``: one entry per series measured (see
-    :func:`lungview.qt.load_benchmark.measure_loading`), plus the target and the CPU count.
+    :func:`lungview.bench.load_timing.measure_loading`), plus the target and the CPU count.
     """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from lungview.qt.load_benchmark import measure_loading
+    from lungview.bench.load_timing import measure_loading
 
     with tempfile.TemporaryDirectory(prefix="lungview-bench-gui-") as scratch:
         scratch_path = Path(scratch)

@@ -14,9 +14,9 @@ from lungview.bench.gui import LONGEST_GAP_TARGET_MS, write_long_series
 
 
 def run_mpr_benchmark(slices: int = 300) -> dict:
-    """The figures of :func:`lungview.qt.mpr_benchmark.measure_mpr` on a ``slices``-slice series, and the target."""
+    """The figures of :func:`lungview.bench.mpr_timing.measure_mpr` on a ``slices``-slice series, and the target."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from lungview.qt.mpr_benchmark import measure_mpr
+    from lungview.bench.mpr_timing import measure_mpr
 
     with tempfile.TemporaryDirectory(prefix="lungview-bench-mpr-") as scratch:
         folder = Path(scratch) / "long-series"

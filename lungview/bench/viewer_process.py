@@ -77,8 +77,8 @@ def _report(**figures) -> None:
 
 def _run_viewer_child(paths: list[str], until: str, started: float) -> int:
     """Start the viewer as ``lungview PATH`` does; report the first painted slice or the fully loaded series."""
+    from lungview.bench.startup_probe import FirstImagePaintWatcher, call_when_loaded
     from lungview.qt.app import application, run_viewer
-    from lungview.qt.startup_probe import FirstImagePaintWatcher, call_when_loaded
 
     app = application()
     qt_started_mb = peak_rss_mb()  # Qt started; the viewer not yet imported or made
@@ -109,8 +109,8 @@ def _run_viewer_child(paths: list[str], until: str, started: float) -> int:
 
 def _run_reference_child(started: float) -> int:
     """The bare Qt window: report once it has painted its image."""
+    from lungview.bench.startup_probe import run_reference_window
     from lungview.qt.app import application
-    from lungview.qt.startup_probe import run_reference_window
 
     app = application()
 

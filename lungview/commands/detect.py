@@ -23,6 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="ID", help="lesion-finding model id (default: ct-tumour-slice)")
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout (default: a short table)")
     parser.add_argument("--weights-dir", type=Path, metavar="DIR", help="models folder (default: the shipped weights/)")
+    parser.add_argument(
+        "--dicom-out", type=Path, metavar="DIR",
+        help="also write per series <series_uid>_seg.dcm (DICOM Segmentation, when there are findings) and "
+        "<series_uid>_sr.dcm (TID 1500 Measurement Report) into DIR",
+    )
 
 
 def lesion_json(lesion) -> dict:
@@ -95,19 +100,32 @@ def detect(args: argparse.Namespace) -> dict:
             for i, score in enumerate(lesions.slice_scores)
             if score is None
         ]
-        documents.append(
-            {
-                "series_uid": series.series_uid,
-                **_identity(series),
-                "model": model,
-                "findings": [lesion_json(lesion) for lesion in lesions.findings],
-                "skipped": failed,
-            }
-        )
+        document = {
+            "series_uid": series.series_uid,
+            **_identity(series),
+            "model": model,
+            "findings": [lesion_json(lesion) for lesion in lesions.findings],
+            "skipped": failed,
+        }
+        if getattr(args, "dicom_out", None) is not None:
+            document["dicom"] = dicom_files_json(series, lesions, args.dicom_out)
+        documents.append(document)
     if not documents and not any(entry["reason"].split(": ", 1)[-1].startswith("not evaluable") for entry in skipped):
         reasons = "; ".join(f"{entry['path']}: {entry['reason']}" for entry in skipped[:5])
         raise DetectInputError(f"no CT series found under {', '.join(args.paths)} ({reasons})")
     return {"series": documents, "skipped": skipped}
+
+
+def dicom_files_json(series, lesions, out_dir: Path) -> dict:
+    """Write the series' SEG and SR into ``out_dir``; their paths (``seg`` None without a finding) or the error."""
+    from lungview.reports.dicom_findings import write_dicom_findings
+    from lungview.reports.dicom_seg import DicomFindingsError
+
+    try:
+        files = write_dicom_findings(series, lesions, out_dir)
+    except (DicomFindingsError, OSError) as error:
+        return {"seg": None, "sr": None, "error": str(error)}
+    return {"seg": str(files.seg) if files.seg else None, "sr": str(files.sr), "error": None}
 
 
 def print_table(document: dict) -> None:
@@ -123,6 +141,10 @@ def print_table(document: dict) -> None:
                 f"  #{finding['rank']} score {finding['score']:.3f}  slices {indices[0]}-{indices[-1]}  "
                 f"centre slice {centre['index']} (row {centre['row']:.0f}, col {centre['col']:.0f})"
             )
+        dicom = entry.get("dicom")
+        if dicom is not None:
+            written = [path for path in (dicom["seg"], dicom["sr"]) if path]
+            print(f"  DICOM: {', '.join(written)}" if written else f"  DICOM not written: {dicom['error']}")
     for entry in document["skipped"]:
         print(f"skipped {entry['path']}: {entry['reason']}", file=sys.stderr)
 

@@ -30,7 +30,7 @@ from lungview.detection.scoring import (
 )
 from lungview.dicom import DecodeError, SliceStore
 from lungview.dicom.geometry import pixel_to_patient
-from lungview.models.preprocess import PreprocessParams, _letterbox_geometry, prepare_input
+from lungview.models.preprocess import PreprocessParams, letterbox_geometry, prepare_input
 from lungview.volume import Series
 
 #: Slices per network batch.
@@ -63,7 +63,7 @@ def find_blob_chains(
 
 def network_grid(image_shape: tuple[int, int], params: PreprocessParams, crop, cells: int) -> Grid:
     """The :class:`Grid` of a slice whose network input came from ``crop`` (a ``CropBox``)."""
-    resized_h, resized_w, top, left = _letterbox_geometry(crop, params.size)
+    resized_h, resized_w, top, left = letterbox_geometry(crop, params.size)
     return Grid(crop.top, crop.left, resized_h / crop.height, top, left, params.size / cells)
 
 

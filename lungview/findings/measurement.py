@@ -2,9 +2,8 @@
 
 from dataclasses import asdict, dataclass, field
 
-from lungview.measure import Shape, summary_text
-
-PLANE_NAMES = ("axial", "coronal", "sagittal")
+from lungview.planes import PLANES
+from lungview.planes.measure import Shape, summary_text
 
 
 @dataclass(frozen=True)
@@ -22,12 +21,13 @@ class Measurement:
     points: tuple[tuple[float, float], ...]
     """(row, col) in the plane image's continuous coordinates."""
     values: dict = field(default_factory=dict)
-    """What :func:`lungview.measure.shape_summary` gives: ``length`` or ``mean``, ``sd``, ``min``, ``max``, ``area``."""
+    """What :func:`~lungview.planes.measure.shape_summary` gives: ``length``, or ``mean``, ``sd``, ``min``, ``max``
+    and ``area``."""
 
     def __post_init__(self) -> None:
         Shape(self.kind, self.points)  # validates the kind
-        if self.plane not in PLANE_NAMES:
-            raise ValueError(f"a measurement's plane is one of {', '.join(PLANE_NAMES)}, not {self.plane!r}")
+        if self.plane not in PLANES:
+            raise ValueError(f"a measurement's plane is one of {', '.join(PLANES)}, not {self.plane!r}")
 
     def summary(self) -> str:
         """One line: where and what (``"ellipse, axial slice 12: mean -812 HU, … · 154.2 mm²"``)."""

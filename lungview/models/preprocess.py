@@ -169,7 +169,7 @@ def body_box(grey: np.ndarray, params: PreprocessParams) -> CropBox:
     )
 
 
-def _letterbox_geometry(box: CropBox, size: int) -> tuple[int, int, int, int]:
+def letterbox_geometry(box: CropBox, size: int) -> tuple[int, int, int, int]:
     """Resized height, width and the top/left offsets that centre the crop in a ``size`` square."""
     scale = size / max(box.height, box.width)
     resized_h = max(1, round(box.height * scale))
@@ -182,7 +182,7 @@ def letterbox(plane: np.ndarray, box: CropBox, size: int) -> np.ndarray:
 
     A box reaching past the image (a fixed-millimetre square near the edge) is padded with black.
     """
-    resized_h, resized_w, top, left = _letterbox_geometry(box, size)
+    resized_h, resized_w, top, left = letterbox_geometry(box, size)
     height, width = plane.shape
     pads = (max(0, -box.top), max(0, box.bottom - height), max(0, -box.left), max(0, box.right - width))
     if any(pads):
@@ -260,7 +260,7 @@ def map_to_image(heatmap: np.ndarray, box: CropBox, image_shape: tuple[int, int]
 
     The inverse of :func:`letterbox`: the part of the box that reaches past the image is dropped.
     """
-    resized_h, resized_w, top, left = _letterbox_geometry(box, size)
+    resized_h, resized_w, top, left = letterbox_geometry(box, size)
     inside = np.ascontiguousarray(heatmap[top : top + resized_h, left : left + resized_w], dtype=np.float32)
     whole = cv2.resize(inside, (box.width, box.height), interpolation=cv2.INTER_LINEAR)
     height, width = image_shape[:2]

@@ -1,14 +1,14 @@
-"""Wire the AI second reader into the main window: background models, the confidence table, overlay and triage.
+"""Wire the AI second reader into the main window: background models, the confidence table and the overlay of the
+slice on screen; the series triage is :class:`~lungview.qt.ai_series.SeriesAi`'s.
 
 Everything slow runs on the window's latest-request-wins runners (STYLE.md): listing and loading models, one
-slice's classification, its Grad-CAM (grad mode on in that worker, ``pytorch_grad_cam`` imported there) and the
-series triage. Nothing here imports torch. A result is shown only while its slice, series, model (and, for the
-overlay, class and method) are still the ones on screen; anything else is dropped.
+slice's classification and its Grad-CAM (grad mode on in that worker, ``pytorch_grad_cam`` imported there).
+Nothing here imports torch. A result is shown only while its slice, series, model (and, for the overlay, class and
+method) are still the ones on screen; anything else is dropped.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import TYPE_CHECKING
 
@@ -16,30 +16,20 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFrame, QScrollArea
 
-from lungview.detection.eligibility import not_evaluable_sentence
 from lungview.findings import ReviewedSlice, reviewed_slice
 from lungview.inference.cache import ClassifierCache
-from lungview.inference.model_choice import TUMOUR_SLICE_MODEL, default_classifier_id, default_triage_id
+from lungview.inference.model_choice import default_classifier_id
 from lungview.inference.series_analysis import LesionsCache, attention_class
-from lungview.inference.viewer_jobs import (
-    ModelReady,
-    ModelsFound,
-    TriageOutcome,
-    cam_job,
-    classify_job,
-    find_models,
-    load_model_job,
-    triage_job,
-)
+from lungview.inference.viewer_jobs import ModelReady, ModelsFound, cam_job, classify_job, find_models, load_model_job
 from lungview.qt.ai_card_dialog import ModelCardDialog
 from lungview.qt.ai_overlay import ATTENTION_LABEL, heatmap_rgba
 from lungview.qt.ai_panel import AiPanel
+from lungview.qt.ai_series import SeriesAi
 from lungview.qt.ai_strip import ProbabilityStrip
 from lungview.qt.errors import show_error
 from lungview.reports import AiResult, AiSnapshot, ModelSummary
 
 if TYPE_CHECKING:
-    from lungview.detection import SeriesLesions
     from lungview.inference.jobs import SliceAnalysis, SliceAttention
     from lungview.volume import Series
 
@@ -47,11 +37,11 @@ log = logging.getLogger(__name__)
 
 AUTO_DELAY_MS = 150
 """With "auto" on, a slice is classified once the user has stayed on it this long."""
-SUSPICIOUS_COUNT = 10
 
 
 class AiController(QObject):
-    """Runs the models for ``window`` and shows their results in ``panel``, the slice view and ``strip``.
+    """Runs the models for ``window`` and shows their results in ``panel`` and the slice view; ``series_ai`` (a
+    :class:`~lungview.qt.ai_series.SeriesAi`) triages the whole series into ``panel`` and ``strip``.
 
     Signals
     -------
@@ -60,7 +50,7 @@ class AiController(QObject):
     overlay_shown(object)
         The :class:`~lungview.inference.jobs.SliceAttention` now drawn over the slice, or None.
     triage_shown(object)
-        The :class:`~lungview.inference.jobs.TriageResult` now in the strip.
+        The :class:`~lungview.inference.jobs.TriageResult` now in the strip (``series_ai.triage_shown``).
     """
 
     analysis_shown = Signal(object)
@@ -78,10 +68,9 @@ class AiController(QObject):
         self._model_runner = window.create_runner("ai-model")
         self._classify_runner = window.create_runner("ai-classify")
         self._cam_runner = window.create_runner("ai-cam")
-        self._triage_runner = window.create_runner("ai-triage")
+        self.series_ai = SeriesAi(window, panel, strip, self._cache, self._lesions)
         self._model_ids: list[str] = []
         self._model_id: str | None = None
-        self._triage_model_id: str | None = None
         self._model_chosen_by_user = False
         """Once the user picks a classifier, a new series no longer switches to that series' default."""
         self._ready: dict[str, ModelReady] = {}
@@ -117,9 +106,7 @@ class AiController(QObject):
         self._classify_runner.failed.connect(self._on_classify_failed)
         self._cam_runner.finished.connect(self._on_cam_finished)
         self._cam_runner.failed.connect(self._on_cam_failed)
-        self._triage_runner.finished.connect(self._on_triage_finished)
-        self._triage_runner.failed.connect(self._on_triage_failed)
-        self._triage_runner.progressed.connect(lambda _g, done, total: panel.set_triage_progress(done, total))
+        self.series_ai.triage_shown.connect(self.triage_shown)
         self.cam_action.toggled.connect(self._on_cam_toggled)
         panel.model_selected.connect(self._on_model_chosen)
         panel.card_requested.connect(self.show_model_card)
@@ -128,12 +115,6 @@ class AiController(QObject):
         panel.class_clicked.connect(self.choose_cam_class)
         panel.cam_method_selected.connect(lambda _method: self._request_cam())
         panel.opacity_changed.connect(lambda _opacity: self._draw_overlay())
-        panel.triage_model_selected.connect(self._on_triage_model_selected)
-        panel.triage_requested.connect(self.analyse_series)
-        panel.triage_cancel_requested.connect(self.cancel_series_analysis)
-        panel.suspicious_slice_selected.connect(window.set_slice)
-        panel.finding_selected.connect(window.set_slice)
-        self.strip.slice_clicked.connect(window.set_slice)
 
     # ================================================================ state for other panels
     def model_id(self) -> str | None:
@@ -155,7 +136,7 @@ class AiController(QObject):
 
     def triage_model_id(self) -> str | None:
         """The model "Analyse series" uses."""
-        return self._triage_model_id
+        return self.series_ai.model_id()
 
     def forget_results(self) -> None:
         """Drop the results kept for slices already classified (the next request runs the model again)."""
@@ -226,22 +207,11 @@ class AiController(QObject):
 
     def analyse_series(self) -> None:
         """Score every slice of the series on screen in the background with the triage model."""
-        series = self._window.current_series()
-        store = self._window.loader.store
-        if series is None or store is None or store.series is not series or self._triage_model_id is None:
-            return
-        self.strip.set_probabilities(None)
-        self.panel.set_suspicious([])
-        self.panel.set_triage_running(True)
-        self.panel.set_triage_status(f"Scoring {len(series)} slices with {self._triage_model_id}…")
-        job = functools.partial(triage_job, lesions=self._lesions)
-        self._triage_runner.submit(job, self._cache, self._triage_model_id, store, with_progress=True)
+        self.series_ai.analyse()
 
     def cancel_series_analysis(self) -> None:
         """Stop the triage at its next batch; its partial result is dropped."""
-        self._triage_runner.cancel()
-        self.panel.set_triage_running(False)
-        self.panel.set_triage_status("Series analysis cancelled.")
+        self.series_ai.cancel()
 
     def show_model_card(self) -> None:
         """Open the selected model's card and evaluation report."""
@@ -256,15 +226,8 @@ class AiController(QObject):
             self.select_model(default_classifier_id(self._model_ids, [series]))
         self._analyses.clear()
         self._clear_result()
-        self._triage_runner.cancel()
-        self.panel.set_triage_running(False)
-        self.panel.set_triage_status("")
-        self.panel.set_suspicious([])
-        self.panel.set_findings(None)
-        self.strip.set_probabilities(None)
-        self.strip.set_findings(())
-        self._show_lesions(None)
-        self._set_triage_models(series)
+        self.series_ai.clear()
+        self.series_ai.set_models(self._model_ids, self._model_id)
 
     @Slot(int)
     def _on_slice_changed(self, index: int) -> None:
@@ -272,7 +235,7 @@ class AiController(QObject):
         self._classify_runner.cancel()
         self._cam_runner.cancel()
         self._clear_result()
-        self.strip.set_current(index)
+        self.series_ai.set_current(index)
         series = self._window.current_series()
         cached = self._analyses.get((series.key, self._model_id or "", index)) if series else None
         if cached is not None:
@@ -302,7 +265,7 @@ class AiController(QObject):
     def _on_model_job_finished(self, _generation: int, outcome: object) -> None:
         if isinstance(outcome, ModelsFound):
             self._model_ids = outcome.model_ids
-            self._set_triage_models(self._window.current_series())
+            self.series_ai.set_models(self._model_ids, self._model_id)
             if not outcome.model_ids:
                 self.panel.set_models([], None)
                 self.panel.set_status("No model is installed (weights/ is empty).")
@@ -349,39 +312,6 @@ class AiController(QObject):
     @Slot(int, object)
     def _on_cam_failed(self, _generation: int, error: object) -> None:
         self.panel.set_status(f"The attention map could not be computed: {error}")
-
-    @Slot(int, object)
-    def _on_triage_finished(self, _generation: int, outcome: TriageOutcome) -> None:
-        self.panel.set_triage_running(False)
-        series = self._window.current_series()
-        result = outcome.result
-        if series is None or series.key != result.series_uid:
-            return
-        if outcome.lesions is not None and outcome.lesions.not_evaluable:
-            self._show_not_evaluable(outcome.lesions)
-            return
-        self.strip.set_probabilities(result.cancer_probabilities, outcome.threshold)
-        self.strip.set_current(self._window.current_index())
-        if outcome.lesions is not None:
-            findings = outcome.lesions.findings
-            self.strip.set_findings([lesion.indices for lesion in findings])
-            rows = [(lesion.rank, lesion.score, lesion.indices, _side(series, lesion)) for lesion in findings]
-            self.panel.set_findings(rows)
-            self._show_lesions(outcome.lesions)
-        suspicious = result.most_suspicious(SUSPICIOUS_COUNT)
-        self.panel.set_suspicious([(index, chance, _slice_label(series, index)) for index, chance in suspicious])
-        notes = [f"{len(series) - len(result.failures)} slices scored with {result.model_id}."]
-        if result.failures:
-            notes.append(f"{len(result.failures)} could not be decoded.")
-        if result.out_of_scope:
-            notes.append(f"{len(result.out_of_scope)} are out of scope for this model.")
-        self.panel.set_triage_status(" ".join(notes))
-        self.triage_shown.emit(result)
-
-    @Slot(int, object)
-    def _on_triage_failed(self, _generation: int, error: object) -> None:
-        self.panel.set_triage_running(False)
-        self.panel.set_triage_status(f"Series analysis failed: {error}")
 
     # ================================================================ overlay
     @Slot(bool)
@@ -470,42 +400,9 @@ class AiController(QObject):
             self.analysis_shown.emit(None)
             self.overlay_shown.emit(None)
 
-    def _set_triage_models(self, series: Series | None) -> None:
-        self._triage_model_id = default_triage_id(self._model_ids, series, self._model_id)
-        labels = {TUMOUR_SLICE_MODEL: "trained on real CT series"}
-        self.panel.set_triage_models(self._model_ids, self._triage_model_id, labels)
-
-    def _show_not_evaluable(self, lesions: SeriesLesions) -> None:
-        """Say that the model could not read the series (no scores, no findings: not a negative result)."""
-        self.strip.set_probabilities(None)
-        self.strip.set_findings([])
-        self.panel.set_findings(None)
-        self.panel.set_suspicious([])
-        self.panel.set_triage_status(not_evaluable_sentence(lesions.not_evaluable))
-        self._show_lesions(None)
-
-    def _show_lesions(self, lesions: SeriesLesions | None) -> None:
-        """Hand the findings to the window's views (boxes on the slices they span), where the window draws them."""
-        show = getattr(self._window, "show_lesions", None)
-        if show is not None:
-            show(lesions)
-
     def _on_model_chosen(self, model_id: str) -> None:
         self._model_chosen_by_user = True
         self.select_model(model_id)
-
-    def _on_triage_model_selected(self, model_id: str) -> None:
-        self._triage_model_id = model_id or None
-
-
-def _side(series: Series, lesion) -> str:
-    """The patient side of a finding (from its centre's patient coordinates), or "unknown side"."""
-    return lesion.side or "unknown side"
-
-
-def _slice_label(series: Series, index: int) -> str:
-    number = series.slices[index].instance_number
-    return f"Slice {index + 1}" + (f" (instance {number})" if number is not None else "")
 
 
 def install_ai_panel(window, cache: ClassifierCache | None = None) -> AiController:

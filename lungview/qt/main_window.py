@@ -25,32 +25,26 @@ Hooks for panels that other modules add (the AI panel, :func:`lungview.qt.ai_con
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QSettings, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QHBoxLayout,
-    QLabel,
     QMainWindow,
-    QProgressBar,
-    QPushButton,
     QSlider,
-    QSpinBox,
-    QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
-from lungview import INTENDED_USE, __version__
+from lungview import __version__
 from lungview.detection.lesions import SeriesLesions
 from lungview.dicom import read_header
 from lungview.dicom.process_decode import shutdown_decode_pool
 from lungview.findings.measurement import Measurement
-from lungview.measure import Shape, shape_summary, summary_text
-from lungview.plane_boxes import axial_boxes
-from lungview.qt import overlays
+from lungview.qt import central_area, overlays, status_bar, window_actions
+from lungview.qt.cine import CineController
 from lungview.qt.errors import show_error
+from lungview.qt.finding_boxes import FindingBoxes
+from lungview.qt.measurement_controller import MeasurementController
 from lungview.qt.mpr_controller import MprController
 from lungview.qt.runner import Runner
 from lungview.qt.series_browser import SeriesBrowser
@@ -63,15 +57,6 @@ from lungview.volume import ScanResult, Series
 from lungview.windowing import PRESETS, Window, apply_window
 
 MAX_RECENT_FOLDERS = 8
-PAGE_STEP = 10
-PRESET_LABELS = {"lung": "Lung", "mediastinum": "Mediastinum", "soft-tissue": "Soft tissue", "bone": "Bone"}
-LAYOUT_KEYS = {
-    "1x1": ("One view (1×1)", "F2"),
-    "1x3": ("Three planes (1×3)", "F3"),
-    "2x2": ("Three planes (2×2)", "F4"),
-}
-PLANE_KEYS = {"axial": "Shift+A", "coronal": "Shift+C", "sagittal": "Shift+S"}
-TOOL_KEYS = {"rectangle": ("Rectangle ROI", "R"), "ellipse": ("Ellipse ROI", "E"), "polygon": ("Freehand ROI", "D")}
 
 
 def default_settings() -> QSettings:
@@ -106,9 +91,7 @@ class MainWindow(QMainWindow):
         self._displayed_index: int | None = None
         self._displayed_image: np.ndarray | None = None
         self._runners: list[Runner] = []
-        self._lesions: SeriesLesions | None = None
-        self._lesions_key: str | None = None
-        self._measurement: Measurement | None = None
+        self._shortcut_actions: list[QAction] = []
         self.tag_dialog: TagDialog | None = None
         self.shortcuts_dialog: ShortcutsDialog | None = None
 
@@ -119,16 +102,18 @@ class MainWindow(QMainWindow):
         self.series_browser = SeriesBrowser(self)
         self.skipped_panel = SkippedFilesPanel(self)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
-        self._cine_timer = QTimer(self)
+        self.finding_boxes = FindingBoxes(self)
+        self.measurements = MeasurementController(self)
 
-        self._create_actions()
-        self._create_menus()
-        self._create_toolbar()
-        self._create_central()
+        window_actions.create_actions(self)
+        window_actions.create_menus(self)
+        window_actions.create_toolbar(self)
+        central_area.create_central(self)
+        self.cine = CineController(self, self.play_action, self.fps_box)
         self._create_docks()
-        self._create_status_bar()
+        status_bar.create_status_bar(self)
         self._connect()
-        self._show_identifiers_hidden(self._settings.value("hide_identifiers", False, type=bool))
+        self.set_identifiers_hidden(self._settings.value("hide_identifiers", False, type=bool))
         self._update_enabled()
 
     # ================================================================ hooks
@@ -170,26 +155,26 @@ class MainWindow(QMainWindow):
         """Pixels of the slice on screen (HU or grey), or None while it is decoding or could not be decoded."""
         return self._displayed_image if self._displayed_index == self._index else None
 
+    def displayed_index(self) -> int:
+        """Index of the slice whose pixels (or decode failure) are on screen; the current index before any."""
+        return self._displayed_index if self._displayed_index is not None else self._index
+
     def scan_result(self) -> ScanResult | None:
         """Everything the last scan found: the series and the skipped files."""
         return self._scan
 
     def last_measurement(self) -> Measurement | None:
         """The ruler or ROI drawn last in any plane, with its values; None since the series opened."""
-        return self._measurement
+        return self.measurements.last()
 
     def show_lesions(self, lesions: SeriesLesions | None) -> None:
         """Draw the AI's lesion findings in every plane: boxes on the axial slices they span, their z-extent on the
         coronal and sagittal views. None, or findings of another series, removes them."""
-        series = self._series
-        same_series = series is not None and lesions is not None and lesions.series_uid == series.series_uid
-        self._lesions = lesions if same_series else None
-        self._lesions_key = series.key if same_series else None  # stacks of one UID share it: keep which stack
-        self._update_boxes()
+        self.finding_boxes.show(lesions)
 
     def lesions(self) -> SeriesLesions | None:
         """The lesion findings drawn now (None: none)."""
-        return self._lesions
+        return self.finding_boxes.lesions()
 
     def identifiers_hidden(self) -> bool:
         """True while patient name, ID and birth date are hidden (teaching, screenshots, exports)."""
@@ -201,7 +186,7 @@ class MainWindow(QMainWindow):
         paths = [str(path) for path in paths]
         if not paths:
             return
-        self._stop_cine()
+        self.cine.stop()
         self._remember_recent(paths)
         self.loader.open(paths)
 
@@ -232,7 +217,7 @@ class MainWindow(QMainWindow):
         """Show series ``index`` of the last scan, starting at its middle slice."""
         if self._scan is None or not 0 <= index < len(self._scan.series):
             return
-        self._stop_cine()
+        self.cine.stop()
         series = self._scan.series[index]
         self._series = series
         self._index = len(series) // 2
@@ -243,9 +228,8 @@ class MainWindow(QMainWindow):
         self.view.set_image(None)
         self.view.set_overlay(None)
         self.view.set_boxes([])
-        self._measurement = None
-        if self._lesions is not None and self._lesions_key != series.key:
-            self._lesions = None
+        self.measurements.clear()
+        self.finding_boxes.forget_other_series()
         self.view.set_message("Loading…")
         self.view.set_edge_labels(overlays.edge_labels(series))
         self.slider.blockSignals(True)
@@ -265,7 +249,7 @@ class MainWindow(QMainWindow):
         folder = str(first if first.is_dir() else first.parent)
         recent = [folder] + [entry for entry in self.recent_folders() if entry != folder]
         self._settings.setValue("recent_folders", recent[:MAX_RECENT_FOLDERS])
-        self._rebuild_recent_menu()
+        window_actions.rebuild_recent_menu(self)
 
     def recent_folders(self) -> list[str]:
         """Folders opened lately, newest first."""
@@ -342,207 +326,12 @@ class MainWindow(QMainWindow):
         spacing = self._series.slices[index].pixel_spacing if self._series else None
         self.view.set_image(image, spacing)
         self.view.set_message("")
-        self._update_boxes()
+        self.finding_boxes.refresh()
         self._update_overlay_text()
         if index == len(self._series) // 2:
             thumbnail = apply_window(image, default_window(self._series))
             self.series_browser.set_thumbnail(self.series_browser.currentRow(), thumbnail)
         self.slice_displayed.emit(index)
-
-    # =============================================================== cine
-    def _toggle_cine(self, playing: bool) -> None:
-        if playing and self._series is not None:
-            self._cine_timer.start(max(1, round(1000 / self.fps_box.value())))
-        else:
-            self._cine_timer.stop()
-        self.play_action.setChecked(self._cine_timer.isActive())
-
-    def _stop_cine(self) -> None:
-        self._toggle_cine(False)
-
-    def _on_cine_tick(self) -> None:
-        if self._series is not None:
-            self.set_slice((self._index + 1) % len(self._series))
-
-    def _on_fps_changed(self, fps: int) -> None:
-        if self._cine_timer.isActive():
-            self._cine_timer.setInterval(max(1, round(1000 / fps)))
-
-    # ============================================================ building
-    def _action(self, text: str, slot, shortcut: str | list[str] | None = None, checkable: bool = False) -> QAction:
-        action = QAction(text, self)
-        if shortcut:
-            shortcuts = [shortcut] if isinstance(shortcut, str) else shortcut
-            action.setShortcuts([QKeySequence(keys) for keys in shortcuts])
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.setCheckable(checkable)
-        (action.toggled if checkable else action.triggered).connect(slot)
-        self.addAction(action)  # shortcuts work even with the menu bar hidden
-        self._shortcut_actions.append(action)
-        return action
-
-    def _create_actions(self) -> None:
-        self._shortcut_actions: list[QAction] = []
-        self.open_folder_action = self._action("Open &folder…", self.open_folder_dialog, "Ctrl+O")
-        self.open_files_action = self._action("Open fi&les…", self.open_files_dialog, "Ctrl+Shift+O")
-        self.open_worklist_action = self._action("Open &worklist…", self.open_worklist_dialog)
-        self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
-        self.previous_slice_action = self._action("Previous slice", lambda: self.step_slice(-1), "Up")
-        self.next_slice_action = self._action("Next slice", lambda: self.step_slice(1), "Down")
-        self.page_back_action = self._action(f"Back {PAGE_STEP} slices", lambda: self.step_slice(-PAGE_STEP), "PgUp")
-        self.page_forward_action = self._action(
-            f"Forward {PAGE_STEP} slices", lambda: self.step_slice(PAGE_STEP), "PgDown"
-        )
-        self.first_slice_action = self._action("First slice", lambda: self.set_slice(0), "Home")
-        self.last_slice_action = self._action("Last slice", lambda: self.set_slice(10**9), "End")
-        self.play_action = self._action("Play / pause cine", self._toggle_cine, "P", checkable=True)
-        self.play_action.setIconText("Play")
-        self.preset_group = QActionGroup(self)
-        self.preset_group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
-        self.preset_actions: dict[str, QAction] = {}
-        for number, (name, label) in enumerate(PRESET_LABELS.items(), start=1):
-            window = PRESETS[name]
-            text = f"{label} window (W {window.width:g} / L {window.center:g})"
-            action = self._action(text, lambda _=False, n=name: self.apply_preset(n), str(number))
-            action.setIconText(label)
-            action.setCheckable(True)
-            self.preset_group.addAction(action)
-            self.preset_actions[name] = action
-        self.stored_window_action = self._action("Stored window", self.apply_stored_window, "5")
-        self.stored_window_action.setToolTip("The window stored in the series' files (5)")
-        self.stored_window_action.setCheckable(True)
-        self.preset_group.addAction(self.stored_window_action)
-        self.fit_action = self._action("&Fit to window", lambda: [view.fit() for view in self.mpr.views.values()], "F")
-        self.one_to_one_action = self._action("Actual pixels (1:1)", lambda: self.active_view().one_to_one(), "Ctrl+1")
-        self.zoom_in_action = self._action("Zoom in", lambda: self.active_view().zoom_by(1.25), ["Ctrl++", "Ctrl+="])
-        self.zoom_out_action = self._action("Zoom out", lambda: self.active_view().zoom_by(0.8), "Ctrl+-")
-        self.reset_view_action = self._action("&Reset view", self._reset_view, "Ctrl+0")
-        self.ruler_action = self._action("Ruler", lambda on: self._on_tool_toggled("ruler", on), "M", checkable=True)
-        self.tool_actions = {"ruler": self.ruler_action}
-        for kind, (text, key) in TOOL_KEYS.items():
-            self.tool_actions[kind] = self._action(
-                text, lambda on, k=kind: self._on_tool_toggled(k, on), key, checkable=True
-            )
-        self.boxes_action = self._action("AI finding boxes", lambda _on: self._update_boxes(), "B", checkable=True)
-        self.boxes_action.setChecked(True)
-        self.layout_group = QActionGroup(self)
-        self.layout_actions: dict[str, QAction] = {}
-        for name, (text, key) in LAYOUT_KEYS.items():
-            action = self._action(text, lambda _=False, n=name: self.set_layout(n), key)
-            action.setCheckable(True)  # after connecting triggered: unchecking by the group must not re-layout
-            self.layout_group.addAction(action)
-            self.layout_actions[name] = action
-        self.plane_actions: dict[str, QAction] = {}
-        for plane, key in PLANE_KEYS.items():
-            action = self._action(f"{plane.capitalize()} view alone", lambda _=False, p=plane: self.set_plane(p), key)
-            self.plane_actions[plane] = action
-        self.layout_actions["1x1"].setChecked(True)
-        self.hide_identifiers_action = self._action(
-            "Hide identifiers", self._show_identifiers_hidden, "Ctrl+I", checkable=True
-        )
-        self.tags_action = self._action("DICOM &tags…", self.show_tags, "T")
-        self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts, "F1")
-        toolbar_labels = {
-            self.open_folder_action: "Open",
-            self.stored_window_action: "Stored",
-            self.fit_action: "Fit",
-            self.one_to_one_action: "1:1",
-            self.reset_view_action: "Reset",
-            self.tags_action: "Tags",
-        }
-        for action, label in toolbar_labels.items():
-            action.setIconText(label)
-
-    def _create_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addActions([self.open_folder_action, self.open_files_action, self.open_worklist_action])
-        self.recent_menu = file_menu.addMenu("&Recent folders")
-        self._rebuild_recent_menu()
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        self.view_menu = self.menuBar().addMenu("&View")
-        self.view_menu.addActions(
-            [
-                self.fit_action,
-                self.one_to_one_action,
-                self.zoom_in_action,
-                self.zoom_out_action,
-                self.reset_view_action,
-                *self.tool_actions.values(),
-                self.boxes_action,
-                self.hide_identifiers_action,
-                self.tags_action,
-            ]
-        )
-        layout_menu = self.view_menu.addMenu("&Layout")
-        layout_menu.addActions([*self.layout_actions.values(), *self.plane_actions.values()])
-        self.view_menu.addSeparator()
-        window_menu = self.menuBar().addMenu("&Window/Level")
-        window_menu.addActions([*self.preset_actions.values(), self.stored_window_action])
-        navigate_menu = self.menuBar().addMenu("&Navigate")
-        navigate_menu.addActions(
-            [
-                self.previous_slice_action,
-                self.next_slice_action,
-                self.page_back_action,
-                self.page_forward_action,
-                self.first_slice_action,
-                self.last_slice_action,
-                self.play_action,
-            ]
-        )
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self.shortcuts_action)
-
-    def _rebuild_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        for folder in self.recent_folders():
-            action = self.recent_menu.addAction(folder)
-            action.triggered.connect(lambda _=False, f=folder: self.open_paths([f]))
-        self.recent_menu.setEnabled(bool(self.recent_menu.actions()))
-
-    def _create_toolbar(self) -> None:
-        toolbar = self.addToolBar("Tools")
-        toolbar.setObjectName("tools")
-        toolbar.setMovable(False)
-        toolbar.addAction(self.open_folder_action)
-        toolbar.addSeparator()
-        toolbar.addActions([*self.preset_actions.values(), self.stored_window_action])
-        toolbar.addSeparator()
-        toolbar.addActions(
-            [self.fit_action, self.one_to_one_action, self.reset_view_action, *self.tool_actions.values()]
-        )
-        toolbar.addSeparator()
-        toolbar.addActions(list(self.layout_actions.values()))
-        toolbar.addSeparator()
-        toolbar.addActions([self.hide_identifiers_action, self.tags_action])
-        self.toolbar = toolbar
-
-    def _create_central(self) -> None:
-        self.play_button = QToolButton(self)
-        self.play_button.setDefaultAction(self.play_action)
-        self.fps_box = QSpinBox(self)
-        self.fps_box.setRange(1, 60)
-        self.fps_box.setValue(10)
-        self.fps_box.setSuffix(" fps")
-        self.fps_box.setToolTip("Cine frame rate")
-        self.slider.setPageStep(PAGE_STEP)
-        self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys belong to the window's shortcuts
-        controls = QHBoxLayout()
-        controls.addWidget(self.play_button)
-        controls.addWidget(self.fps_box)
-        slider_column = QVBoxLayout()
-        self._strip_layout = QVBoxLayout()
-        self._strip_layout.setContentsMargins(0, 0, 0, 0)
-        slider_column.addLayout(self._strip_layout)
-        slider_column.addWidget(self.slider)
-        controls.addLayout(slider_column, stretch=1)
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 4)
-        layout.addWidget(self.mpr.grid, stretch=1)
-        layout.addLayout(controls)
-        self.setCentralWidget(central)
 
     def _create_docks(self) -> None:
         self.series_dock = self.add_panel(self.series_browser, "Series", Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -550,32 +339,11 @@ class MainWindow(QMainWindow):
         self.skipped_dock.hide()
         self.resizeDocks([self.series_dock], [210], Qt.Orientation.Horizontal)
 
-    def _create_status_bar(self) -> None:
-        status = self.statusBar()
-        self.hu_label = QLabel(self)
-        self.hu_label.setMinimumWidth(220)
-        status.addWidget(self.hu_label)
-        self.progress_bar = QProgressBar(self)
-        self.progress_bar.setMaximumWidth(220)
-        self.progress_bar.setFormat("%p%")
-        self.progress_label = QLabel(self)
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.clicked.connect(self.loader.cancel)
-        self.skipped_button = QPushButton(self)
-        self.skipped_button.setFlat(True)
-        self.skipped_button.clicked.connect(self._show_skipped)
-        for widget in (self.progress_label, self.progress_bar, self.cancel_button, self.skipped_button):
-            status.addWidget(widget)
-            widget.hide()
-        self.intended_use_label = QLabel(INTENDED_USE, self)
-        self.intended_use_label.setStyleSheet("font-weight: bold;")
-        status.addPermanentWidget(self.intended_use_label)
-
     def _connect(self) -> None:
         self.loader.scanned.connect(self._on_scanned)
         self.loader.slice_loaded.connect(self._on_slice_loaded)
         self.loader.slice_failed.connect(self._on_slice_failed)
-        self.loader.progressed.connect(self._on_progressed)
+        self.loader.progressed.connect(lambda what, done, total: status_bar.show_progress(self, what, done, total))
         self.loader.stopped.connect(self._on_loading_stopped)
         self.loader.thumbnail_decoded.connect(self.series_browser.set_thumbnail)
         self.loader.failed.connect(self._on_failed)
@@ -587,15 +355,13 @@ class MainWindow(QMainWindow):
         self.view.view_changed.connect(self._update_overlay_text)
         self.view.hovered.connect(self._on_hovered)
         for plane, view in self.mpr.views.items():
-            view.shape_drawn.connect(lambda shape, p=plane: self._on_shape_drawn(p, shape))
             if plane != "axial":
                 view.window_changed.connect(self.set_window)
                 view.hovered.connect(lambda row, col, v=view: self._show_value(v.image(), row, col))
         self.series_changed.connect(self.mpr.set_series)
         self.slice_changed.connect(self.mpr.on_slice_changed)
-        self.mpr.volume_ready.connect(lambda _volume: self._update_boxes())
-        self._cine_timer.timeout.connect(self._on_cine_tick)
-        self.fps_box.valueChanged.connect(self._on_fps_changed)
+        self.mpr.volume_ready.connect(lambda _volume: self.finding_boxes.refresh())
+        self.measurements.measurement_made.connect(self.measurement_made)
 
     # ================================================================ slots
     @Slot(object)
@@ -636,21 +402,9 @@ class MainWindow(QMainWindow):
         self.view.set_message(f"Slice {index + 1} could not be decoded:\n{reason}")
         self._update_overlay_text()
 
-    @Slot(str, int, int)
-    def _on_progressed(self, what: str, done: int, total: int) -> None:
-        if self.progress_label.text() != what:
-            self.progress_label.setText(what)
-        if self.progress_bar.maximum() != total:
-            self.progress_bar.setRange(0, total)
-        self.progress_bar.setValue(done)
-        if self.cancel_button.isHidden():
-            for widget in (self.progress_label, self.progress_bar, self.cancel_button):
-                widget.show()
-
     @Slot()
     def _on_loading_stopped(self) -> None:
-        for widget in (self.progress_label, self.progress_bar, self.cancel_button):
-            widget.hide()
+        status_bar.hide_progress(self)
         self.loading_finished.emit()
 
     @Slot(str, object)
@@ -670,21 +424,16 @@ class MainWindow(QMainWindow):
         self._show_value(self.current_image(), row, col)
 
     def _show_value(self, image: np.ndarray | None, row: int, col: int) -> None:
-        if image is None or row < 0:
-            self.hu_label.setText("")
-            return
-        value = float(image[row, col])
-        if self._series is not None and self._series.has_hu:
-            self.hu_label.setText(f"HU {value:.0f}   (x {col}, y {row})")
-        else:
-            self.hu_label.setText(f"no HU · grey {value:.0f}   (x {col}, y {row})")
+        has_hu = self._series is not None and self._series.has_hu
+        self.hu_label.setText(status_bar.value_text(image, row, col, has_hu))
 
     def active_view(self) -> SliceView:
         """The view with the keyboard focus (the axial view when none has it)."""
         focused = self.focusWidget()
         return focused if focused in self.mpr.views.values() else self.view
 
-    def _on_tool_toggled(self, kind: str, on: bool) -> None:
+    def toggle_tool(self, kind: str, on: bool) -> None:
+        """A tool's action was checked (``on``) or unchecked: draw with it, or with none once all are off."""
         if on:
             self.set_tool(kind)
         elif all(not action.isChecked() for action in self.tool_actions.values()):
@@ -693,35 +442,19 @@ class MainWindow(QMainWindow):
     def _sync_layout_actions(self) -> None:
         self.layout_actions[self.mpr.grid.layout_name()].setChecked(True)
 
-    def _update_boxes(self) -> None:
-        lesions = self._lesions if self.boxes_action.isChecked() else None
-        index = self._displayed_index if self._displayed_index is not None else self._index
-        self.view.set_boxes(axial_boxes(lesions, index) if self.view.has_image() else [])
-        self.mpr.set_lesions(self._lesions, self.boxes_action.isChecked())
-
-    def _on_shape_drawn(self, plane: str, shape: Shape) -> None:
-        """Measure what was drawn on ``plane``'s view, label it there, and keep it as the last measurement."""
-        if self._series is None:
-            return
-        view = self.mpr.views[plane]
-        values = shape_summary(shape, view.image(), view.pixel_spacing(), self._series.has_hu)
-        position = None if plane == "axial" else self.mpr.position(plane)
-        measurement = Measurement(shape.kind, plane, self._index, position, shape.points, values)
-        view.set_shape_label(summary_text(shape.kind, values, "\n"))
-        self.statusBar().showMessage(measurement.summary(), 15000)
-        self._measurement = measurement
-        self.measurement_made.emit(measurement)
-
-    def _show_identifiers_hidden(self, hidden: bool) -> None:
+    def set_identifiers_hidden(self, hidden: bool) -> None:
+        """Hide (or show) patient name, ID and birth date, remembered in the settings."""
         self.hide_identifiers_action.setChecked(hidden)
         self._settings.setValue("hide_identifiers", hidden)
         self._update_overlay_text()
 
-    def _show_skipped(self) -> None:
+    def show_skipped(self) -> None:
+        """Show the list of files the scan skipped."""
         self.skipped_dock.show()
         self.skipped_dock.raise_()
 
-    def _reset_view(self) -> None:
+    def reset_view(self) -> None:
+        """Fit the axial view, drop its shape and return to the series' default window."""
         self.view.reset_view()
         if self._series is not None:
             self.set_window(default_window(self._series))
@@ -749,7 +482,7 @@ class MainWindow(QMainWindow):
         if series is None:
             return
         self.view.set_corner_text("top_left", overlays.identity_lines(series.patient, self.identifiers_hidden()))
-        index = self._displayed_index if self._displayed_index is not None else self._index
+        index = self.displayed_index()
         self.view.set_corner_text("top_right", overlays.series_lines(series) + overlays.slice_lines(series, index))
         self.view.set_corner_text(
             "bottom_left", overlays.view_lines(self.view.window, self.view.zoom_percent(), series.has_hu)
@@ -786,7 +519,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Stop the cine, every worker thread and the decode processes before the window goes."""
-        self._stop_cine()
+        self.cine.stop()
         self.loader.shutdown()
         for runner in self._runners:
             runner.shutdown()

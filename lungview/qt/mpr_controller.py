@@ -13,16 +13,16 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from lungview.detection.lesions import SeriesLesions
 from lungview.dicom import DecodeError, SliceStore
-from lungview.plane_boxes import reformat_boxes
+from lungview.planes import REFORMAT_PLANES
+from lungview.planes.boxes import reformat_boxes
+from lungview.planes.reformat import ReformatError, ReformatVolume, stack_volume
 from lungview.qt import overlays
 from lungview.qt.errors import show_error
 from lungview.qt.slice_view import SliceView
 from lungview.qt.view_grid import ViewGrid
-from lungview.reformat import ReformatError, ReformatVolume, stack_volume
 from lungview.volume import Series
 from lungview.windowing import Window
 
-REFORMAT_PLANES = ("coronal", "sagittal")
 BUILDING_MESSAGE = "Building the coronal and sagittal views…"
 
 
@@ -48,7 +48,7 @@ class MprController(QObject):
     Signals
     -------
     volume_ready(object)
-        The :class:`~lungview.reformat.ReformatVolume` of the current series is built and shown.
+        The :class:`~lungview.planes.reformat.ReformatVolume` of the current series is built and shown.
     build_ended()
         Building ended, built (after ``volume_ready``) or refused (:meth:`problem` says why).
     """

@@ -14,8 +14,6 @@ import math
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
-    QColor,
-    QFont,
     QFontMetricsF,
     QImage,
     QKeyEvent,
@@ -27,18 +25,26 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from lungview.measure import SHAPE_KINDS, Shape, ruler_length
-from lungview.plane_boxes import PlaneBox
+from lungview.planes.boxes import PlaneBox
+from lungview.planes.measure import SHAPE_KINDS, Shape, ruler_length
 from lungview.qt.view_marks import paint_boxes, paint_crosshair, paint_shape
+from lungview.qt.view_text import (
+    CORNERS,
+    overlay_font,
+    paint_corner_text,
+    paint_edge_labels,
+    paint_message,
+    paint_outlined,
+    paint_overlay_label,
+)
 from lungview.windowing import Window, apply_window
 
-CORNERS = ("top_left", "top_right", "bottom_left", "bottom_right")
 ZOOM_STEP = 1.15
 MIN_SCALE, MAX_SCALE = 0.05, 64.0
 WINDOW_DRAG_PIXELS = 256
+"""A right-drag across this many pixels changes the window by its own width (scale-free, works for HU and grey)."""
 FREEHAND_STEP_PIXELS = 3.0
 """A freehand polygon takes a new vertex once the cursor has moved this many logical pixels."""
-"""A right-drag across this many pixels changes the window by its own width (scale-free, works for HU and grey)."""
 
 
 def _grey_qimage(grey: np.ndarray) -> QImage:
@@ -69,7 +75,7 @@ class SliceView(QWidget):
     measured(float)
         A ruler was drawn; its length in mm (in pixels where the spacing is unknown).
     shape_drawn(object)
-        A ruler or region (:class:`~lungview.measure.Shape`) was drawn with the left button.
+        A ruler or region (:class:`~lungview.planes.measure.Shape`) was drawn with the left button.
     point_selected(float, float)
         With no drawing tool on, a left click or drag chose this image point (row, col): the crosshair.
     """
@@ -102,7 +108,7 @@ class SliceView(QWidget):
         self._origin = QPointF(0, 0)
         self._fit_mode = True
         self._tool = ""
-        """The drawing tool of the left button (one of :data:`~lungview.measure.SHAPE_KINDS`), "" for none."""
+        """The drawing tool of the left button (one of :data:`~lungview.planes.measure.SHAPE_KINDS`), "" for none."""
         self._shape: Shape | None = None
         self._shape_label = ""
         self._crosshair: tuple[float, float] | None = None
@@ -335,77 +341,26 @@ class SliceView(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         self._paint_marks(painter)
-        self._paint_corner_text(painter)
-        self._paint_edge_labels(painter)
-        if self._overlay_label:
-            # above the bottom edge letter, in the middle half, so it never runs into the corner text
-            above_edge_letter = 8 + QFontMetricsF(self._overlay_font()).height() * 1.5
-            quarter = self.width() / 4
-            label_area = QRectF(self.rect()).adjusted(quarter, 0, -quarter, -above_edge_letter)
-            painter.setFont(self._overlay_font())
-            flags = Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap
-            self._paint_outlined(painter, label_area, flags, self._overlay_label)
-        if self._message:
-            area = QRectF(self.rect()).adjusted(16, 0, -16, 0)
-            self._paint_outlined(painter, area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._message)
-        painter.end()
-
-    def _overlay_font(self) -> QFont:
-        font = QFont(self.font())
-        font.setPointSizeF(max(self.font().pointSizeF(), 10.0))
-        font.setStyleHint(QFont.StyleHint.Monospace)
-        return font
-
-    def _paint_outlined(self, painter: QPainter, rect: QRectF, flags: Qt.AlignmentFlag, text: str) -> None:
-        """White text with a dark outline: readable on lung (dark) and bone (bright) alike."""
-        painter.setPen(QColor(0, 0, 0, 220))
-        for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-            painter.drawText(rect.translated(dx, dy), flags, text)
-        painter.setPen(QColor(255, 255, 255))
-        painter.drawText(rect, flags, text)
-
-    def _paint_corner_text(self, painter: QPainter) -> None:
-        painter.setFont(self._overlay_font())
-        margin = 8
-        area = QRectF(self.rect()).adjusted(margin, margin, -margin, -margin)
-        align = Qt.AlignmentFlag
-        flags = {
-            "top_left": align.AlignTop | align.AlignLeft,
-            "top_right": align.AlignTop | align.AlignRight,
-            "bottom_left": align.AlignBottom | align.AlignLeft,
-            "bottom_right": align.AlignBottom | align.AlignRight,
-        }
-        for corner, lines in self._corner_text.items():
-            if lines:
-                self._paint_outlined(painter, area, flags[corner], "\n".join(lines))
-
-    def _paint_edge_labels(self, painter: QPainter) -> None:
-        if self._qimage is None or not self._edge_labels:
-            return
-        font = self._overlay_font()
-        font.setBold(True)
+        view_rect = QRectF(self.rect())
+        font = overlay_font(self.font())
         painter.setFont(font)
-        size = QFontMetricsF(font).height() * 1.5
-        area = self.image_rect().intersected(QRectF(self.rect()))
-        centre = area.center()
-        boxes = {
-            "left": QRectF(area.left(), centre.y() - size / 2, size, size),
-            "right": QRectF(area.right() - size, centre.y() - size / 2, size, size),
-            "top": QRectF(centre.x() - size / 2, area.top(), size, size),
-            "bottom": QRectF(centre.x() - size / 2, area.bottom() - size, size, size),
-        }
-        for edge, label in self._edge_labels.items():
-            if label and edge in boxes:
-                self._paint_outlined(painter, boxes[edge], Qt.AlignmentFlag.AlignCenter, label)
+        paint_corner_text(painter, view_rect, self._corner_text)
+        if self._qimage is not None and self._edge_labels:
+            paint_edge_labels(painter, font, self.image_rect().intersected(view_rect), self._edge_labels)
+        if self._overlay_label:
+            paint_overlay_label(painter, font, view_rect, self._overlay_label)
+        if self._message:
+            paint_message(painter, view_rect, self._message)
+        painter.end()
 
     def _paint_marks(self, painter: QPainter) -> None:
         if self._qimage is None:
             return
         if self._crosshair is not None:
             paint_crosshair(painter, self.image_to_view, self._crosshair, self.image_rect())
-        painter.setFont(self._overlay_font())
+        painter.setFont(overlay_font(self.font()))
         for rect, label in paint_boxes(painter, self.image_to_view, self._boxes):
-            self._paint_outlined(painter, rect, Qt.AlignmentFlag.AlignLeft, label)
+            paint_outlined(painter, rect, Qt.AlignmentFlag.AlignLeft, label)
         if self._shape is not None:
             anchor = paint_shape(painter, self.image_to_view, self._shape)
             label = self._ruler_label() if self._shape.kind == "ruler" else self._shape_label
@@ -413,7 +368,7 @@ class SliceView(QWidget):
             # beside the shape, moved back inside the view where it would run off an edge
             left = min(anchor.x() + 8, self.width() - size.width() - 2)
             top = min(max(anchor.y() - 10, 2), self.height() - size.height() - 2)
-            self._paint_outlined(painter, QRectF(QPointF(max(left, 2), top), size), Qt.AlignmentFlag.AlignLeft, label)
+            paint_outlined(painter, QRectF(QPointF(max(left, 2), top), size), Qt.AlignmentFlag.AlignLeft, label)
 
     def ruler_length(self) -> float | None:
         """Length of the ruler in mm (pixels where the spacing is unknown); None without a ruler."""

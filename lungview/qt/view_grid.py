@@ -3,7 +3,7 @@
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from lungview.reformat import PLANES
+from lungview.planes import PLANES
 
 LAYOUTS = ("1x1", "1x3", "2x2")
 """1×1: one plane; 1×3: the three planes side by side; 2×2: axial large top-left, coronal, sagittal, a legend."""

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
 
-from lungview.measure import Shape
-from lungview.plane_boxes import PlaneBox
+from lungview.planes.boxes import PlaneBox
+from lungview.planes.measure import Shape
 
 ToView = Callable[[float, float], QPointF]
 

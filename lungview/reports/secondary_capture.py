@@ -140,6 +140,8 @@ def build_secondary_capture(report: SliceReport, deidentify: bool = False) -> tu
         setattr(dataset, keyword, "" if identifying and deidentify else source.get(keyword, ""))
 
     dataset.Modality = "OT"
+    # Type 2C in General Series (PS3.3 C.7.3.1): the source's side where it states one, else empty (unknown).
+    dataset.Laterality = source.get("Laterality", "")
     dataset.SeriesInstanceUID = generate_uid()
     dataset.SeriesNumber = SERIES_NUMBER
     dataset.SeriesDescription = "LungView AI overlay (not a diagnosis)"

@@ -4,7 +4,7 @@ from lungview.bench import summary
 
 
 def test_measure_mpr_scrolls_and_drags_the_real_views(qtbot, sample_series_dir, tmp_path):
-    from lungview.qt.mpr_benchmark import measure_mpr
+    from lungview.bench.mpr_timing import measure_mpr
 
     figures = measure_mpr([str(sample_series_dir)], str(tmp_path / "settings.ini"), steps=10)
     assert figures["slices"] == 30 and figures["build_s"] > 0 and figures["idle_longest_gap_ms"] > 0

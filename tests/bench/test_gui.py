@@ -14,7 +14,7 @@ def test_long_series_is_one_geometric_stack(tmp_path):
 
 
 def test_measure_loading_reports_every_figure(qtbot, sample_series_dir, tmp_path):
-    from lungview.qt.load_benchmark import measure_loading
+    from lungview.bench.load_timing import measure_loading
 
     figures = measure_loading([str(sample_series_dir)], str(tmp_path / "settings.ini"))
     assert figures["slices"] == 30

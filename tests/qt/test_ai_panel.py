@@ -124,7 +124,7 @@ def test_triage_cancel(qtbot, sample_window, controller, fake):
     panel.triage_cancel_button.click()
     assert not panel.triage_button.isHidden() and panel.triage_progress.isHidden()
     assert "cancelled" in panel.triage_status.text()
-    qtbot.waitUntil(lambda: not controller._triage_runner.is_busy(), timeout=10_000)
+    qtbot.waitUntil(lambda: not controller.series_ai.is_running(), timeout=10_000)
     assert not controller.strip.isVisible()
 
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from lungview.detection.lesions import Lesion, LesionSlice, SeriesLesions
 from lungview.dicom import scan_paths
-from lungview.measure import Shape, region_mask
+from lungview.planes.measure import Shape, region_mask
 from lungview.qt.shortcuts_dialog import shortcut_rows
 from lungview.windowing import PRESETS
 

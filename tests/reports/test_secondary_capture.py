@@ -100,3 +100,12 @@ def test_a_frame_of_a_multi_frame_source_is_referenced_by_number(make_report):
     dataset, _ = build_secondary_capture(framed)
     assert dataset.SourceImageSequence[0].ReferencedFrameNumber == 5
     assert "ReferencedFrameNumber" not in build_secondary_capture(report)[0].SourceImageSequence[0]
+
+
+def test_export_passes_dciodvfy_without_errors(make_report, tmp_path):
+    from dicom_validation import dciodvfy_errors
+
+    path = tmp_path / "sc.dcm"
+    write_secondary_capture(make_report(), path)
+    assert dciodvfy_errors(path) == []
+    assert pydicom.dcmread(path).Laterality == ""  # Type 2C: the source states no side

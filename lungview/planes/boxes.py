@@ -8,7 +8,7 @@ slices it is that box; on a coronal or sagittal image it is its z-extent by its 
 from dataclasses import dataclass
 
 from lungview.detection.lesions import Lesion, SeriesLesions
-from lungview.reformat import ReformatVolume
+from lungview.planes.reformat import ReformatVolume
 
 
 @dataclass(frozen=True)

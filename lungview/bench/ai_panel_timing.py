@@ -10,11 +10,11 @@ import time
 
 from PySide6.QtCore import QEventLoop, QSettings
 
+from lungview.bench.heartbeat import Heartbeat as _Heartbeat
+from lungview.bench.heartbeat import wait_for as _wait
 from lungview.inference.cache import ClassifierCache
 from lungview.qt.ai_controller import install_ai_panel
 from lungview.qt.app import application
-from lungview.qt.heartbeat import Heartbeat as _Heartbeat
-from lungview.qt.heartbeat import wait_for as _wait
 from lungview.qt.main_window import MainWindow
 
 TIMEOUT_MS = 300_000

@@ -1,6 +1,6 @@
 """Fit a model's out-of-distribution reference on its training images and measure how it separates other images.
 
-``python -m lungview.inference.ood_reference MODEL_ID DATA_ROOT [--shared-data DIR]`` writes
+``python -m lungview.training.ood_reference MODEL_ID DATA_ROOT [--shared-data DIR]`` writes
 ``weights/<id>/ood.npz`` (training features' mean and probabilistic-PCA covariance; the threshold is the 99th
 percentile of the validation images' scores) and ``weights/<id>/ood_report.json``: the share of images flagged in
 the model's own test split, in a CT collection from another source, in real DICOM CT slices (HU, windowed as the
@@ -136,7 +136,7 @@ def fit_and_measure(model_id: str, data_root: Path, shared_data: Path | None, we
 def main(argv: list[str] | None = None) -> int:
     """Command line: fit, save and print the measurement."""
     parser = argparse.ArgumentParser(
-        prog="python -m lungview.inference.ood_reference", description=__doc__.splitlines()[0]
+        prog="python -m lungview.training.ood_reference", description=__doc__.splitlines()[0]
     )
     parser.add_argument("model_id")
     parser.add_argument("data_root", type=Path, help="the model's training data set folder")

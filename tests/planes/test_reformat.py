@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from lungview.reformat import ReformatError, check_reformattable, resample_planes, stack_volume, uniform_grid
+from lungview.planes.reformat import ReformatError, check_reformattable, resample_planes, stack_volume, uniform_grid
 from lungview.volume import Series, SliceRef
 
 SPACING = (2.5, 0.7, 0.7)  # (z, row, col) mm: anisotropic like a thick-slice CT

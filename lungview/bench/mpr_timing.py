@@ -13,8 +13,8 @@ from PySide6.QtCore import QEvent, QEventLoop, QPoint, QPointF, QSettings, Qt, Q
 from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
+from lungview.bench.heartbeat import Heartbeat, wait_for
 from lungview.qt.app import application
-from lungview.qt.heartbeat import Heartbeat, wait_for
 from lungview.qt.main_window import MainWindow
 
 TIMEOUT_MS = 600_000

@@ -16,7 +16,6 @@ import numpy as np
 from lungview.dicom.geometry import GAP_FACTOR, SAME_POSITION_MM, TILT_WARNING_PREFIX
 from lungview.volume import Series
 
-PLANES = ("axial", "coronal", "sagittal")
 UNIFORM_STEP_TOLERANCE = 0.01
 """Steps within this fraction of the median step count as uniform; otherwise the stack is resampled."""
 

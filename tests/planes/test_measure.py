@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from lungview.measure import Shape, region_mask, region_statistics, ruler_length, shape_summary, summary_text
+from lungview.planes.measure import Shape, region_mask, region_statistics, ruler_length, shape_summary, summary_text
 
 
 def test_ruler_uses_the_true_spacing_per_axis():
