@@ -79,8 +79,27 @@ class SkippedFile:
 
 
 @dataclass(frozen=True)
+class AnnotationObject:
+    """A DICOM object that draws on the images of another series: a Segmentation (SEG) or an RT Structure Set."""
+
+    path: str
+    kind: str
+    """``"SEG"`` or ``"RTSTRUCT"``."""
+    label: str
+    """What the object calls itself (series description, content or structure set label)."""
+    sop_instance_uid: str
+    series_uid: str
+    study_uid: str
+    frame_of_reference_uid: str
+    referenced_series_uids: tuple[str, ...]
+    """The image series the object says it was drawn on."""
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """Everything found under the paths a user opened."""
 
     series: tuple[Series, ...]
     skipped: tuple[SkippedFile, ...]
+    annotations: tuple[AnnotationObject, ...] = ()
+    """SEG and RTSTRUCT objects found (a SEG is also listed as a series, an RTSTRUCT also as skipped: not an image)."""
