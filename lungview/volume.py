@@ -58,9 +58,16 @@ class Series:
     """The first window stored in the files (WindowCenter/WindowWidth), if any."""
     image_type: tuple[str, ...] = ()
     """ImageType values (e.g. ORIGINAL, PRIMARY, AXIAL; LOCALIZER for a scout)."""
+    stack: int = 0
+    """Which stack of its series UID this is, from 1, where one UID holds several stacks; 0 where it holds one."""
 
     def __len__(self) -> int:
         return len(self.slices)
+
+    @property
+    def key(self) -> str:
+        """The series' identity: its UID, with ``#`` and the stack number where one UID holds several stacks."""
+        return f"{self.series_uid}#{self.stack}" if self.stack else self.series_uid
 
 
 @dataclass(frozen=True)
