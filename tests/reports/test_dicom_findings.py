@@ -100,7 +100,8 @@ def test_sr_has_one_measurement_group_per_finding_referencing_its_segment(writte
     assert measured["Probability"] == (0.93, "1")
     assert {m.name.meaning for m in second.get_measurements()} == {"Probability"}  # the rest is unknown: left out
     (site,) = first.finding_sites
-    assert site.value.value == "39607008" and site.laterality.meaning == "Left"
+    assert site.value.meaning == "Middle zone of lung" and site.laterality.meaning == "Left"
+    assert second.finding_sites[0].value.value == "39607008"  # lung: the zone is unknown
     assert second.finding_sites[0].laterality is None
     uids = {ref.sop_instance_uid for ref in series.slices}
     evidence = {
