@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 GOALS = {"dask_overhead_max": 0.10, "two_worker_scaling_min": 1.7}
-MODEL_ID = "ct-tumour-slice"
+MODEL_ID = "ct-lesion-seg"
 
 
 def plain_loop(roots: list[Path], model_id: str, threads: int) -> dict:

@@ -20,7 +20,7 @@ class DetectInputError(ValueError):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="DICOM folders, DICOMDIRs or files")
-    parser.add_argument("--model", metavar="ID", help="lesion-finding model id (default: ct-tumour-slice)")
+    parser.add_argument("--model", metavar="ID", help="lesion-finding model id (default: ct-lesion-seg)")
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout (default: a short table)")
     parser.add_argument("--weights-dir", type=Path, metavar="DIR", help="models folder (default: the shipped weights/)")
     parser.add_argument(
@@ -50,6 +50,13 @@ def lesion_json(lesion) -> dict:
             }
             for s in lesion.slices
         ],
+        "long_axis_mm": lesion.long_axis_mm,
+        "short_axis_mm": lesion.short_axis_mm,
+        "volume_ml": lesion.volume_ml,
+        "mean_hu": lesion.mean_hu,
+        "attenuation": lesion.attenuation,
+        "side": lesion.side,
+        "zone": lesion.zone,
     }
 
 
@@ -62,18 +69,18 @@ def detect(args: argparse.Namespace) -> dict:
     """Scan the paths and find lesions in every CT series; the JSON-ready document."""
     from lungview.dicom import SliceStore, scan_paths
     from lungview.inference.classifier import load_classifier
-    from lungview.inference.model_choice import TUMOUR_SLICE_MODEL, skip_reason
+    from lungview.inference.model_choice import LESION_MODEL, skip_reason
     from lungview.inference.series_analysis import find_lesions, finds_lesions, series_folder
     from lungview.models import ModelError
 
     scan = scan_paths(args.paths)
     skipped = [{"path": s.path, "reason": s.reason} for s in scan.skipped]
     try:
-        classifier = load_classifier(args.model or TUMOUR_SLICE_MODEL, args.weights_dir, reuse_export=True)
+        classifier = load_classifier(args.model or LESION_MODEL, args.weights_dir, reuse_export=True)
     except ModelError as error:
         raise DetectInputError(str(error)) from None
     if not classifier.card.lesion_finder:
-        raise DetectInputError(f"model {classifier.card.id!r} does not find lesions; use ct-tumour-slice")
+        raise DetectInputError(f"model {classifier.card.id!r} does not find lesions; use ct-lesion-seg")
     card = classifier.card
     model = {"id": card.id, "version": card.version, "sha256": card.sha256, "threshold": card.threshold}
     documents = []

@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",
         metavar="ID",
-        help="model id for every series (default: per series, ct-tumour-slice for DICOM CT, ct-subtype-4 for pictures)",
+        help="model id for every series (default: per series, ct-lesion-seg for DICOM CT, ct-subtype-4 for pictures)",
     )
     parser.add_argument(
         "--slices",

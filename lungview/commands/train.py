@@ -2,26 +2,30 @@
 
 - Slice classifiers (``chest-ct-4class``, ``iqothnccd``): audit the pictures, train in two stages, calibrate, write
   the model and its report (:func:`lungview.training.pipeline.train_model`).
-- The real-CT lesion finder ``ct-tumour-slice`` (``real-ct-tumour``): annotated DICOM series with ``TRUTH.csv``
-  (:func:`lungview.training.tumour_finder.run_training`).
+- The lesion segmentation model ``ct-lesion-seg`` (``real-ct-lesions``; ``real-ct-tumour`` is its deprecated
+  name): annotated DICOM series with ``TRUTH.csv`` and masks (:func:`lungview.training.lesion_model.run_training`).
 
 An option of the other family is refused with a message, never silently dropped.
 """
 
 import argparse
+import sys
 from pathlib import Path
 
 HELP = "train, calibrate and ship a model (writes weights/<id>/ with card and report)"
 
 CLASSIFIER_LAYOUTS = ("chest-ct-4class", "iqothnccd")
-TUMOUR_LAYOUT = "real-ct-tumour"
+LESION_LAYOUT = "real-ct-lesions"
+#: Layout names kept working after a rename, with the name that replaced them.
+DEPRECATED_LAYOUTS = {"real-ct-tumour": LESION_LAYOUT}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "dataset",
-        choices=[*CLASSIFIER_LAYOUTS, TUMOUR_LAYOUT],
-        help="which data set layout (real-ct-tumour: DICOM series with TRUTH.csv -> ct-tumour-slice)",
+        choices=[*CLASSIFIER_LAYOUTS, LESION_LAYOUT, *DEPRECATED_LAYOUTS],
+        help="which data set layout (real-ct-lesions: DICOM series with TRUTH.csv and masks -> ct-lesion-seg; "
+        "real-ct-tumour is its deprecated name)",
     )
     parser.add_argument("data_root", type=Path, help="the data set folder (e.g. ../shared/data/chest-ct-4class)")
     parser.add_argument("--model-id", required=True, help="folder name under the weights folder, e.g. ct-subtype-4")
@@ -30,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--cache-dir",
         type=Path,
         default=None,
-        help="keep the cached features (trunk activations; cell features for real-ct-tumour) here and reuse them",
+        help="keep the cached features (trunk activations; encoder features for real-ct-lesions) here and reuse them",
     )
     group = parser.add_argument_group("slice classifiers only (chest-ct-4class, iqothnccd)")
     parser.set_defaults(classifier_options=_add_classifier_arguments(group.add_argument))
@@ -38,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _add_classifier_arguments(add) -> dict[str, tuple[str, object]]:
     """Add the slice-classifier options with ``add``; returns ``{dest: (flag, default)}`` so that
-    ``real-ct-tumour`` can refuse them."""
+    ``real-ct-lesions`` can refuse them."""
     actions = [
         add("--architecture", default="efficientnet-lite0",
             help="efficientnet-lite0 (default), mobilenet_v2, resnet18, resnet50, tiny-cnn"),
@@ -76,8 +80,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.data_root.is_dir():
         print(f"lungview train: no data set folder at {args.data_root}")
         return 2
-    if args.dataset == TUMOUR_LAYOUT:
-        return _train_tumour_slice(args)
+    if args.dataset in DEPRECATED_LAYOUTS:
+        replacement = DEPRECATED_LAYOUTS[args.dataset]
+        print(f"lungview train: {args.dataset!r} is deprecated; use {replacement!r}", file=sys.stderr)
+        args.dataset = DEPRECATED_LAYOUTS[args.dataset]
+    if args.dataset == LESION_LAYOUT:
+        return _train_lesion_model(args)
     return _train_slice_classifier(args)
 
 
@@ -87,13 +95,13 @@ def _weights_dir(args: argparse.Namespace) -> Path:
     return args.weights_dir or paths.weights_dir()
 
 
-def _train_tumour_slice(args: argparse.Namespace) -> int:
-    """``real-ct-tumour``: every option it takes reaches the trainer; a slice-classifier option is refused."""
+def _train_lesion_model(args: argparse.Namespace) -> int:
+    """``real-ct-lesions``: every option it takes reaches the trainer; a slice-classifier option is refused."""
     refused = given_classifier_options(args)
     if refused:
-        print(f"lungview train {TUMOUR_LAYOUT}: {', '.join(refused)} apply to the slice classifiers only")
+        print(f"lungview train {LESION_LAYOUT}: {', '.join(refused)} apply to the slice classifiers only")
         return 2
-    from lungview.training.tumour_finder import run_training
+    from lungview.training.lesion_model import run_training
 
     return run_training(args.data_root, _weights_dir(args), args.model_id, cache_dir=args.cache_dir)
 

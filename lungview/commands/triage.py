@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 HELP = "rank every CT series under folders or DICOMDIRs by the lesion finder's top finding into a SQLite worklist"
-DEFAULT_MODEL = "ct-tumour-slice"
+DEFAULT_MODEL = "ct-lesion-seg"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -90,7 +90,7 @@ def _export_csv(worklist: Path, csv: Path) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from lungview.detection import LesionFinder
+    from lungview.inference.lesion_segmenter import load_lesion_finder
     from lungview.models import ModelError
     from lungview.triage.cluster import local_client, plan_local_cluster, quiet_dask_logs, remote_client
     from lungview.triage.progress import format_summary
@@ -109,7 +109,7 @@ def _run(args: argparse.Namespace) -> int:
         client_context = remote_client(args.scheduler)
     else:
         try:  # verified here once, so that the local workers read its ONNX export from the cache instead of each
-            LesionFinder.load(args.model)  # importing PyTorch to export it again
+            load_lesion_finder(args.model)  # importing PyTorch to export it again
         except ModelError as error:
             print(f"lungview triage: {error}", file=sys.stderr)
             return 2

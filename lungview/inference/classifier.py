@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from lungview import paths
-from lungview.models.card import WEIGHTS_FILE, ModelCard, ModelError, file_sha256, read_card
+from lungview.models.card import CARD_FILE, WEIGHTS_FILE, ModelCard, ModelError, file_sha256, read_card
 from lungview.models.ood import REFERENCE_FILE, FeatureReference
 from lungview.models.prediction import (
     CAM_METHODS,
@@ -180,6 +180,13 @@ def load_classifier(
         When the model is unknown, its weight or ONNX file does not match its card or manifest, or ``backend``
         is not one of :data:`BACKENDS`.
     """
+    from lungview.inference.lesion_segmenter import is_segmentation_card, load_lesion_segmenter
+    from lungview.inference.model_choice import current_model_id
+
+    model_id = current_model_id(model_id)
+    root = weights_dir or paths.weights_dir()
+    if (root / model_id / CARD_FILE).is_file() and is_segmentation_card(read_card(root / model_id)):
+        return load_lesion_segmenter(model_id, weights_dir, onnx_cache or default_onnx_cache())
     if reuse_export:
         onnx_cache = onnx_cache or default_onnx_cache()
         if backend is None:

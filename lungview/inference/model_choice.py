@@ -6,9 +6,22 @@ from lungview.volume import Series
 
 #: Slice classifiers for pictures (pre-windowed PNG/JPG slices, what they were trained on), preferred first.
 CLASSIFIER_PREFERENCE = ("ct-subtype-4", "ct-malignancy-3")
-#: The model trained on real CT series to find tumours: the default for DICOM CT, where the picture-trained
+#: The lesion segmentation model trained on real CT series: the default for DICOM CT, where the picture-trained
 #: classifiers are unreliable (see their model cards' limits).
-TUMOUR_SLICE_MODEL = "ct-tumour-slice"
+LESION_MODEL = "ct-lesion-seg"
+#: Retired model ids and the model that replaced them (a request for a retired id gets its successor, with a warning).
+RETIRED_MODELS = {"ct-tumour-slice": LESION_MODEL}
+
+
+def current_model_id(model_id: str) -> str:
+    """``model_id``, or its successor when it names a retired model (logged as a warning)."""
+    successor = RETIRED_MODELS.get(model_id)
+    if successor is None:
+        return model_id
+    import logging
+
+    logging.getLogger(__name__).warning("model %r was retired; using its successor %r", model_id, successor)
+    return successor
 
 
 def _is_dicom_ct(series: Series | None) -> bool:
@@ -21,8 +34,8 @@ def default_classifier_id(model_ids: list[str], series: Sequence[Series] = ()) -
     The tumour-slice model when every one of ``series`` is DICOM CT in HU and it is shipped; otherwise the preferred
     picture classifier (else the first id).
     """
-    if series and all(_is_dicom_ct(s) for s in series) and TUMOUR_SLICE_MODEL in model_ids:
-        return TUMOUR_SLICE_MODEL
+    if series and all(_is_dicom_ct(s) for s in series) and LESION_MODEL in model_ids:
+        return LESION_MODEL
     for model_id in CLASSIFIER_PREFERENCE:
         if model_id in model_ids:
             return model_id
@@ -31,8 +44,8 @@ def default_classifier_id(model_ids: list[str], series: Sequence[Series] = ()) -
 
 def default_triage_id(model_ids: list[str], series: Series | None, classifier_id: str | None) -> str | None:
     """The tumour-slice model for a DICOM CT series when it is shipped, else the chosen slice classifier."""
-    if _is_dicom_ct(series) and TUMOUR_SLICE_MODEL in model_ids:
-        return TUMOUR_SLICE_MODEL
+    if _is_dicom_ct(series) and LESION_MODEL in model_ids:
+        return LESION_MODEL
     return classifier_id if classifier_id in model_ids else default_classifier_id(model_ids)
 
 

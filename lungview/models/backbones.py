@@ -54,7 +54,8 @@ class _DropConnectBlock(nn.Module):
         return self.block(x, drop_connect_rate=self.drop_connect_rate)
 
 
-def _efficientnet_lite0(pretrained: bool, size: int) -> tuple[nn.Sequential, str]:
+def efficientnet_lite0(pretrained: bool, size: int) -> tuple[nn.Sequential, str]:
+    """EfficientNet-Lite0 as ``nn.Sequential(stem, *blocks, head)`` and where its weights come from."""
     from efficientnet_lite_pytorch import EfficientNet
 
     if pretrained:
@@ -159,7 +160,7 @@ def backbone_spec(name: str | Architecture) -> BackboneSpec:
 def _backbone(name: str, pretrained: bool, size: int) -> tuple[nn.Sequential, str]:
     """The ``features`` of backbone ``name`` and where their starting weights came from."""
     if name == "efficientnet-lite0":
-        return _efficientnet_lite0(pretrained, size)
+        return efficientnet_lite0(pretrained, size)
     if name == "tiny-cnn":
         return _tiny_cnn(size)
     return _torchvision(name, pretrained)

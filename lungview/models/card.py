@@ -48,6 +48,9 @@ class ModelCard:
     lesion_finder: bool = False
     """True when the model scores slices through lesion candidates of a whole CT series (lungview.detection):
     a slice's cancer probability is the best score of the findings that span it."""
+    segmentation: dict[str, Any] = field(default_factory=dict)
+    """For a lesion segmentation model: ``input_size``, ``neighbour_mm``, ``pixel_threshold`` and the
+    ``calibration`` (``slope``, ``intercept``) of a finding's score."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal, Slot
 
 from lungview.detection.eligibility import not_evaluable_sentence
-from lungview.inference.model_choice import TUMOUR_SLICE_MODEL, default_triage_id
+from lungview.inference.model_choice import LESION_MODEL, default_triage_id
 from lungview.inference.triage_summary import finding_rows, suspicious_rows, triage_notes
 from lungview.inference.viewer_jobs import TriageOutcome, triage_job
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from lungview.qt.ai_panel import AiPanel
     from lungview.qt.ai_strip import ProbabilityStrip
 
-TRIAGE_MODEL_LABELS = {TUMOUR_SLICE_MODEL: "trained on real CT series"}
+TRIAGE_MODEL_LABELS = {LESION_MODEL: "trained on real CT series"}
 
 
 class SeriesAi(QObject):

@@ -32,10 +32,10 @@ def find_series_lesions(series: Series) -> SeriesLesions:
     """
     from lungview.dicom import SliceStore
     from lungview.inference.classifier import load_classifier
-    from lungview.inference.model_choice import TUMOUR_SLICE_MODEL, skip_reason
+    from lungview.inference.model_choice import LESION_MODEL, skip_reason
     from lungview.inference.series_analysis import find_lesions, finds_lesions
 
-    classifier = load_classifier(TUMOUR_SLICE_MODEL, None, reuse_export=True)
+    classifier = load_classifier(LESION_MODEL, None, reuse_export=True)
     reason = skip_reason(series) or (None if finds_lesions(classifier, series) else "not a CT series in HU")
     if reason is None and len(series) < 2:
         reason = "a single slice: findings need neighbouring slices"

@@ -7,8 +7,6 @@ arguments, and a series' arguments hold file paths and descriptions, which must 
 from __future__ import annotations
 
 import dataclasses
-import os
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -16,6 +14,7 @@ from pathlib import Path
 
 from lungview.detection import LesionFinder, SeriesLesions
 from lungview.dicom import SliceStore
+from lungview.inference.lesion_segmenter import load_lesion_finder
 from lungview.models import ModelError
 from lungview.triage.cluster import machine_cores
 from lungview.volume import PatientIdentity, Series
@@ -55,26 +54,6 @@ STORE_BYTES = 1024**3
 
 _finders: dict[tuple[str, str], LesionFinder] = {}
 _finders_lock = threading.Lock()
-_threads: int | None = None
-"""The threads :func:`use_threads` gave this process (None: the libraries' defaults)."""
-
-
-def use_threads(threads: int) -> None:
-    """Give ONNX Runtime, PyTorch, OpenCV and slice decoding ``threads`` threads in this process (before the model
-    loads)."""
-    global _threads
-    import cv2
-
-    from lungview.inference import onnx_session
-
-    onnx_session.INTRA_OP_THREADS = threads  # read by every OnnxNetwork made from now on
-    cv2.setNumThreads(threads)  # the lesion finder's candidate search
-    os.environ["OMP_NUM_THREADS"] = str(threads)  # PyTorch reads it when first imported
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(threads)
-    _threads = threads
-
-
 def worker_threads() -> int | None:
     """Cores per running series on this Dask worker: its machine's cores over its threads; None outside a worker.
 
@@ -101,11 +80,9 @@ def finder_for(spec: ModelSpec) -> LesionFinder:
     with _finders_lock:
         finder = _finders.get(key)
         if finder is None:
-            threads = spec.threads or worker_threads()
-            if threads:
-                use_threads(threads)
+            threads = spec.threads or worker_threads() or 1
             weights_dir = None if spec.weights_dir is None else Path(spec.weights_dir)
-            finder = LesionFinder.load(spec.model_id, weights_dir)
+            finder = load_lesion_finder(spec.model_id, weights_dir, threads=threads)
             if finder.model["sha256"] != spec.sha256:
                 raise ModelError(
                     f"the weights of model {spec.model_id!r} on this worker are not those of the run "
@@ -128,8 +105,9 @@ def analyse_series(key: str, series: Series, spec: ModelSpec) -> SeriesAnalysis:
         return SeriesAnalysis(key, None, 0.0, f"{type(error).__name__}: {error}", model_error=True)
     started = time.perf_counter()
     try:
-        # the store's decoding threads follow the worker's cores too (the finder's own store decodes on two)
-        store = SliceStore(series, STORE_BYTES, workers=_threads) if _threads else None
+        # the store's decoding threads follow the worker's cores, as the model's do
+        threads = spec.threads or worker_threads()
+        store = SliceStore(series, STORE_BYTES, workers=threads) if threads else None
         lesions = finder.find(series, store)
     except Exception as error:  # noqa: BLE001 - one series' failure is recorded, the run goes on
         return SeriesAnalysis(key, None, time.perf_counter() - started, f"{type(error).__name__}: {error}")

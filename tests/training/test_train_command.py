@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import lungview.training.pipeline
-import lungview.training.tumour_finder
+import lungview.training.lesion_model
 from lungview.cli import main
 
 
@@ -16,23 +16,25 @@ def data_root(tmp_path: Path) -> Path:
     return folder
 
 
-def test_real_ct_tumour_gets_weights_and_cache_folders(data_root: Path, tmp_path: Path, monkeypatch):
+@pytest.mark.parametrize("layout", ["real-ct-lesions", "real-ct-tumour"])
+def test_real_ct_lesions_gets_weights_and_cache_folders(layout, data_root: Path, tmp_path: Path, monkeypatch, capsys):
     calls = []
 
     def record(*args, **kwargs):
         calls.append((args, kwargs))
         return 0
 
-    monkeypatch.setattr(lungview.training.tumour_finder, "run_training", record)
-    argv = ["train", "real-ct-tumour", str(data_root), "--model-id", "m", "--weights-dir", str(tmp_path / "w"),
-            "--cache-dir", str(tmp_path / "cells")]  # fmt: skip
+    monkeypatch.setattr(lungview.training.lesion_model, "run_training", record)
+    argv = ["train", layout, str(data_root), "--model-id", "m", "--weights-dir", str(tmp_path / "w"),
+            "--cache-dir", str(tmp_path / "features")]  # fmt: skip
     assert main(argv) == 0
-    assert calls == [((data_root, tmp_path / "w", "m"), {"cache_dir": tmp_path / "cells"})]
+    assert calls == [((data_root, tmp_path / "w", "m"), {"cache_dir": tmp_path / "features"})]
+    assert ("deprecated" in capsys.readouterr().err) == (layout == "real-ct-tumour")
 
 
-def test_real_ct_tumour_refuses_slice_classifier_options(data_root: Path, monkeypatch, capsys):
-    monkeypatch.setattr(lungview.training.tumour_finder, "run_training", lambda *args, **kwargs: pytest.fail("trained"))
-    argv = ["train", "real-ct-tumour", str(data_root), "--model-id", "m", "--size", "288", "--model-version", "2"]
+def test_real_ct_lesions_refuses_slice_classifier_options(data_root: Path, monkeypatch, capsys):
+    monkeypatch.setattr(lungview.training.lesion_model, "run_training", lambda *args, **kwargs: pytest.fail("trained"))
+    argv = ["train", "real-ct-lesions", str(data_root), "--model-id", "m", "--size", "288", "--model-version", "2"]
     assert main(argv) == 2
     assert "--size, --model-version apply to the slice classifiers only" in capsys.readouterr().out
 
