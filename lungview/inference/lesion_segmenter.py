@@ -1,28 +1,34 @@
-"""The lesion segmentation model loaded for use: its card, ONNX Runtime for the probability maps, PyTorch on demand
-for Grad-CAM.
+"""The lesion segmentation model loaded for use: its card and ONNX Runtime for the probability maps and the
+attention map. PyTorch is never imported to use it.
 
-``model.pt`` (verified against the card's SHA-256) is exported once to ONNX into the per-user cache and run with
-ONNX Runtime from then on; torch is imported only for that export and for a Grad-CAM request.
+The model folder holds ``model.pt`` (the PyTorch weights the card's SHA-256 names) and ``model.onnx`` (its export,
+named by ``segmentation.onnx_sha256``); a folder without ``model.onnx`` is exported once into the per-user cache.
+The network has two outputs: the tumour ``logits`` and the ``attention`` map, the stride-4 logits less their bias.
+Grad-CAM of the summed tumour logits over any non-empty region, taken at the decoder's last block, reduces to that
+map through a ReLU (the logits are a 1x1 convolution of that block, so the gradient's spatial mean weights each
+channel by its convolution weight): the app shows it without a backward pass, and a test checks it against
+pytorch-grad-cam's ``SemanticSegmentationTarget``.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from lungview import paths
 from lungview.detection.finder import LesionFinder
 from lungview.inference.model_choice import LESION_MODEL, current_model_id
 from lungview.models.card import WEIGHTS_FILE, ModelCard, ModelError, file_sha256, read_card
+from lungview.models.lesion_input import map_to_slice, network_inputs, resize_hu
 
 log = logging.getLogger(__name__)
 
 #: The architecture name a segmentation model's card carries.
 ARCHITECTURE = "efficientnet-lite0-unet"
-ONNX_FILE = "lesion-unet.onnx"
+ONNX_FILE = "model.onnx"
 
 
 def is_segmentation_card(card: ModelCard) -> bool:
@@ -34,20 +40,17 @@ class LesionSegmenter:
 
     backend = "onnxruntime"
     cam_methods = ("gradcam",)
-    uses_pytorch_grad_cam = True
+    uses_pytorch_grad_cam = False
     ood_threshold = None
 
-    def __init__(self, card: ModelCard, weights: Path, onnx_path: Path, threads: int = 2):
+    def __init__(self, card: ModelCard, onnx_path: Path, threads: int = 2):
         import onnxruntime as ort
 
         self.card = card
-        self._weights = weights
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         self._session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-        self._network = None
-        self._lock = threading.Lock()
 
     @property
     def input_size(self) -> int:
@@ -55,26 +58,25 @@ class LesionSegmenter:
 
     def probabilities(self, inputs: np.ndarray) -> np.ndarray:
         """``[n, size, size]`` tumour probabilities of network inputs ``[n, 3, size, size]``."""
-        logits = self._session.run(None, {"input": np.ascontiguousarray(inputs, np.float32)})[0]
+        (logits,) = self._session.run(["logits"], {"input": np.ascontiguousarray(inputs, np.float32)})
         return (1.0 / (1.0 + np.exp(-logits[:, 0]))).astype(np.float32)
 
-    def network(self):
-        """The PyTorch network (built and loaded on first use)."""
-        with self._lock:
-            if self._network is None:
-                self._network = torch_network(self.card, self._weights)
-            return self._network
+    def attention(self, inputs: np.ndarray) -> np.ndarray:
+        """Grad-CAM of the tumour output (module docstring), ``[n, size / 4, size / 4]``, not normalised."""
+        (attention,) = self._session.run(["attention"], {"input": np.ascontiguousarray(inputs, np.float32)})
+        return np.maximum(attention[:, 0], 0.0)
 
     def cam(self, image: np.ndarray, has_hu: bool, class_name: str, method: str = "gradcam") -> np.ndarray:
-        """Grad-CAM of the tumour output over the slice's predicted tumour pixels (the whole map where there are
-        none), on the slice grid, in [0, 1]: where the network looked, not a lesion outline.
-
-        Only the slice itself is given here, so its neighbouring planes are taken as the slice."""
-        from lungview.models.lesion_attention import segmentation_cam
-
+        """Grad-CAM of the tumour output on one HU slice, on its grid, in [0, 1]: where the network looked, not a
+        lesion outline. Only the slice is given here, so its neighbouring planes are taken as the slice itself."""
         if method != "gradcam" or class_name not in self.card.cancer_classes or not has_hu:
             raise ModelError(f"model {self.card.id!r} gives Grad-CAM of {self.card.cancer_classes[0]!r} on CT only")
-        return segmentation_cam(self.network(), image, self.input_size)
+        resized = resize_hu(np.asarray(image, np.float32), self.input_size)[None]
+        attention = self.attention(network_inputs(resized, np.zeros(1)))[0]
+        upsampled = cv2.resize(attention, (self.input_size, self.input_size), interpolation=cv2.INTER_LINEAR)
+        heatmap = map_to_slice(upsampled, *image.shape)
+        peak = float(heatmap.max())
+        return np.clip(heatmap / peak, 0.0, 1.0) if peak > 0 else heatmap
 
 
 def torch_network(card: ModelCard, weights: Path):
@@ -89,10 +91,12 @@ def torch_network(card: ModelCard, weights: Path):
 
 
 def export_onnx(card: ModelCard, weights: Path, path: Path) -> Path:
-    """The network as ONNX at ``path`` (dynamic batch), written atomically."""
+    """The network as ONNX at ``path`` (dynamic batch; outputs ``logits`` and ``attention``), written atomically."""
     import warnings
 
     import torch
+
+    from lungview.models.lesion_unet import WithAttention
 
     size = int(card.segmentation["input_size"])
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,8 +104,9 @@ def export_onnx(card: ModelCard, weights: Path, path: Path) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            torch_network(card, weights), torch.zeros(1, 3, size, size), str(partial), input_names=["input"],
-            output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, dynamo=False,
+            WithAttention(torch_network(card, weights)), torch.zeros(1, 3, size, size), str(partial),
+            input_names=["input"], output_names=["logits", "attention"],
+            dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}, "attention": {0: "batch"}}, dynamo=False,
         )
     partial.replace(path)
     return path
@@ -125,15 +130,19 @@ def load_lesion_segmenter(
     card = read_card(folder)
     if not is_segmentation_card(card):
         raise ModelError(f"model {model_id!r} is not a lesion segmentation model")
+    shipped = folder / ONNX_FILE
+    if shipped.is_file():
+        if file_sha256(shipped) != card.segmentation.get("onnx_sha256"):
+            raise ModelError(f"the ONNX file of model {model_id!r} does not match its card")
+        return LesionSegmenter(card, shipped, threads)
     weights = folder / WEIGHTS_FILE
     if not weights.is_file() or file_sha256(weights) != card.sha256:
         raise ModelError(f"the weights of model {model_id!r} are missing or do not match its card")
-    cache = (onnx_cache or paths.user_data_dir() / "onnx-cache") / card.sha256
-    onnx_path = cache / ONNX_FILE
-    if not onnx_path.is_file():
+    exported = (onnx_cache or paths.user_data_dir() / "onnx-cache") / card.sha256 / ONNX_FILE
+    if not exported.is_file():
         log.info("exporting model %s to ONNX (once)", model_id)
-        export_onnx(card, weights, onnx_path)
-    return LesionSegmenter(card, weights, onnx_path, threads)
+        export_onnx(card, weights, exported)
+    return LesionSegmenter(card, exported, threads)
 
 
 def load_lesion_finder(

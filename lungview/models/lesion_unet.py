@@ -93,3 +93,17 @@ def build_lesion_unet(pretrained: bool = False, size: int = 224) -> tuple[Lesion
     with contextlib.redirect_stdout(sys.stderr):  # the library prints "Loaded pretrained weights"
         stages, source = efficientnet_lite0(pretrained, size)
     return LesionUNet(Encoder(stages), Decoder()).eval(), source
+
+
+class WithAttention(nn.Module):
+    """The network with a second output for export: the stride-4 tumour logits less their bias (the Grad-CAM map of
+    the tumour output at the decoder's last block, before its ReLU; see :mod:`lungview.inference.lesion_segmenter`)."""
+
+    def __init__(self, network: LesionUNet):
+        super().__init__()
+        self.network = network
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        coarse = self.network.decoder(*self.network.encoder(x))
+        logits = nn.functional.interpolate(coarse, size=x.shape[-2:], mode="bilinear", align_corners=False)
+        return logits, coarse - self.network.decoder.logits.bias.view(1, -1, 1, 1)

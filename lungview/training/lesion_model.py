@@ -11,8 +11,8 @@ import numpy as np
 import torch
 
 from lungview.detection.components import Calibration
-from lungview.inference.lesion_segmenter import ARCHITECTURE
-from lungview.models.card import ModelCard, file_sha256, write_card
+from lungview.inference.lesion_segmenter import ARCHITECTURE, ONNX_FILE, export_onnx
+from lungview.models.card import WEIGHTS_FILE, ModelCard, file_sha256, read_card, write_card
 from lungview.models.lesion_input import LUNG_WINDOW, MEDIASTINAL_WINDOW, NEIGHBOUR_MM
 from lungview.models.lesion_unet import LesionUNet, build_lesion_unet
 from lungview.models.preprocess import PreprocessParams
@@ -82,7 +82,7 @@ def train_lesion_model(
     decoder = fit_decoder(features, training_rows(meta, DESIGNS[shipped], None), config.fit)
     folder = Path(weights_dir) / model_id
     folder.mkdir(parents=True, exist_ok=True)
-    torch.save(shipped_network(decoder, network).state_dict(), folder / "model.pt")
+    torch.save(shipped_network(decoder, network).state_dict(), folder / WEIGHTS_FILE)
     designs = {
         name: {
             "calibration": dataclasses.asdict(result.calibration),
@@ -94,9 +94,19 @@ def train_lesion_model(
         for name, result in results.items()
     }
     card = make_card(model_id, series, meta, config, chosen.calibration, chosen.threshold, designs, shipped,
-                     file_sha256(folder / "model.pt"), source)
+                     file_sha256(folder / WEIGHTS_FILE), source)
     write_card(folder, card)
+    card = ship_onnx(folder)
     write_report(folder, card, designs, shipped, gallery_items(series, maps_by_design[shipped], chosen))
+    return card
+
+
+def ship_onnx(folder: Path) -> ModelCard:
+    """Export the model in ``folder`` to ``model.onnx`` beside its weights and record its SHA-256 in the card."""
+    card = read_card(folder)
+    export_onnx(card, folder / WEIGHTS_FILE, folder / ONNX_FILE)
+    card = dataclasses.replace(card, segmentation={**card.segmentation, "onnx_sha256": file_sha256(folder / ONNX_FILE)})
+    write_card(folder, card)
     return card
 
 
@@ -122,7 +132,8 @@ def make_card(
         ),
         sha256=sha256,
         pretrained_source=source,
-        hu_input=f"Each slice padded to a square with air, area-resized to {config.size} px in HU, then three channels: "
+        hu_input=f"Each slice padded to a square with air, area-resized to {config.size} px in HU, then three "
+        "channels: "
         f"the slice in the lung window (W1500/L-600), in the mediastinal window (W400/L40), and the mean of the planes "
         f"{NEIGHBOUR_MM:g} mm above and below (interpolated) in the lung window.",
         data={
@@ -141,9 +152,11 @@ def make_card(
             "split": "leave one patient out over the nine patients (each fold trains without that patient and without "
             "synthetic samples carrying its tumour); the shipped decoder is trained on all nine",
             "encoder": "EfficientNet-Lite0, ImageNet, frozen (features cached)",
-            "decoder": "U-Net decoder (stride 32 -> 4, skips at 16, 8, 4), Dice + binary cross-entropy, AdamW, one-cycle",
+            "decoder": "U-Net decoder (stride 32 -> 4, skips at 16, 8, 4), Dice + binary cross-entropy, AdamW, "
+            "one-cycle",
             "fit": dataclasses.asdict(config.fit),
-            "synthetic": f"{config.simulated_per_patient} simulated nodules and {config.pasted_per_patient} pasted real "
+            "synthetic": f"{config.simulated_per_patient} simulated nodules and {config.pasted_per_patient} pasted "
+            "real "
             "tumours per patient, free and against the wall (lungview.training.synthetic_lesions)",
             "designs_compared": list(designs),
             "shipped_design": shipped,

@@ -63,12 +63,15 @@ def summary(per_patient: list[dict], curve: list[dict]) -> dict:
         "median_sensitivity": median("sensitivity"),
         "median_specificity": median("specificity"),
         "median_dice": median("dice"),
-        "median_abs_long_axis_error_mm": round(
-            float(np.median([abs(r["long_axis_error_mm"]) for r in per_patient if r["long_axis_error_mm"] is not None])),
-            1,
-        ) if any(r["long_axis_error_mm"] is not None for r in per_patient) else None,
+        "median_abs_long_axis_error_mm": median_abs([r["long_axis_error_mm"] for r in per_patient]),
         "froc": {str(point): froc_at(curve, point) for point in FROC_POINTS},
     }
+
+
+def median_abs(values: list[float | None]) -> float | None:
+    """The median of the absolute values that are not None (None when there are none)."""
+    present = [abs(v) for v in values if v is not None]
+    return round(float(np.median(present)), 1) if present else None
 
 
 def plot_froc(designs: dict[str, list[dict]], path: Path) -> None:
@@ -105,9 +108,9 @@ def write_report(folder: Path, card, designs: dict[str, dict], shipped: str, gal
     lines = [
         f"# {card.id} {card.version}: lesion segmentation, leave one patient out",
         "",
-        "Every figure is out of fold: each patient's maps come from a decoder trained without that patient (and without "
-        "any synthetic sample carrying its tumour). Calibration and threshold were fitted on the pooled out-of-fold "
-        f"candidates of the shipped design ({shipped}); threshold {card.threshold:.3f} "
+        "Every figure is out of fold: each patient's maps come from a decoder trained without that patient (and "
+        "without any synthetic sample carrying its tumour). Calibration and threshold were fitted on the pooled "
+        f"out-of-fold candidates of the shipped design ({shipped}); threshold {card.threshold:.3f} "
         "(at most one false finding per scan).",
         "",
         "## Per patient (shipped design)",

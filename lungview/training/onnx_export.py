@@ -10,10 +10,11 @@ import numpy as np
 import torch
 
 from lungview.inference.fast_path import export_onnx_bytes
+from lungview.inference.lesion_segmenter import is_segmentation_card
 from lungview.inference.onnx_files import write_onnx_model
 from lungview.inference.torch_classifier import one_torch_thread
 from lungview.models import list_model_ids, load_model
-from lungview.models.card import WEIGHTS_FILE
+from lungview.models.card import WEIGHTS_FILE, read_card
 from lungview.models.preprocess import prepare_input
 from lungview.models.registry import LoadedModel
 
@@ -67,6 +68,8 @@ def stage_onnx_weights(source: Path, target: Path, keep_weights: bool = False) -
     # Measured at load 6 on the 2-core machine: the three shipped models export in 3.7 s on one thread, 16 s on two.
     with one_torch_thread():
         for model_id in model_ids:
+            if is_segmentation_card(read_card(source / model_id)):
+                continue  # it ships its own verified model.onnx
             model = load_model(model_id, source)
             params = model.card.preprocessing
             onnx_model = export_onnx_bytes(model.network, len(params.channels), params.size)

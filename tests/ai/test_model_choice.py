@@ -13,17 +13,17 @@ def test_default_classifier_prefers_the_subtype_model():
 
 
 def test_default_classifier_is_the_tumour_slice_model_for_dicom_ct_only(sample_series):
-    ids = ["ct-subtype-4", "ct-tumour-slice"]
+    ids = ["ct-subtype-4", "ct-lesion-seg"]
     pictures = dataclasses.replace(sample_series, has_hu=False, modality="OT", orientation=None)
-    assert default_classifier_id(ids, [sample_series]) == "ct-tumour-slice"
+    assert default_classifier_id(ids, [sample_series]) == "ct-lesion-seg"
     assert default_classifier_id(ids, [pictures]) == "ct-subtype-4"
     assert default_classifier_id(ids, [sample_series, pictures]) == "ct-subtype-4"
     assert default_classifier_id(["ct-subtype-4"], [sample_series]) == "ct-subtype-4"
 
 
 def test_triage_uses_the_tumour_slice_model_for_dicom_ct_only(sample_series):
-    ids = ["ct-subtype-4", "ct-tumour-slice"]
-    assert default_triage_id(ids, sample_series, "ct-subtype-4") == "ct-tumour-slice"
+    ids = ["ct-subtype-4", "ct-lesion-seg"]
+    assert default_triage_id(ids, sample_series, "ct-subtype-4") == "ct-lesion-seg"
     pictures = dataclasses.replace(sample_series, has_hu=False, modality="OT", orientation=None)
     assert default_triage_id(ids, pictures, "ct-subtype-4") == "ct-subtype-4"
     assert default_triage_id(["ct-subtype-4"], sample_series, "ct-subtype-4") == "ct-subtype-4"
@@ -33,13 +33,13 @@ def test_triage_uses_the_tumour_slice_model_for_dicom_ct_only(sample_series):
 def test_each_series_gets_its_own_model_and_non_image_objects_are_skipped(sample_series):
     from lungview.inference.series_analysis import plan_series
 
-    ids = ["ct-subtype-4", "ct-tumour-slice"]
+    ids = ["ct-subtype-4", "ct-lesion-seg"]
     pictures = dataclasses.replace(sample_series, has_hu=False, modality="OT", orientation=None, series_uid="p")
     seg = dataclasses.replace(sample_series, has_hu=False, modality="SEG", series_uid="s")
     dose = dataclasses.replace(sample_series, modality="RTDOSE", series_uid="d")
     plan = plan_series([seg, sample_series, pictures, dose], ids)
     assert [(series.series_uid, model) for series, model in plan.analysed] == [
-        (sample_series.series_uid, "ct-tumour-slice"),
+        (sample_series.series_uid, "ct-lesion-seg"),
         ("p", "ct-subtype-4"),
     ]
     assert [reason.split(" (")[0] for reason in (s.reason for s in plan.skipped)] == [

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from detection.phantom import NODULE, NODULE_RADIUS_MM, PIXEL_MM, SHAPE, SLICE_MM, phantom
+
 from lungview.detection.components import Calibration
 from lungview.detection.finder import LesionFinder
 from lungview.models.lesion_input import SquareGeometry, resize_hu
@@ -39,14 +39,16 @@ def phantom_series(slices: int) -> Series:
                  position=(-96.0, -96.0, z * SLICE_MM))
         for z in range(slices)
     )
-    return Series("1.2.3", "1.2", "CT", "phantom", *SHAPE, (SLICE_MM, PIXEL_MM, PIXEL_MM), (1, 0, 0, 0, 1, 0), refs, True)
+    spacing = (SLICE_MM, PIXEL_MM, PIXEL_MM)
+    return Series("1.2.3", "1.2", "CT", "phantom", *SHAPE, spacing, (1, 0, 0, 0, 1, 0), refs, True)
 
 
 def blob_planes(slices: int, centre_rc: tuple[float, float], radius_px: float, z_range: range) -> np.ndarray:
     """Probability 0.9 in a disc (slice pixels) on the slices of ``z_range``, 0.05 elsewhere, on the network grid."""
     scale = SquareGeometry(*SHAPE, SIZE).scale
     rows, cols = np.mgrid[:SIZE, :SIZE] + 0.5
-    disc = (rows - (centre_rc[0] + 0.5) * scale) ** 2 + (cols - (centre_rc[1] + 0.5) * scale) ** 2 <= (radius_px * scale) ** 2
+    distance = np.hypot(rows - (centre_rc[0] + 0.5) * scale, cols - (centre_rc[1] + 0.5) * scale)
+    disc = distance <= radius_px * scale
     planes = np.full((slices, SIZE, SIZE), 0.05, np.float32)
     for z in z_range:
         planes[z][disc] = 0.9

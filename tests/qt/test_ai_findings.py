@@ -6,13 +6,13 @@ from lungview.models.card import read_card
 from lungview.paths import weights_dir
 from lungview.qt.ai_controller import install_ai_panel
 
-FINDER = "ct-tumour-slice"
+FINDER = "ct-lesion-seg"
 
 
 @pytest.fixture
 def finder_controller(qtbot, sample_window):
     if not read_card(weights_dir() / FINDER).lesion_finder:
-        pytest.skip("the shipped ct-tumour-slice is not a lesion finder")
+        pytest.skip("the shipped ct-lesion-seg is not a lesion finder")
     controller = install_ai_panel(sample_window)
     qtbot.waitUntil(lambda: controller.model_id() == FINDER and controller.triage_model_id() == FINDER, timeout=30_000)
     return controller

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-import lungview.training.pipeline
 import lungview.training.lesion_model
+import lungview.training.pipeline
 from lungview.cli import main
 
 

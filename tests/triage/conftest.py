@@ -3,7 +3,7 @@
 import pytest
 from triage.archive_factory import SLICES, make_archive
 
-MODEL_ID = "ct-tumour-slice"
+MODEL_ID = "ct-lesion-seg"
 
 
 @pytest.fixture(scope="module")
