@@ -18,6 +18,8 @@ Hooks for panels that other modules add (the AI panel, :func:`lungview.qt.ai_con
   :class:`~lungview.detection.lesions.SeriesLesions`) in every plane; ``window.mpr`` is the
   :class:`~lungview.qt.mpr_controller.MprController` of the coronal and sagittal views (``mpr.views[plane]``);
 - signal ``measurement_made(Measurement)``: a ruler or ROI was drawn in any plane (:meth:`last_measurement`);
+- ``window.series_jump.open(folder, locate)`` opens a folder and then shows the series and slice ``locate``
+  finds in its scan (:class:`~lungview.qt.series_jump.SeriesJump`);
 - ``window.loader.store`` is the :class:`~lungview.dicom.SliceStore` of the current series (``get``/``load`` any
   slice, e.g. for series triage), ``window.toolbar`` and ``window.view_menu`` take more actions.
 """
@@ -48,6 +50,7 @@ from lungview.qt.measurement_controller import MeasurementController
 from lungview.qt.mpr_controller import MprController
 from lungview.qt.runner import Runner
 from lungview.qt.series_browser import SeriesBrowser
+from lungview.qt.series_jump import SeriesJump
 from lungview.qt.series_loader import SeriesLoader, default_window
 from lungview.qt.shortcuts_dialog import ShortcutsDialog, shortcut_rows
 from lungview.qt.skipped_panel import SkippedFilesPanel
@@ -104,6 +107,7 @@ class MainWindow(QMainWindow):
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.finding_boxes = FindingBoxes(self)
         self.measurements = MeasurementController(self)
+        self.series_jump = SeriesJump(self)
 
         window_actions.create_actions(self)
         window_actions.create_menus(self)

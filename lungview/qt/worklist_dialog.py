@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -91,33 +91,13 @@ class WorklistDialog(QDialog):
         self.series_requested.emit(self._rows[row])
 
 
-class SeriesJump(QObject):
-    """Opens a worklist row's folder in the main window, then shows its series at its top slice once scanned."""
-
-    def __init__(self, window, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._window = window
-        self._pending: WorklistRow | None = None
-        # queued: the window selects its default series right after announcing the scan; this runs after that
-        window.scan_finished.connect(self._on_scan_finished, Qt.ConnectionType.QueuedConnection)
-
-    def open(self, row: WorklistRow) -> None:
-        """Open the folder of ``row``; its series and slice are shown when the scan ends."""
-        self._pending = row
-        self._window.open_paths([row.folder])
-
-    @Slot(object)
-    def _on_scan_finished(self, result: ScanResult) -> None:
-        row, self._pending = self._pending, None
-        if row is None:
-            return
-        matching = [number for number, series in enumerate(result.series) if series.series_uid == row.series_uid]
-        if not matching:
-            return
-        _, _, stack = row.series_key.partition("#")  # a series UID split into stacks: the stack's number
-        self._window.select_series(matching[min(int(stack) - 1, len(matching) - 1)] if stack.isdigit() else matching[0])
-        if row.top_index is not None:
-            self._window.set_slice(row.top_index)
+def row_location(row: WorklistRow, result: ScanResult) -> tuple[int, int | None] | None:
+    """Where ``row`` is in a scan of its folder: (series index, its top slice), or None when the series is not there."""
+    matching = [number for number, series in enumerate(result.series) if series.series_uid == row.series_uid]
+    if not matching:
+        return None
+    _, _, stack = row.series_key.partition("#")  # a series UID split into stacks: the stack's number
+    return matching[min(int(stack) - 1, len(matching) - 1)] if stack.isdigit() else matching[0], row.top_index
 
 
 def open_worklist(window, path: str | None = None) -> WorklistDialog | None:
@@ -133,7 +113,7 @@ def open_worklist(window, path: str | None = None) -> WorklistDialog | None:
         return None
     dialog = WorklistDialog(window)
     dialog.set_rows(rows, window.identifiers_hidden())
-    dialog.series_requested.connect(SeriesJump(window, dialog).open)
+    dialog.series_requested.connect(lambda row: window.series_jump.open(row.folder, lambda r: row_location(row, r)))
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog
