@@ -70,7 +70,7 @@ def detect(args: argparse.Namespace) -> dict:
     if not classifier.card.lesion_finder:
         raise DetectInputError(f"model {classifier.card.id!r} does not find lesions; use ct-tumour-slice")
     card = classifier.card
-    model = {"id": card.id, "version": card.version, "sha256": card.sha256, "threshold": card.threshold}
+    model = {**card.identity(), "threshold": card.threshold}
     documents = []
     for series in scan.series:
         reason = skip_reason(series) or (

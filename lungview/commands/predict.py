@@ -148,7 +148,7 @@ def predict(args: argparse.Namespace) -> dict:
     for series, model_id in plan.analysed:
         classifier = load(model_id)
         card = classifier.card
-        models[card.id] = {"id": card.id, "version": card.version, "sha256": card.sha256, "threshold": card.threshold}
+        models[card.id] = {**card.identity(), "threshold": card.threshold}
         indices, outside = chosen_indices(series, choice)
         folder = str(Path(series.slices[0].path).parent)
         last = len(series) - 1
