@@ -7,9 +7,10 @@ of the original slice, inclusive; slice indices count from 0 in each geometrical
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
+
+from lungview.commands.output import answer, print_json
 
 HELP = "find lesions in DICOM CT series: ranked 3-D findings with a box on every slice they span (JSON or a table)"
 
@@ -140,14 +141,4 @@ def print_table(document: dict) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        document = detect(args)
-    except DetectInputError as error:
-        print(f"lungview detect: {error}", file=sys.stderr)
-        return 2
-    if args.json:
-        json.dump(document, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        print_table(document)
-    return 0
+    return answer("detect", args, detect, DetectInputError, print_json if args.json else print_table)
