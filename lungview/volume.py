@@ -58,9 +58,16 @@ class Series:
     """The first window stored in the files (WindowCenter/WindowWidth), if any."""
     image_type: tuple[str, ...] = ()
     """ImageType values (e.g. ORIGINAL, PRIMARY, AXIAL; LOCALIZER for a scout)."""
+    stack: int = 0
+    """Which stack of its series UID this is, from 1, where one UID holds several stacks; 0 where it holds one."""
 
     def __len__(self) -> int:
         return len(self.slices)
+
+    @property
+    def key(self) -> str:
+        """The series' identity: its UID, with ``#`` and the stack number where one UID holds several stacks."""
+        return f"{self.series_uid}#{self.stack}" if self.stack else self.series_uid
 
 
 @dataclass(frozen=True)
@@ -72,8 +79,27 @@ class SkippedFile:
 
 
 @dataclass(frozen=True)
+class AnnotationObject:
+    """A DICOM object that draws on the images of another series: a Segmentation (SEG) or an RT Structure Set."""
+
+    path: str
+    kind: str
+    """``"SEG"`` or ``"RTSTRUCT"``."""
+    label: str
+    """What the object calls itself (series description, content or structure set label)."""
+    sop_instance_uid: str
+    series_uid: str
+    study_uid: str
+    frame_of_reference_uid: str
+    referenced_series_uids: tuple[str, ...]
+    """The image series the object says it was drawn on."""
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """Everything found under the paths a user opened."""
 
     series: tuple[Series, ...]
     skipped: tuple[SkippedFile, ...]
+    annotations: tuple[AnnotationObject, ...] = ()
+    """SEG and RTSTRUCT objects found (a SEG is also listed as a series, an RTSTRUCT also as skipped: not an image)."""

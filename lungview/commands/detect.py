@@ -54,6 +54,11 @@ def lesion_json(lesion) -> dict:
     }
 
 
+def _identity(series) -> dict:
+    """The series' identity beyond its UID: the key that tells the stacks of one UID apart, and the stack number."""
+    return {"series_key": series.key, "stack": series.stack}
+
+
 def detect(args: argparse.Namespace) -> dict:
     """Scan the paths and find lesions in every CT series; the JSON-ready document."""
     from lungview.dicom import SliceStore, scan_paths
@@ -79,14 +84,18 @@ def detect(args: argparse.Namespace) -> dict:
         )
         if reason is None and len(series) < 2:
             reason = "a single slice: findings need neighbouring slices"
+        lesions = None
+        if not reason:
+            store = SliceStore(series, max_bytes=1024**3)
+            lesions = find_lesions(classifier, series, store)
+            if lesions.not_evaluable:
+                reason = f"not evaluable: {lesions.not_evaluable}"
         if reason:
             which = (
                 f"{series.modality or 'unknown'} series …{series.series_uid[-8:]}" if series.series_uid else "series"
             )
-            skipped.append({"path": series_folder(series), "reason": f"{which}: {reason}"})
+            skipped.append({"path": series_folder(series), "reason": f"{which}: {reason}", **_identity(series)})
             continue
-        store = SliceStore(series, max_bytes=1024**3)
-        lesions = find_lesions(classifier, series, store)
         failed = [
             {"path": series.slices[i].path, "reason": store.failed(i) or "not decoded"}
             for i, score in enumerate(lesions.slice_scores)
@@ -94,6 +103,7 @@ def detect(args: argparse.Namespace) -> dict:
         ]
         document = {
             "series_uid": series.series_uid,
+            **_identity(series),
             "model": model,
             "findings": [lesion_json(lesion) for lesion in lesions.findings],
             "skipped": failed,
@@ -101,7 +111,7 @@ def detect(args: argparse.Namespace) -> dict:
         if getattr(args, "dicom_out", None) is not None:
             document["dicom"] = dicom_files_json(series, lesions, args.dicom_out)
         documents.append(document)
-    if not documents:
+    if not documents and not any(entry["reason"].split(": ", 1)[-1].startswith("not evaluable") for entry in skipped):
         reasons = "; ".join(f"{entry['path']}: {entry['reason']}" for entry in skipped[:5])
         raise DetectInputError(f"no CT series found under {', '.join(args.paths)} ({reasons})")
     return {"series": documents, "skipped": skipped}

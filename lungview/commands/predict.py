@@ -118,6 +118,8 @@ def _analyses(classifier, series, store, indices):
 
     if finds_lesions(classifier, series):
         lesions = find_lesions(classifier, series, store)
+        if lesions.not_evaluable:
+            return {}, {}, lesions
         analyses = {i: a for i in indices if (a := slice_from_lesions(lesions, series, i, classifier.card)) is not None}
         failures = {i: store.failed(i) or "the slice could not be decoded" for i in indices if i not in analyses}
         return analyses, failures, lesions
@@ -157,6 +159,9 @@ def predict(args: argparse.Namespace) -> dict:
         skipped += [{"path": folder, "reason": f"slice {i} is outside this series (0..{last})"} for i in outside]
         store = SliceStore(series, max_bytes=1024**3)
         analyses, failures, lesions = _analyses(classifier, series, store, indices)
+        if lesions is not None and lesions.not_evaluable:
+            skipped.append({"path": folder, "reason": f"not evaluable: {lesions.not_evaluable}"})
+            continue
         skipped += [{"path": series.slices[i].path, "reason": reason} for i, reason in sorted(failures.items())]
         for index in indices:
             analysis = analyses.get(index)

@@ -30,6 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hide-identifiers", action="store_true", help="hide patient name, ID and birth date")
     parser.add_argument("--ai", action="store_true", help="show the AI panel with the slice classified")
     parser.add_argument("--cam", action="store_true", help="show the AI panel and the attention overlay (implies --ai)")
+    parser.add_argument(
+        "--annotations", action="store_true",
+        help="draw the SEG and RTSTRUCT objects that reference the series (without --index: on the slice they cover "
+        "most)",
+    )
     parser.add_argument("--size", default="1200x800", metavar="WxH", help="window size in pixels (default 1200x800)")
 
 
@@ -65,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         save_screenshot(
             args.paths, args.out, index, args.window, args.hide_identifiers, QSize(width, height), args.ai, args.cam,
-            args.layout,
+            args.layout, annotations=args.annotations,
         )
     except ScreenshotError as error:
         print(f"lungview screenshot: {error}", file=sys.stderr)

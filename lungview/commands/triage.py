@@ -5,6 +5,7 @@ an existing one (``--scheduler``), and writes one worklist row per series (docs/
 """
 
 import argparse
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -42,18 +43,62 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Validate the options, triage, and write the CSV (when asked) whatever the outcome; Ctrl+C at any moment is
+    exit 130 and leaves a worklist the next run continues."""
+    problem = option_problem(args)
+    if problem:
+        print(f"lungview triage: {problem}", file=sys.stderr)
+        return 2
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print(
+            "\nlungview triage: interrupted; every series finished so far is in the worklist, rerun to go on",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        if args.csv:
+            _export_csv(args.out, args.csv)
+
+
+def option_problem(args: argparse.Namespace) -> str | None:
+    """A one-line sentence naming the first bad option value, or None when they are all usable."""
+    if args.workers is not None and args.workers < 1:
+        return f"--workers must be at least 1 (got {args.workers})"
+    if args.min_slices < 1:
+        return f"--min-slices must be at least 1 (got {args.min_slices})"
+    if args.out.exists() and not args.out.is_file():
+        return f"--out {args.out} is not a file"
+    if args.csv is not None and args.csv.resolve() == args.out.resolve():
+        return "--csv must not be the worklist file itself"
+    missing = [root for root in args.roots if not Path(root).exists()]
+    if missing:
+        return f"no such file or folder: {missing[0]}"
+    return None
+
+
+def _export_csv(worklist: Path, csv: Path) -> None:
+    """Write the worklist's rows as CSV (also after an error or an interruption); says so when it cannot."""
+    from lungview.triage.worklist import read_worklist, write_csv
+
+    try:
+        rows = read_worklist(worklist) if worklist.is_file() else []
+        write_csv(rows, csv)
+    except (OSError, sqlite3.Error) as error:
+        print(f"lungview triage: the CSV {csv} could not be written ({error})", file=sys.stderr)
+
+
+def _run(args: argparse.Namespace) -> int:
     from lungview.detection import LesionFinder
     from lungview.models import ModelError
     from lungview.triage.cluster import local_client, plan_local_cluster, quiet_dask_logs, remote_client
     from lungview.triage.progress import format_summary
     from lungview.triage.runner import TriageError, model_of
     from lungview.triage.task import ModelSpec
-    from lungview.triage.worklist import Worklist, write_csv
+    from lungview.triage.worklist import Worklist, WorklistError
 
     quiet_dask_logs(args.debug)
-    if args.workers is not None and args.workers < 1:
-        print("lungview triage: --workers must be at least 1", file=sys.stderr)
-        return 2
     try:
         model = model_of(args.model)
     except ModelError as error:
@@ -72,19 +117,11 @@ def run(args: argparse.Namespace) -> int:
         spec = ModelSpec(model["id"], model["sha256"], threads=cluster_plan.cores_per_worker)
         client_context = local_client(cluster_plan)
     try:
-        with client_context as client, Worklist(args.out) as worklist:
+        with Worklist(args.out) as worklist, client_context as client:
             summary = _triage(args, client, worklist, model, spec)
-            if args.csv:
-                write_csv(worklist.rows(), args.csv)
-    except TriageError as error:
+    except (TriageError, WorklistError) as error:
         print(f"lungview triage: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(
-            "\nlungview triage: interrupted; every series finished so far is in the worklist, rerun to go on",
-            file=sys.stderr,
-        )
-        return 130
     print(format_summary(summary))
     return 0
 
@@ -100,7 +137,8 @@ def _triage(args: argparse.Namespace, client, worklist, model: dict, spec):
     plan = plan_triage(archive, worklist, model, args.min_slices)
     print(
         f"{len(archive.series)} series in {len(archive.studies)} studies: {len(plan.settled)} already in the "
-        f"worklist, {len(plan.skipped)} to skip, {len(plan.to_analyse)} to analyse",
+        f"worklist, {len(plan.skipped)} to skip, {len(plan.not_evaluable)} not evaluable, "
+        f"{len(plan.to_analyse)} to analyse",
         file=sys.stderr,
         flush=True,
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from lungview.detection.candidates import Blob, link_blobs, reduce, volume_blobs, working_factor
+from lungview.detection.eligibility import not_evaluable_reason
 from lungview.detection.lesions import SeriesLesions
 from lungview.detection.scoring import (
     MIN_SLICES,
@@ -155,7 +156,8 @@ class LesionFinder:
         cancelled: Callable[[], bool] | None = None,
     ) -> SeriesLesions:
         """Decode every slice of ``series`` and return its ranked lesion candidates (slices that fail to decode are
-        left out; once ``cancelled()`` is true it stops and returns no candidate, without running the network)."""
+        left out; once ``cancelled()`` is true it stops and returns no candidate, without running the network). A
+        series the eligibility rule cannot read (no lung found, not axial, ...) has ``not_evaluable`` set instead."""
         store = store or SliceStore(series, max_bytes=1024**3)
         store.prefetch(range(len(series)), cancelled=cancelled)
         images = {}
@@ -170,4 +172,7 @@ class LesionFinder:
                 progress(index + 1, len(series))
         if not images:
             return self._nothing_found(series)
+        reason = not_evaluable_reason(series, images, min_slices=MIN_SLICES)
+        if reason is not None:
+            return replace(self._nothing_found(series), not_evaluable=reason)
         return self.find_in_images(series, images)

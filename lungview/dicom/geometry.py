@@ -51,7 +51,8 @@ def build_series(frames: Iterable[FrameHeader]) -> tuple[list[Series], list[Skip
         stacks = split_stacks(members)
         for number, (stack, split_note) in enumerate(stacks, start=1):
             part = f" (part {number} of {len(stacks)})" if len(stacks) > 1 else ""
-            ordered.append((order, number, _sorted_series(stack, part, [split_note] if split_note else [])))
+            one = _sorted_series(stack, part, [split_note] if split_note else [])
+            ordered.append((order, number, dataclasses.replace(one, stack=number) if len(stacks) > 1 else one))
     ordered.sort(key=lambda item: item[:2])
     return [series for _, _, series in ordered], duplicates
 

@@ -5,11 +5,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from lungview.dicom.annotation_headers import read_annotation_object
 from lungview.dicom.discovery import collect_files
 from lungview.dicom.geometry import build_series
 from lungview.dicom.headers import FrameHeader, UnusableFile, read_frame_headers
 from lungview.dicom.plain_images import is_plain_image, plain_series, read_plain_size
-from lungview.volume import ScanResult, SkippedFile
+from lungview.volume import AnnotationObject, ScanResult, SkippedFile
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,7 @@ class HeaderBatch:
     frames: tuple[FrameHeader, ...]
     pictures: tuple[tuple[Path, tuple[int, int]], ...]
     skipped: tuple[SkippedFile, ...]
+    annotations: tuple[AnnotationObject, ...] = ()
 
 
 def scan_paths(
@@ -46,6 +48,7 @@ def read_headers(
     frames: list[FrameHeader] = []
     pictures: list[tuple[Path, tuple[int, int]]] = []
     skipped: list[SkippedFile] = []
+    annotations: list[AnnotationObject] = []
     for done, path in enumerate(files, start=1):
         if cancelled is not None and cancelled():
             break
@@ -53,9 +56,15 @@ def read_headers(
             if is_plain_image(path):
                 pictures.append((path, read_plain_size(path)))
             else:
-                frames.extend(read_frame_headers(path))
+                found = read_frame_headers(path)
+                frames.extend(found)
+                if found and found[0].modality == "SEG":
+                    annotations.extend(_annotation(path))
         except (UnusableFile, ValueError) as problem:
-            skipped.append(SkippedFile(str(path), getattr(problem, "reason", str(problem))))
+            reason = getattr(problem, "reason", str(problem))
+            skipped.append(SkippedFile(str(path), reason))
+            if reason != "not a DICOM file":  # an RTSTRUCT (no pixels) or a broken SEG still annotates its series
+                annotations.extend(_annotation(path))
         except OSError as error:
             skipped.append(
                 SkippedFile(str(path), f"the file cannot be read ({error.strerror or type(error).__name__})")
@@ -66,7 +75,12 @@ def read_headers(
             skipped.append(SkippedFile(str(path), reason))
         if progress is not None:
             progress(done, len(files))
-    return HeaderBatch(tuple(frames), tuple(pictures), tuple(skipped))
+    return HeaderBatch(tuple(frames), tuple(pictures), tuple(skipped), tuple(annotations))
+
+
+def _annotation(path: Path) -> list[AnnotationObject]:
+    found = read_annotation_object(path)
+    return [found] if found is not None else []
 
 
 def assemble(batches: Sequence[HeaderBatch], skipped: Sequence[SkippedFile] = ()) -> ScanResult:
@@ -78,4 +92,7 @@ def assemble(batches: Sequence[HeaderBatch], skipped: Sequence[SkippedFile] = ()
     pictures = [picture for batch in batches for picture in batch.pictures]
     unusable = [*skipped, *(file for batch in batches for file in batch.skipped)]
     series, duplicates = build_series(frames)
-    return ScanResult(series=tuple(series + plain_series(pictures)), skipped=tuple(unusable + duplicates))
+    annotations = tuple(annotation for batch in batches for annotation in batch.annotations)
+    return ScanResult(
+        series=tuple(series + plain_series(pictures)), skipped=tuple(unusable + duplicates), annotations=annotations
+    )

@@ -28,6 +28,7 @@ class SliceAnalysis:
     """The AI result for one slice: what the confidence table shows."""
 
     series_uid: str
+    """The series' key (:attr:`~lungview.volume.Series.key`: the UID, and the stack where one UID holds several)."""
     index: int
     model_id: str
     classification: Classification
@@ -40,6 +41,7 @@ class SliceAttention:
     """A Grad-CAM heatmap for one slice and class: model attention, not lesion location."""
 
     series_uid: str
+    """The series' key (:attr:`~lungview.volume.Series.key`)."""
     index: int
     model_id: str
     class_name: str
@@ -59,6 +61,7 @@ class TriageResult:
     """Cancer probability of every slice of a series (NaN where a slice was not scored)."""
 
     series_uid: str
+    """The series' key (:attr:`~lungview.volume.Series.key`)."""
     model_id: str
     cancer_probabilities: np.ndarray
     failures: dict[int, str] = field(default_factory=dict)
@@ -100,7 +103,7 @@ def classify_slice(classifier: SliceClassifier, series: Series, index: int, imag
     """Classify slice ``index`` of ``series`` whose decoded pixels are ``image``."""
     (classification,) = classifier.classify([model_input(series, index, image)], series.has_hu)
     reasons = _reasons(series, index, classification, classifier.ood_threshold)
-    return SliceAnalysis(series.series_uid, index, classifier.card.id, classification, reasons)
+    return SliceAnalysis(series.key, index, classifier.card.id, classification, reasons)
 
 
 def cam_for_slice(
@@ -109,7 +112,7 @@ def cam_for_slice(
     """The ``method`` heatmap of slice ``index`` for ``class_name`` (PyTorch, grad mode on in this thread)."""
     heatmap = classifier.cam(model_input(series, index, image), series.has_hu, class_name, method)
     heatmap = np.asarray(heatmap, np.float32)
-    return SliceAttention(series.series_uid, index, classifier.card.id, class_name, method, heatmap)
+    return SliceAttention(series.key, index, classifier.card.id, class_name, method, heatmap)
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,7 @@ def classify_slices(
                 for (index, _), classification in zip(ready, results):
                     reasons = _reasons(series, index, classification, classifier.ood_threshold)
                     analyses[index] = SliceAnalysis(
-                        series.series_uid, index, classifier.card.id, classification, reasons
+                        series.key, index, classifier.card.id, classification, reasons
                     )
             done += len(batch)
             if progress is not None:
@@ -186,5 +189,5 @@ def triage_series(
         probabilities[index] = analysis.classification.prediction.cancer_probability
     out_of_scope = {index: a.out_of_scope for index, a in batch.analyses.items() if a.out_of_scope}
     return TriageResult(
-        series.series_uid, classifier.card.id, probabilities, batch.failures, out_of_scope, batch.complete
+        series.key, classifier.card.id, probabilities, batch.failures, out_of_scope, batch.complete
     )

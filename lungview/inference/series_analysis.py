@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lungview.detection import LesionFinder, SeriesLesions
+from lungview.detection.eligibility import header_reason
 from lungview.inference.classifier import Classification
 from lungview.inference.jobs import SliceAnalysis
 from lungview.inference.model_choice import model_for_series, skip_reason
@@ -65,7 +66,7 @@ def slice_from_lesions(lesions: SeriesLesions, series: Series, index: int, card)
         {name: probabilities[name] for name in card.classes}, score, decided_class(probabilities, card, score)
     )
     reasons = tuple(header_reasons(series, series.slices[index]))
-    return SliceAnalysis(series.series_uid, index, card.id, Classification(prediction, None), reasons)
+    return SliceAnalysis(series.key, index, card.id, Classification(prediction, None), reasons)
 
 
 def attention_class(card, prediction: Prediction) -> str:
@@ -75,20 +76,29 @@ def attention_class(card, prediction: Prediction) -> str:
 
 
 def find_lesions(classifier, series: Series, store=None, progress=None, cancelled=None) -> SeriesLesions:
-    """The findings of ``series`` by ``classifier``'s model."""
-    return LesionFinder(classifier).find(series, store, progress, cancelled)
+    """The findings of ``series`` by ``classifier``'s model; a series whose headers the eligibility rule refuses
+    (:func:`~lungview.detection.eligibility.header_reason`) is not decoded and comes back ``not_evaluable``."""
+    finder = LesionFinder(classifier)
+    reason = header_reason(series)
+    if reason is not None:
+        card = classifier.card
+        model = {"id": card.id, "version": card.version, "sha256": card.sha256}
+        return SeriesLesions(series.series_uid, model, float(card.threshold), (), (None,) * len(series), reason)
+    return finder.find(series, store, progress, cancelled)
 
 
 class LesionsCache:
-    """Each series' findings by (model id, series UID), computed once even when two workers ask at once; the
-    ``capacity`` series used last are kept."""
+    """Each series' findings by (model id, series key), computed once even when two workers ask at once; the
+    ``capacity`` series used last are kept.
+
+    The series key (:attr:`~lungview.volume.Series.key`) tells apart the stacks of one series UID."""
 
     def __init__(self, capacity: int = 4):
         self._results: OncePerKey[tuple[str, str], SeriesLesions] = OncePerKey(capacity)
 
     def get(self, classifier, series: Series, store=None, progress=None, cancelled=None) -> SeriesLesions:
         """The findings of ``series`` by ``classifier``, computed here unless known (a cancelled run is not kept)."""
-        key = (classifier.card.id, series.series_uid)
+        key = (classifier.card.id, series.key)
         return self._results.get(
             key,
             lambda: find_lesions(classifier, series, store, progress, cancelled),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from lungview.detection.eligibility import not_evaluable_sentence
 from lungview.inference.background import lower_thread_priority
 
 if TYPE_CHECKING:
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
     from lungview.inference.series_analysis import LesionsCache
     from lungview.models import ModelCard
     from lungview.volume import Series
+
+
+class NotEvaluableError(Exception):
+    """The model cannot read the series at all (no lung found, not axial, ...); the message is a plain sentence."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,10 @@ def classify_job(
     lower_thread_priority()
     classifier = cache.get(model_id)
     if lesions is not None and finds_lesions(classifier, series):
-        analysis = slice_from_lesions(lesions.get(classifier, series, store), series, index, classifier.card)
+        found = lesions.get(classifier, series, store)
+        if found.not_evaluable:
+            raise NotEvaluableError(not_evaluable_sentence(found.not_evaluable))
+        analysis = slice_from_lesions(found, series, index, classifier.card)
         if analysis is None:
             raise DecodeError("this slice could not be decoded")
         return analysis
@@ -119,7 +127,9 @@ def triage_job(
         return TriageOutcome(triage_series(classifier, store, progress, cancelled), classifier.card.threshold)
     found = lesions.get(classifier, series, store, progress, cancelled)
     scores = np.array([np.nan if s is None else s for s in found.slice_scores], np.float32)
-    failures = {i: store.failed(i) or "not decoded" for i, s in enumerate(found.slice_scores) if s is None}
+    failures = {} if found.not_evaluable else {
+        i: store.failed(i) or "not decoded" for i, s in enumerate(found.slice_scores) if s is None
+    }
     complete = cancelled is None or not cancelled()
-    result = TriageResult(series.series_uid, model_id, scores, failures, {}, complete)
+    result = TriageResult(series.key, model_id, scores, failures, {}, complete)
     return TriageOutcome(result, classifier.card.threshold, found)

@@ -183,7 +183,7 @@ class AiController(QObject):
             return
         self._analysis_wanted = False
         index = self._window.current_index()
-        cached = self._analyses.get((series.series_uid, self._model_id, index))
+        cached = self._analyses.get((series.key, self._model_id, index))
         if cached is not None:
             self._show_analysis(cached)
             return
@@ -234,7 +234,7 @@ class AiController(QObject):
         self._clear_result()
         self.series_ai.set_current(index)
         series = self._window.current_series()
-        cached = self._analyses.get((series.series_uid, self._model_id or "", index)) if series else None
+        cached = self._analyses.get((series.key, self._model_id or "", index)) if series else None
         if cached is not None:
             self._show_analysis(cached)
         elif self._window.current_image() is not None:
@@ -291,7 +291,8 @@ class AiController(QObject):
 
     @Slot(int, object)
     def _on_classify_failed(self, _generation: int, error: object) -> None:
-        self.panel.set_status(f"This slice could not be classified: {error}")
+        not_evaluable = type(error).__name__ == "NotEvaluableError"
+        self.panel.set_status(str(error) if not_evaluable else f"This slice could not be classified: {error}")
 
     @Slot(int, object)
     def _on_cam_finished(self, _generation: int, attention: SliceAttention) -> None:
@@ -361,7 +362,7 @@ class AiController(QObject):
         series = self._window.current_series()
         return (
             series is not None
-            and series.series_uid == series_uid
+            and series.key == series_uid
             and index == self._window.current_index()
             and model_id == self._model_id
         )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from lungview.detection.eligibility import not_evaluable_sentence
 from lungview.inference.model_choice import TUMOUR_SLICE_MODEL, default_triage_id
 from lungview.inference.triage_summary import finding_rows, suspicious_rows, triage_notes
 from lungview.inference.viewer_jobs import TriageOutcome, triage_job
@@ -110,7 +111,10 @@ class SeriesAi(QObject):
         self.panel.set_triage_running(False)
         series = self._window.current_series()
         result = outcome.result
-        if series is None or series.series_uid != result.series_uid:
+        if series is None or series.key != result.series_uid:
+            return
+        if outcome.lesions is not None and outcome.lesions.not_evaluable:
+            self._show_not_evaluable(outcome.lesions.not_evaluable)
             return
         self.strip.set_probabilities(result.cancer_probabilities, outcome.threshold)
         self.strip.set_current(self._window.current_index())
@@ -126,6 +130,15 @@ class SeriesAi(QObject):
     def _on_triage_failed(self, _generation: int, error: object) -> None:
         self.panel.set_triage_running(False)
         self.panel.set_triage_status(f"Series analysis failed: {error}")
+
+    def _show_not_evaluable(self, reason: str) -> None:
+        """Say that the model could not read the series: no scores, no findings, and not a negative result."""
+        self.strip.set_probabilities(None)
+        self.strip.set_findings([])
+        self.panel.set_findings(None)
+        self.panel.set_suspicious([])
+        self.panel.set_triage_status(not_evaluable_sentence(reason))
+        self._show_lesions(None)
 
     def _show_lesions(self, lesions: SeriesLesions | None) -> None:
         """Hand the findings to the window's views (boxes on the slices they span), where the window draws them."""

@@ -25,6 +25,8 @@ def application() -> QApplication:
 def run_viewer(paths: list[str]) -> int:
     """Show the main window on ``paths`` (the bundled sample series when empty); returns the exit status."""
     from lungview.qt.ai_controller import install_ai_panel
+    from lungview.qt.annotation_layer import install_annotations
+    from lungview.qt.dicom_findings_export import install_dicom_findings_export
     from lungview.qt.errors import install_excepthook
     from lungview.qt.main_window import MainWindow
     from lungview.qt.report_actions import install_reporting
@@ -34,6 +36,8 @@ def run_viewer(paths: list[str]) -> int:
     window = MainWindow()
     ai = install_ai_panel(window)
     install_reporting(window, ai)
+    install_annotations(window)
+    install_dicom_findings_export(window)
     window.show()
     window.open_paths(list(paths) or [str(sample_series_dir())])
     status = app.exec()

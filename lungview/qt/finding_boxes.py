@@ -13,6 +13,8 @@ class FindingBoxes(QObject):
         super().__init__(window)
         self._window = window
         self._lesions: SeriesLesions | None = None
+        self._series_key: str | None = None
+        """The key of the series the findings were shown on: the stacks of one series UID share the UID."""
 
     def lesions(self) -> SeriesLesions | None:
         """The findings drawn now (None: none)."""
@@ -23,12 +25,13 @@ class FindingBoxes(QObject):
         series = self._window.current_series()
         same_series = series is not None and lesions is not None and lesions.series_uid == series.series_uid
         self._lesions = lesions if same_series else None
+        self._series_key = series.key if same_series else None
         self.refresh()
 
     def forget_other_series(self) -> None:
         """Drop the findings unless they belong to the series on screen (call when the series changes)."""
         series = self._window.current_series()
-        if self._lesions is not None and (series is None or self._lesions.series_uid != series.series_uid):
+        if self._lesions is not None and (series is None or self._series_key != series.key):
             self._lesions = None
 
     def refresh(self) -> None:

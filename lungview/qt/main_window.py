@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from lungview import __version__
+from lungview.annotations.loading import image_series_only
 from lungview.detection.lesions import SeriesLesions
 from lungview.dicom import read_header
 from lungview.dicom.process_decode import shutdown_decode_pool
@@ -370,6 +371,7 @@ class MainWindow(QMainWindow):
     # ================================================================ slots
     @Slot(object)
     def _on_scanned(self, result: ScanResult) -> None:
+        result = image_series_only(result)  # SEG and RTSTRUCT objects are drawn over their series, not listed apart
         self._scan = result
         self.skipped_panel.set_skipped(result.skipped)
         self.skipped_button.setText(f"{len(result.skipped)} file(s) skipped — show")

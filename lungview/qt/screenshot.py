@@ -5,9 +5,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings, QSize, QTimer, SignalInstance
 
+from lungview.annotations.loading import SeriesAnnotations
 from lungview.detection.lesions import SeriesLesions
 from lungview.qt.ai_controller import install_ai_panel
 from lungview.qt.ai_screenshot import show_ai_result
+from lungview.qt.annotation_layer import install_annotations
 from lungview.qt.app import application
 from lungview.qt.main_window import MainWindow
 from lungview.windowing import PRESETS
@@ -31,6 +33,33 @@ def _show_planes(window: MainWindow, point: tuple[int, int] | None) -> None:
     series = window.current_series()
     row, col = point if point is not None else (series.rows // 2, series.columns // 2)
     window.mpr.select_point("axial", row + 0.5, col + 0.5)
+
+
+def _wait_until(condition, what: str) -> None:
+    """Run the event loop until ``condition()`` is true."""
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.timeout.connect(lambda: loop.quit() if condition() else None)
+    timer.start(20)
+    deadline = QTimer()
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(loop.quit)
+    deadline.start(WAIT_MS)
+    if not condition():
+        loop.exec()
+    timer.stop()
+    if not condition():
+        raise ScreenshotError(f"gave up waiting for {what} after {WAIT_MS // 1000} s")
+
+
+def busiest_slice(annotations: SeriesAnnotations | None) -> int | None:
+    """The slice index where the annotations cover the most pixels, or None when there are none."""
+    area: dict[int, int] = {}
+    for overlay in annotations.overlays if annotations is not None else ():
+        for region in overlay.regions:
+            for index, mask in region.slices.items():
+                area[index] = area.get(index, 0) + int(mask.crop.sum())
+    return max(area, key=lambda index: (area[index], -index)) if area else None
 
 
 def _wait_for(signal: SignalInstance, what: str) -> list:
@@ -66,12 +95,15 @@ def save_screenshot(
     layout: str = "axial",
     lesions: SeriesLesions | None = None,
     point: tuple[int, int] | None = None,
+    annotations: bool = False,
 ) -> None:
     """Open ``paths`` in a :class:`MainWindow`, go to slice ``index`` (from 0), window it, save ``out``.
 
     ``ai`` adds the AI panel with the slice's classification; ``cam`` also draws the attention overlay.
     ``layout="mpr"`` shows the axial, coronal and sagittal views side by side, crossing at axial pixel ``point``
     (row, col; default: the centre); ``lesions`` are drawn in every plane (:meth:`MainWindow.show_lesions`).
+    ``annotations`` draws the SEG and RTSTRUCT objects of the series (without ``index``: on the slice where they
+    cover the most pixels).
 
     Raises
     ------
@@ -84,6 +116,7 @@ def save_screenshot(
     settings = QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings)
     ai_controller = install_ai_panel(window) if ai or cam else None
+    layer = install_annotations(window) if annotations else None
     try:
         window.resize(size if size is not None else DEFAULT_SIZE)
         window.show()
@@ -95,6 +128,10 @@ def save_screenshot(
         if window.loader.is_loading():
             _wait_for(window.loading_finished, "the series to load")
         series = window.current_series()
+        if layer is not None:
+            _wait_until(lambda: not layer.is_loading(), "the annotations")
+            if index is None:
+                index = busiest_slice(layer.annotations())
         if index is not None:
             if not 0 <= index < len(series):
                 raise ScreenshotError(f"--index must be from 0 to {len(series) - 1} for this series")

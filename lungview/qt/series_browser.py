@@ -43,6 +43,15 @@ class SeriesBrowser(QListWidget):
             self.addItem(item)
         self.blockSignals(False)
 
+    def set_annotations(self, row: int, labels: list[str]) -> None:
+        """List the annotation objects (SEG, RTSTRUCT) drawn on entry ``row`` under its description."""
+        item = self.item(row)
+        if item is None or not labels:
+            return
+        text = item.text().split("\n+ ")[0]
+        item.setText(f"{text}\n+ {len(labels)} annotation(s): " + ", ".join(label.split(":")[0] for label in labels))
+        item.setToolTip(item.toolTip().split("\n\nAnnotations")[0] + "\n\nAnnotations:\n" + "\n".join(labels))
+
     def set_current(self, index: int) -> None:
         """Highlight entry ``index`` without emitting ``series_selected``."""
         self.blockSignals(True)

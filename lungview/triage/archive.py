@@ -58,6 +58,31 @@ class ArchiveSeries:
     """The sorted series; None when none of its files could be used."""
     problem: str = ""
     """Why none of the files could be used (only where ``series`` is None)."""
+    fingerprint: Fingerprint | None = None
+    """The files as discovery found them (a rerun compares it with what the worklist row analysed)."""
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """A series' files as found: how many, their total size and the newest modification time."""
+
+    file_count: int
+    total_bytes: int
+    newest_mtime: float
+
+
+def fingerprint(paths) -> Fingerprint:
+    """The :class:`Fingerprint` of the files ``paths`` (each counted once; a file gone since counts as empty)."""
+    count, total, newest = 0, 0, 0.0
+    for path in sorted(set(paths)):
+        count += 1
+        try:
+            stat = os.stat(path)
+        except OSError:
+            continue
+        total += stat.st_size
+        newest = max(newest, stat.st_mtime)
+    return Fingerprint(count, total, newest)
 
 
 @dataclass(frozen=True)
@@ -124,15 +149,14 @@ def study_fields(identity: dict[str, str]) -> StudyFields:
 
 
 def _usable_entries(series: Sequence[Series]) -> list[ArchiveSeries]:
-    """One entry per scanned series; keys stay unique where one series UID was split into stacks."""
-    stacks = Counter(s.series_uid for s in series if s.series_uid)
-    numbers: Counter[str] = Counter()
+    """One entry per scanned series, keyed by :attr:`~lungview.volume.Series.key` (UID and stack number)."""
+    seen: Counter[str] = Counter()
     entries = []
     for one in series:
-        key = one.series_uid or f"file:{one.slices[0].path}"
-        if stacks[one.series_uid] > 1:
-            numbers[one.series_uid] += 1
-            key = f"{one.series_uid}#{numbers[one.series_uid]}"
+        key = one.key if one.series_uid else f"file:{one.slices[0].path}"
+        seen[key] += 1
+        if seen[key] > 1:  # one series UID in two studies: still two rows
+            key = f"{key}@{seen[key]}"
         identity = read_identity(one.slices[0].path) if one.series_uid else dict.fromkeys(_IDENTITY_TAGS, "")
         entries.append(
             ArchiveSeries(
@@ -145,6 +169,7 @@ def _usable_entries(series: Sequence[Series]) -> list[ArchiveSeries]:
                 slice_count=len(one),
                 fields=study_fields(identity),
                 series=one,
+                fingerprint=fingerprint(ref.path for ref in one.slices),
             )
         )
     return entries
@@ -178,6 +203,7 @@ def _unreadable_entries(
                 fields=study_fields(identity),
                 series=None,
                 problem=f"{first_file.reason} ({len(files)} file(s))",
+                fingerprint=fingerprint(file.path for file, _ in files),
             )
         )
     return entries, loose

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from lungview.triage.rows import DONE, FAILED, SKIPPED, WorklistRow
+from lungview.triage.rows import DONE, FAILED, NOT_EVALUABLE, SKIPPED, WorklistRow
 from lungview.triage.runner import TriagePlan, TriageSummary
 
 
@@ -51,7 +51,8 @@ def format_summary(summary: TriageSummary) -> str:
     rate = f", {summary.slices_per_s:.1f} slices/s" if summary.slices_per_s else ""
     lines = [
         f"{summary.series} series in {summary.studies} studies: {summary.settled} already in the worklist, "
-        f"{statuses[DONE]} done, {statuses[SKIPPED]} skipped, {statuses[FAILED]} failed",
+        f"{statuses[DONE]} done, {statuses.get(NOT_EVALUABLE, 0)} not evaluable, {statuses[SKIPPED]} skipped, "
+        f"{statuses[FAILED]} failed",
         f"analysed {summary.slices} slices in {summary.seconds:.1f} s{rate}",
     ]
     if statuses[FAILED]:

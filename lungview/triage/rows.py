@@ -11,6 +11,8 @@ from lungview.detection import SeriesLesions
 from lungview.triage.archive import ArchiveSeries
 
 DONE, SKIPPED, FAILED = "done", "skipped", "failed"
+#: A CT series the lesion model cannot read (no lung found, not axial, ...): never ranked, never "nothing found".
+NOT_EVALUABLE = "not_evaluable"
 #: Where the top score comes from: the best lesion finding, or (without findings) the highest slice score.
 FROM_FINDING, FROM_SLICE = "finding", "slice"
 #: The skip reason of a series that was analysed but not one of whose slices could be decoded.
@@ -63,6 +65,11 @@ class WorklistRow:
     slices_per_s: float | None = None
     recorded_at: str = ""
     """UTC time the row was written (ISO 8601)."""
+    file_count: int | None = None
+    """What was analysed: the series' files, their total bytes and the newest modification time (POSIX seconds);
+    a rerun analyses the series again when these changed. None in rows written before they were recorded."""
+    total_bytes: int | None = None
+    newest_mtime: float | None = None
 
 
 #: Column names in table order.
@@ -103,6 +110,7 @@ def _identity(entry: ArchiveSeries, model: dict) -> dict:
         model_version=model["version"],
         model_sha256=model["sha256"],
         recorded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **dataclasses.asdict(entry.fingerprint) if entry.fingerprint is not None else {},
     )
 
 
@@ -111,13 +119,21 @@ def skipped_row(entry: ArchiveSeries, reason: str, model: dict) -> WorklistRow:
     return WorklistRow(status=SKIPPED, reason=reason, **_identity(entry, model))
 
 
+def not_evaluable_row(entry: ArchiveSeries, reason: str, model: dict, seconds: float | None = None) -> WorklistRow:
+    """The row of a CT series the lesion model cannot read, with the reason (no score: never ranked)."""
+    return WorklistRow(status=NOT_EVALUABLE, reason=reason, seconds=seconds, **_identity(entry, model))
+
+
 def failed_row(entry: ArchiveSeries, error: str, model: dict, seconds: float | None = None) -> WorklistRow:
     """The row of a series whose analysis failed, with the error."""
     return WorklistRow(status=FAILED, reason=error, seconds=seconds, **_identity(entry, model))
 
 
 def analysed_row(entry: ArchiveSeries, lesions: SeriesLesions, seconds: float) -> WorklistRow:
-    """The row of an analysed series; skipped as unreadable when not one of its slices could be scored."""
+    """The row of an analysed series; not evaluable when the model could not read it, skipped as unreadable when not
+    one of its slices could be scored."""
+    if lesions.not_evaluable:
+        return not_evaluable_row(entry, lesions.not_evaluable, lesions.model, seconds)
     top = top_finding(lesions)
     if top is None:
         return skipped_row(entry, NOTHING_DECODED, lesions.model)

@@ -18,17 +18,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lungview import paths
+from lungview.detection.eligibility import NO_LUNG
 from lungview.models.card import read_card
 from lungview.triage.archive import Archive, ArchiveSeries
-from lungview.triage.eligibility import MIN_SLICES, skip_reason
+from lungview.triage.eligibility import MIN_SLICES, not_evaluable_reason, skip_reason
 from lungview.triage.rows import (
     DONE,
     FAILED,
+    NOT_EVALUABLE,
     NOTHING_DECODED,
     SKIPPED,
     WorklistRow,
     analysed_row,
     failed_row,
+    not_evaluable_row,
     skipped_row,
 )
 from lungview.triage.task import FinderPreload, ModelSpec, SeriesAnalysis, analyse_series, without_identity
@@ -59,6 +62,8 @@ class TriagePlan:
     skipped: tuple[tuple[ArchiveSeries, str], ...]
     """Not analysed, with the reason."""
     to_analyse: tuple[ArchiveSeries, ...]
+    not_evaluable: tuple[tuple[ArchiveSeries, str], ...] = ()
+    """CT series the lesion model cannot read by their headers, with the reason."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ class TriageSummary:
     series: int
     settled: int
     statuses: dict[str, int]
-    """``done``/``skipped``/``failed`` -> series recorded by this run."""
+    """``done``/``not_evaluable``/``skipped``/``failed`` -> series recorded by this run."""
     slices: int
     """Slices of the series analysed (done) by this run."""
     seconds: float
@@ -87,24 +92,36 @@ def model_of(model_id: str, weights_dir: Path | None = None) -> dict:
 
 
 def plan_triage(archive: Archive, worklist: Worklist, model: dict, min_slices: int = MIN_SLICES) -> TriagePlan:
-    """Sort the series of ``archive`` into settled (left alone), skipped (with the reason) and to analyse.
+    """Sort the series of ``archive`` into settled (left alone), skipped and not evaluable (with the reason) and to
+    analyse.
 
-    Settled: done with this model, or skipped with this model for the reason the rules give now (a series once
-    too short for ``min_slices`` is analysed when a rerun allows fewer slices), or found undecodable by an
-    analysis. Failed series are analysed again.
+    Settled: recorded with this model (id, version and sha256) from the same files (count, sizes, newest
+    modification time) and still right by the rules given now: done, skipped for the same reason or found
+    undecodable, not evaluable for the same header reason or for what the analysis found. A series whose files
+    changed, a row without a record of its files, a failed series and a series once too short for ``min_slices``
+    when a rerun allows fewer slices are analysed again.
     """
-    recorded = worklist.recorded(model["sha256"])
-    settled, skipped, to_analyse = [], [], []
+    recorded = worklist.recorded(model)
+    settled, skipped, not_evaluable, to_analyse = [], [], [], []
     for entry in archive.series:
-        status, old_reason = recorded.get(entry.key, ("", ""))
+        status, old_reason, files = recorded.get(entry.key, ("", "", None))
         reason = skip_reason(entry, min_slices)
-        if status == DONE or (status == SKIPPED and old_reason in (reason, NOTHING_DECODED)):
+        refused = None if reason is not None else not_evaluable_reason(entry, min_slices)
+        same_files = files is not None and entry.fingerprint is not None and files == entry.fingerprint
+        if same_files and (
+            (status == DONE and reason is None and refused is None)
+            or (status == SKIPPED and old_reason in (reason, NOTHING_DECODED))
+            or (status == NOT_EVALUABLE and reason is None and old_reason == refused)
+            or (status == NOT_EVALUABLE and reason is None and refused is None and old_reason == NO_LUNG)
+        ):
             settled.append(entry)
         elif reason is not None:
             skipped.append((entry, reason))
+        elif refused is not None:
+            not_evaluable.append((entry, refused))
         else:
             to_analyse.append(entry)
-    return TriagePlan(archive, model, tuple(settled), tuple(skipped), tuple(to_analyse))
+    return TriagePlan(archive, model, tuple(settled), tuple(skipped), tuple(to_analyse), tuple(not_evaluable))
 
 
 def run_plan(
@@ -136,17 +153,23 @@ def run_plan(
         if on_recorded is not None:
             on_recorded(row)
 
+    worklist.use_model(plan.model)
     worklist.record_unusable_files(plan.archive.unusable_files)
     for entry, reason in plan.skipped:
         record(skipped_row(entry, reason, plan.model))
+    for entry, reason in plan.not_evaluable:
+        record(not_evaluable_row(entry, reason, plan.model))
     if plan.to_analyse:
         client.register_plugin(FinderPreload(spec))  # every worker loads the model once, before the clock starts
     started = time.perf_counter()
     for entry, outcome in analyse_on_cluster(client, plan.to_analyse, spec, task):
         record(_row(entry, outcome, plan.model))
     seconds = time.perf_counter() - started
-    counts = {status: statuses[status] for status in (DONE, SKIPPED, FAILED)}
-    log.info("triage: %d done, %d skipped, %d failed in %.1f s", counts[DONE], counts[SKIPPED], counts[FAILED], seconds)
+    counts = {status: statuses[status] for status in (DONE, NOT_EVALUABLE, SKIPPED, FAILED)}
+    log.info(
+        "triage: %d done, %d not evaluable, %d skipped, %d failed in %.1f s",
+        counts[DONE], counts[NOT_EVALUABLE], counts[SKIPPED], counts[FAILED], seconds,
+    )
     return TriageSummary(
         len(plan.archive.studies), len(plan.archive.series), len(plan.settled), counts, slices, seconds
     )

@@ -37,6 +37,14 @@ def instances(folder: Path, first: int, last: int) -> list[Path]:
     return found
 
 
+def below_the_lungs(shared_dicom: Path, slices: int) -> list[Path]:
+    """``slices`` files of the 4D-Lung planning CT below its lungs (upper abdomen: no slice shows lung)."""
+    from lungview.dicom import scan_paths
+
+    (series,) = [s for s in scan_paths([shared_dicom / "4d-lung-113_HM10395-40"]).series if s.modality == "CT"]
+    return [Path(ref.path) for ref in series.slices[23 : 23 + slices]]  # 0-30 lie below the lung bases
+
+
 def make_archive(
     root: Path, shared_dicom: Path, sample_series: Path, slices: int = SLICES
 ) -> dict[str, ExpectedSeries]:
@@ -52,8 +60,8 @@ def make_archive(
     scout = [nodule[0]]
     add(
         copy_series(scout, root / "p1" / "scout", lidc, ImageType=["ORIGINAL", "PRIMARY", "LOCALIZER"]),
-        "skipped",
-        "localiser",
+        "not_evaluable",
+        "a localizer",
     )
 
     mass = new_study("TRIAGE-P3", "ACC-3", "20240311")
@@ -62,7 +70,15 @@ def make_archive(
     sample = new_study("TRIAGE-P2", "ACC-2", "20230720")
     sample_files = sorted(sample_series.glob("*.dcm"))
     add(copy_series(sample_files[10 : 10 + slices], root / "p2" / "ct", sample), "done")
-    add(copy_series(sample_files[:3], root / "p2" / "short", sample), "skipped", "too few slices")
+    add(copy_series(sample_files[:3], root / "p2" / "short", sample), "not_evaluable", "too few slices")
+    coronal = [1, 0, 0, 0, 0, -1]
+    add(
+        copy_series(sample_files[10 : 10 + slices], root / "p2" / "coronal", sample, ImageOrientationPatient=coronal),
+        "not_evaluable",
+        "not axial: the slices are coronal",
+    )
+    abdomen = new_study("TRIAGE-P5", "ACC-5", "20240402")
+    add(copy_series(below_the_lungs(shared_dicom, slices), root / "p5" / "ct", abdomen), "not_evaluable", "no lung")
     truncated = root / "p2" / "broken"
     add(copy_series(sample_files[:2], truncated, sample), "skipped", "unreadable")
     for path in truncated.iterdir():

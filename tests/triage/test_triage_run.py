@@ -9,7 +9,7 @@ from triage import faults
 from triage.archive_factory import MIN_SLICES, SLICES
 
 from lungview.triage.archive import discover
-from lungview.triage.rows import DONE, FAILED, SKIPPED, top_finding
+from lungview.triage.rows import DONE, FAILED, NOT_EVALUABLE, SKIPPED, top_finding
 from lungview.triage.runner import analyse_on_cluster, plan_triage, run_plan
 from lungview.triage.worklist import Worklist
 
@@ -47,7 +47,11 @@ def test_every_series_is_recorded_once_with_its_status(archive, first_run, model
         assert (row.status, row.reason[: len(want.reason_start)]) == (want.status, want.reason_start), row.reason
         assert (row.model_id, row.model_sha256) == (model["id"], model["sha256"])
     done = [row for row in rows if row.status == DONE]
-    assert summary.statuses == {DONE: 3, SKIPPED: len(expected) - 3, FAILED: 0}
+    not_evaluable = sum(want.status == NOT_EVALUABLE for want in expected.values())
+    assert summary.statuses == {
+        DONE: 3, NOT_EVALUABLE: not_evaluable, SKIPPED: len(expected) - 3 - not_evaluable, FAILED: 0
+    }
+    assert all(row.top_score is None for row in rows if row.status == NOT_EVALUABLE)
     assert summary.slices == sum(row.slice_count for row in done) == 3 * SLICES
     assert all(
         row.top_score is not None and row.slices_per_s > 0 and row.patient_id.startswith("TRIAGE-") for row in done
@@ -65,8 +69,8 @@ def test_rerun_does_nothing_new(archive, first_run, client, spec, model):
 
     plan, summary, rows_again = _triage(archive[0], path, client, spec, model)
 
-    assert (plan.skipped, plan.to_analyse, len(plan.settled)) == ((), (), len(rows))
-    assert summary.statuses == {DONE: 0, SKIPPED: 0, FAILED: 0}
+    assert (plan.skipped, plan.not_evaluable, plan.to_analyse, len(plan.settled)) == ((), (), (), len(rows))
+    assert summary.statuses == {DONE: 0, NOT_EVALUABLE: 0, SKIPPED: 0, FAILED: 0}
     assert rows_again == rows
 
 
@@ -76,8 +80,11 @@ def test_worklist_equals_the_lesion_finder_run_in_process(first_run, reference_f
 
     for entry in plan.to_analyse:
         reference = reference_finder.find(entry.series)
-        top = top_finding(reference)
         row = by_key[entry.key]
+        if reference.not_evaluable:
+            assert (row.status, row.reason, row.top_score) == (NOT_EVALUABLE, reference.not_evaluable, None)
+            continue
+        top = top_finding(reference)
         assert (row.top_source, row.top_score, row.top_index) == (top.source, top.score, top.index)
         assert row.findings == len(reference.findings)
     entry = plan.to_analyse[0]
@@ -134,7 +141,7 @@ def test_an_interrupted_run_keeps_what_it_finished_and_a_rerun_does_the_rest(arc
 
     assert len(kept) == 1
     assert sorted(e.key for e in rerun.to_analyse) == sorted(e.key for e in plan.to_analyse if e.key not in kept)
-    assert rerun.skipped == ()
+    assert rerun.skipped == rerun.not_evaluable == ()
 
 
 def test_command_line_writes_worklist_and_csv_and_logs_no_patient_data(archive, client, tmp_path, capsys, caplog):
@@ -154,7 +161,7 @@ def test_command_line_writes_worklist_and_csv_and_logs_no_patient_data(archive, 
 
     out, err = capsys.readouterr()
     assert status == 0
-    assert "1 done, 0 skipped, 0 failed" in out
+    assert "1 done, 0 not evaluable, 0 skipped, 0 failed" in out
     with open(tmp_path / "w.csv", newline="") as stream:
         [row] = list(csv.DictReader(stream))
     assert (row["series_key"], row["status"], row["patient_id"], row["slice_count"]) == (uid, "done", "TRIAGE-P2", "3")

@@ -7,9 +7,10 @@ import sqlite3
 import pytest
 
 from lungview.detection import Lesion, LesionSlice, SeriesLesions
-from lungview.triage.archive import Archive, ArchiveSeries, StudyFields, group_studies
+from lungview.detection.eligibility import NO_LUNG
+from lungview.triage.archive import Archive, ArchiveSeries, Fingerprint, StudyFields, group_studies
 from lungview.triage.cluster import plan_local_cluster
-from lungview.triage.eligibility import skip_reason
+from lungview.triage.eligibility import not_evaluable_reason
 from lungview.triage.progress import format_summary
 from lungview.triage.rows import (
     COLUMNS,
@@ -17,14 +18,24 @@ from lungview.triage.rows import (
     FAILED,
     FROM_FINDING,
     FROM_SLICE,
+    NOT_EVALUABLE,
     SKIPPED,
     analysed_row,
     failed_row,
+    not_evaluable_row,
     skipped_row,
     top_finding,
 )
 from lungview.triage.runner import TriageSummary, plan_triage
-from lungview.triage.worklist import Worklist, read_worklist, write_csv
+from lungview.triage.worklist import (
+    SCHEMA_VERSION,
+    Worklist,
+    WorklistError,
+    read_worklist,
+    schema_version,
+    worklist_model,
+    write_csv,
+)
 from lungview.volume import Series, SliceRef
 
 MODEL = {"id": "m", "version": "1", "sha256": "a" * 64}
@@ -98,27 +109,96 @@ def test_worklist_keeps_one_row_per_series_committed_at_once(tmp_path):
 def _eligible(key: str, slices: int) -> ArchiveSeries:
     refs = tuple(SliceRef(f"/archive/{key}/{n}.dcm", f"{key}.{n}", n, float(n), (0.7, 0.7), 1.0) for n in range(slices))
     series = Series(key, "9.9", "CT", "chest", 512, 512, (1.0, 0.7, 0.7), (1, 0, 0, 0, 1, 0), refs, True)
-    return dataclasses.replace(_entry(key, slices), series=series)
+    return dataclasses.replace(_entry(key, slices), series=series, fingerprint=Fingerprint(slices, 1000 * slices, 5.0))
 
 
 def test_a_rerun_leaves_settled_series_alone_and_tries_the_others(tmp_path):
-    entries = [_eligible(key, 12) for key in ("done", "failed", "undecodable", "other-model", "new")]
+    entries = [_eligible(key, 12) for key in ("done", "failed", "undecodable", "other-model", "new", "no-lung")]
     entries.append(_eligible("short", 4))
     with Worklist(tmp_path / "w.sqlite") as worklist:
         worklist.record(analysed_row(entries[0], _lesions(), 1.0))
         worklist.record(failed_row(entries[1], "boom", MODEL))
         worklist.record(analysed_row(entries[2], _lesions(scores=(None,) * 4), 1.0))
         worklist.record(dataclasses.replace(analysed_row(entries[3], _lesions(), 1.0), model_sha256="b" * 64))
-        worklist.record(skipped_row(entries[5], skip_reason(entries[5], 10), MODEL))
+        worklist.record(analysed_row(entries[5], dataclasses.replace(_lesions(), not_evaluable=NO_LUNG), 1.0))
+        worklist.record(not_evaluable_row(entries[6], not_evaluable_reason(entries[6], 10), MODEL))
         archive = Archive(group_studies(entries))
 
         plan = plan_triage(archive, worklist, MODEL, min_slices=10)
         fewer = plan_triage(archive, worklist, MODEL, min_slices=3)
 
-    assert [e.key for e in plan.settled] == ["done", "undecodable", "short"]
+    assert [e.key for e in plan.settled] == ["done", "undecodable", "no-lung", "short"]
     assert [e.key for e in plan.to_analyse] == ["failed", "other-model", "new"]
-    assert plan.skipped == ()
+    assert plan.skipped == plan.not_evaluable == ()
     assert "short" in [e.key for e in fewer.to_analyse]  # allowed now: analysed
+
+
+def test_a_series_whose_files_changed_is_analysed_again(tmp_path):
+    entry = _eligible("grown", 12)
+    with Worklist(tmp_path / "w.sqlite") as worklist:
+        worklist.record(analysed_row(entry, _lesions(), 1.0))
+        for changed in (Fingerprint(13, 13_000, 9.0), Fingerprint(12, 12_001, 5.0), Fingerprint(12, 12_000, 6.0)):
+            archive = Archive(group_studies([dataclasses.replace(entry, fingerprint=changed)]))
+            assert [e.key for e in plan_triage(archive, worklist, MODEL, 10).to_analyse] == ["grown"], changed
+        same = plan_triage(Archive(group_studies([entry])), worklist, MODEL, 10)
+    assert [e.key for e in same.settled] == ["grown"]
+
+
+@pytest.mark.parametrize("field", ["id", "version", "sha256"])
+def test_another_model_analyses_every_series_again_and_ranks_alone(tmp_path, field):
+    entries = [_eligible(key, 12) for key in ("a", "b")]
+    other = {**MODEL, field: MODEL[field] + "2"}
+    with Worklist(tmp_path / "w.sqlite") as worklist:
+        worklist.use_model(MODEL)
+        for entry in entries:
+            worklist.record(analysed_row(entry, _lesions(), 1.0))
+        plan = plan_triage(Archive(group_studies(entries)), worklist, other, 10)
+        worklist.use_model(other)
+        new_lesions = dataclasses.replace(_lesions([_lesion(1, 0.9, 2)]), model=other)
+        worklist.record(analysed_row(entries[0], new_lesions, 1.0))
+        ranked = worklist.rows()
+        old = worklist.rows(MODEL)
+
+    assert [e.key for e in plan.to_analyse] == ["a", "b"]
+    assert [(row.series_key, row.model_id, row.model_version, row.model_sha256) for row in ranked] == [
+        ("a", other["id"], other["version"], other["sha256"])
+    ]
+    assert [row.series_key for row in old] == ["a", "b"]  # the first model's rows stay, apart
+    assert worklist_model(tmp_path / "w.sqlite") == other
+
+
+def test_a_worklist_of_the_first_format_is_upgraded_in_place(tmp_path):
+    path = tmp_path / "old.sqlite"
+    old_columns = COLUMNS[: COLUMNS.index("recorded_at") + 1]
+    row = analysed_row(_entry("a"), _lesions([_lesion(1, 0.9, 2)]), 1.0)
+    db = sqlite3.connect(path)  # the schema written before versions: keyed by series alone, no meta table
+    db.execute(f"CREATE TABLE series ({', '.join(old_columns)}, PRIMARY KEY (series_key))")
+    db.execute("CREATE TABLE unusable_files (path TEXT PRIMARY KEY, reason TEXT)")
+    db.execute(f"INSERT INTO series VALUES ({', '.join('?' * len(old_columns))})", dataclasses.astuple(row)[:28])
+    db.commit()
+    db.close()
+
+    assert [r.series_key for r in read_worklist(path)] == ["a"]  # the viewer reads it as it is
+    with Worklist(path) as worklist:
+        upgraded = worklist.rows()
+        version = schema_version(worklist._db)
+        recorded = worklist.recorded(MODEL)
+    with Worklist(path) as worklist:  # opening it again changes nothing
+        assert worklist.rows() == upgraded
+
+    assert version == SCHEMA_VERSION
+    assert upgraded == [row]  # the result is kept, the files it analysed were not recorded then
+    assert recorded == {"a": ("done", "", None)}  # so the next run analyses the series again
+
+
+def test_a_worklist_of_a_newer_format_is_refused(tmp_path):
+    path = tmp_path / "new.sqlite"
+    with Worklist(path) as worklist:
+        worklist._db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+        worklist._db.commit()
+
+    with pytest.raises(WorklistError, match="newer"):
+        Worklist(path)
 
 
 def test_csv_has_a_header_and_one_line_per_row(tmp_path):
@@ -150,9 +230,9 @@ def test_local_cluster_shares_the_cores_and_memory_out(workers, cores, memory_gi
 
 
 def test_summary_counts_and_rate():
-    summary = TriageSummary(2, 5, 1, {DONE: 2, SKIPPED: 1, FAILED: 1}, 100, 4.0)
+    summary = TriageSummary(2, 6, 1, {DONE: 2, NOT_EVALUABLE: 1, SKIPPED: 1, FAILED: 1}, 100, 4.0)
 
     text = format_summary(summary)
 
-    assert "5 series in 2 studies: 1 already in the worklist, 2 done, 1 skipped, 1 failed" in text
+    assert "6 series in 2 studies: 1 already in the worklist, 2 done, 1 not evaluable, 1 skipped, 1 failed" in text
     assert "25.0 slices/s" in text and "tried again" in text
