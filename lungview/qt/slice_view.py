@@ -14,6 +14,7 @@ import math
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
+    QFont,
     QFontMetricsF,
     QImage,
     QKeyEvent,
@@ -30,6 +31,9 @@ from lungview.planes.measure import SHAPE_KINDS, Shape, ruler_length
 from lungview.qt.view_marks import paint_boxes, paint_crosshair, paint_shape
 from lungview.qt.view_text import (
     CORNERS,
+    CornerBlock,
+    edge_label_boxes,
+    layout_corners,
     overlay_font,
     paint_corner_text,
     paint_edge_labels,
@@ -208,8 +212,20 @@ class SliceView(QWidget):
         return self._window
 
     def corner_text(self, corner: str) -> list[str]:
-        """The lines shown in ``corner``."""
+        """The lines set for ``corner`` (all of them, even where a small view shows fewer or shortens them)."""
         return list(self._corner_text[corner])
+
+    def corner_text_rects(self) -> dict[str, QRectF]:
+        """Where each corner's text is drawn now (an empty rectangle where the corner shows nothing)."""
+        return {corner: block.rect for corner, block in self._corner_blocks(overlay_font(self.font())).items()}
+
+    def _corner_blocks(self, font: QFont) -> dict[str, CornerBlock]:
+        view_rect = QRectF(self.rect())
+        keep_out = ()
+        if self._qimage is not None:  # the corner texts stay beside the top and bottom edge letters
+            boxes = edge_label_boxes(font, self.image_rect().intersected(view_rect))
+            keep_out = tuple(boxes[edge] for edge in ("top", "bottom") if self._edge_labels.get(edge))
+        return layout_corners(view_rect, QFontMetricsF(font), self._corner_text, keep_out)
 
     def message(self) -> str:
         """The centred message shown now ("" for none)."""
@@ -344,7 +360,7 @@ class SliceView(QWidget):
         view_rect = QRectF(self.rect())
         font = overlay_font(self.font())
         painter.setFont(font)
-        paint_corner_text(painter, view_rect, self._corner_text)
+        paint_corner_text(painter, self._corner_blocks(font))
         if self._qimage is not None and self._edge_labels:
             paint_edge_labels(painter, font, self.image_rect().intersected(view_rect), self._edge_labels)
         if self._overlay_label:
