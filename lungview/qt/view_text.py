@@ -40,10 +40,23 @@ def paint_outlined(painter: QPainter, rect: QRectF, flags: Qt.AlignmentFlag, tex
 
 @dataclass(frozen=True)
 class CornerBlock:
-    """The lines a corner shows (elided to fit) and the rectangle they fill."""
+    """The lines a corner shows (shortened to fit where needed), where each is drawn, and the rectangle of all."""
 
     lines: tuple[str, ...]
-    rect: QRectF
+    line_rects: tuple[QRectF, ...]
+
+    @property
+    def rect(self) -> QRectF:
+        """The rectangle the block's lines fill (empty when it shows none)."""
+        rect = QRectF()
+        for line_rect in self.line_rects:
+            rect = rect.united(line_rect)
+        return rect
+
+
+DROP_ORDER = ("bottom_right", "top_right", "bottom_left", "top_left")
+"""Which corner gives up its last line first when two blocks would meet: the version, then the series lines (from
+the thickness up), then the zoom, and the patient's identity last."""
 
 
 def layout_corners(
@@ -54,26 +67,25 @@ def layout_corners(
 ) -> dict[str, CornerBlock]:
     """Place each corner's lines so that no two corner blocks overlap, at any view size.
 
-    The two blocks of the top (and of the bottom) edge share its width: where they do not fit side by side, the
-    wider gives way first and its lines are shortened with "…". Where a top and a bottom block would then meet,
-    the one with more lines (the bottom one on a tie) drops its last line, which is its least important (birth
-    date, thickness, zoom, the version) until they do not; a block may lose every line in a tiny view.
+    The two blocks of an edge stand side by side where they fit with a gap between them; otherwise the right one
+    moves below the left one at the top (above it at the bottom), and a line longer than the view is shortened
+    with "…". Where a top and a bottom block would then meet, the block first in :data:`DROP_ORDER` drops its
+    last line until they do not; a block may lose every line in a tiny view.
 
-    ``keep_out`` are boxes the blocks stay beside where they share their rows (the edge letters at the top and
-    bottom centre), unless that would leave a block less than a third of the view's width.
+    ``keep_out`` are boxes (the edge letters at the top and bottom centre) that a line in their rows stays beside,
+    unless that would leave it less than a third of the view's width.
     """
     area = view_rect.adjusted(CORNER_MARGIN, CORNER_MARGIN, -CORNER_MARGIN, -CORNER_MARGIN)
     kept = {corner: list(corner_text.get(corner, [])) for corner in CORNERS}
     while True:
-        blocks = _place(area, metrics, kept, keep_out)
+        blocks = {corner: _place(corner, area, metrics, kept, keep_out) for corner in CORNERS}
         clash = next(
             ((top, bottom) for top in CORNERS[:2] for bottom in CORNERS[2:] if _meet(blocks[top], blocks[bottom])),
             None,
         )
         if clash is None:
             return blocks
-        top, bottom = clash
-        loser = top if len(kept[top]) > len(kept[bottom]) else bottom
+        loser = min(clash, key=DROP_ORDER.index)
         kept[loser].pop()
 
 
@@ -85,37 +97,42 @@ def _meet(one: CornerBlock, other: CornerBlock) -> bool:
 
 
 def _place(
-    area: QRectF, metrics: QFontMetricsF, kept: dict[str, list[str]], keep_out: tuple[QRectF, ...]
-) -> dict[str, CornerBlock]:
-    blocks = {}
+    corner: str, area: QRectF, metrics: QFontMetricsF, kept: dict[str, list[str]], keep_out: tuple[QRectF, ...]
+) -> CornerBlock:
+    """Where ``corner``'s lines go: beside its neighbour on the same edge where both fit, else below (top edge) or
+    above (bottom edge) the left block."""
+    top, left = corner.startswith("top"), corner.endswith("left")
+    edge = "top" if top else "bottom"
+    widths = [_natural_width(metrics, kept[f"{edge}_{side}"]) for side in ("left", "right")]
+    beside = sum(widths) + CORNER_GAP <= area.width()
+    rows_before = 0 if left or beside else len(kept[f"{edge}_left"])
     line_height = text_line_height(metrics)
-    for left, right in (("top_left", "top_right"), ("bottom_left", "bottom_right")):
-        widths = _share_width(area.width(), *(_natural_width(metrics, kept[corner]) for corner in (left, right)))
-        rows = max(len(kept[left]), len(kept[right]))
-        band_height = line_height * rows + CORNER_GAP
-        band = QRectF(area.left(), area.top() if left.startswith("top") else area.bottom() - band_height,
-                      area.width(), band_height)
-        widths = _beside(band, widths, [box for box in keep_out if rows and box.intersects(band)])
-        for corner, width in zip((left, right), widths):
-            lines = tuple(metrics.elidedText(line, Qt.TextElideMode.ElideRight, width) for line in kept[corner])
-            width = max((metrics.horizontalAdvance(line) for line in lines), default=0.0)
-            height = line_height * (len(lines) - 1) + metrics.height() if lines else 0.0
-            x = area.left() if corner.endswith("left") else area.right() - width
-            y = area.top() if corner.startswith("top") else area.bottom() - height
-            blocks[corner] = CornerBlock(lines, QRectF(x, y, width, height))
-    return blocks
+    lines, rects = [], []
+    count = len(kept[corner])
+    for number, text in enumerate(kept[corner]):
+        row = rows_before + (number if top else count - 1 - number)
+        y = area.top() + row * line_height if top else area.bottom() - metrics.height() - row * line_height
+        row_rect = QRectF(area.left(), y, area.width(), metrics.height())
+        limit = _room(row_rect, left, [box for box in keep_out if box.intersects(row_rect)])
+        line = metrics.elidedText(text, Qt.TextElideMode.ElideRight, limit)
+        width = metrics.horizontalAdvance(line)
+        lines.append(line)
+        rects.append(QRectF(area.left() if left else area.right() - width, y, width, metrics.height()))
+    return CornerBlock(tuple(lines), tuple(rects))
 
 
-def _beside(band: QRectF, widths: tuple[float, float], boxes: list[QRectF]) -> tuple[float, float]:
-    """Narrow the left and right block of ``band`` so that they end a gap before each box in their rows."""
-    left, right = widths
-    floor = band.width() / 3
+def _room(row: QRectF, left: bool, boxes: list[QRectF]) -> float:
+    """The width a line of ``row`` may take from its side: the row, or up to a gap before each box in it."""
+    room = row.width()
     for box in boxes:
-        left_room = box.left() - LETTER_GAP - band.left()
-        right_room = band.right() - box.right() - LETTER_GAP
-        left = min(left, left_room) if left_room >= floor else left
-        right = min(right, right_room) if right_room >= floor else right
-    return left, right
+        beside = box.left() - LETTER_GAP - row.left() if left else row.right() - box.right() - LETTER_GAP
+        if beside >= row.width() / 3:
+            room = min(room, beside)
+    return room
+
+
+def _natural_width(metrics: QFontMetricsF, lines: list[str]) -> float:
+    return max((metrics.horizontalAdvance(line) for line in lines), default=0.0)
 
 
 def text_line_height(metrics: QFontMetricsF) -> float:
@@ -123,31 +140,11 @@ def text_line_height(metrics: QFontMetricsF) -> float:
     return float(math.ceil(metrics.lineSpacing()))
 
 
-def _natural_width(metrics: QFontMetricsF, lines: list[str]) -> float:
-    return max((metrics.horizontalAdvance(line) for line in lines), default=0.0)
-
-
-def _share_width(total: float, left: float, right: float) -> tuple[float, float]:
-    """The widths two blocks on one edge may take: as they are where they fit with a gap between them, else the
-    narrower keeps its width (up to half) and the wider takes the rest."""
-    room = max(0.0, total - CORNER_GAP)
-    if left + right <= room:
-        return left, right
-    half = room / 2
-    if left <= half:
-        return left, room - left
-    if right <= half:
-        return room - right, right
-    return half, half
-
-
 def paint_corner_text(painter: QPainter, blocks: dict[str, CornerBlock]) -> None:
-    """Each corner block's lines, one per line height, aligned to its corner (in the painter's font)."""
-    line_height = text_line_height(QFontMetricsF(painter.font()))
+    """Each corner block's lines where :func:`layout_corners` put them (in the painter's font)."""
     for corner, block in blocks.items():
         align = _ALIGN.AlignTop | (_ALIGN.AlignLeft if corner.endswith("left") else _ALIGN.AlignRight)
-        for number, line in enumerate(block.lines):
-            rect = QRectF(block.rect.left(), block.rect.top() + number * line_height, block.rect.width(), line_height)
+        for line, rect in zip(block.lines, block.line_rects):
             paint_outlined(painter, rect, align, line)
 
 

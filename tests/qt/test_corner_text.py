@@ -37,7 +37,15 @@ def test_corner_texts_of_every_view_stay_apart(qtbot, mpr_window, layout, size):
     assert not axial.corner_text_rects()["top_left"].isEmpty()  # the patient's identity is still shown
 
 
-def test_a_tiny_view_drops_the_last_lines_first():
+def _shows_a_prefix(shown: tuple[str, ...], lines: list[str]) -> bool:
+    """``shown`` are the first lines of ``lines``, each whole or cut short with "…"."""
+    return len(shown) <= len(lines) and all(
+        line == original or (line.endswith("…") and original.startswith(line[:-1]))
+        for line, original in zip(shown, lines)
+    )
+
+
+def test_a_tiny_view_stacks_shortens_and_drops_the_least_important_lines():
     metrics = QFontMetricsF(QFont("Monospace", 10))
     text = {
         "top_left": ["Name", "ID 12", "born 1950-01-01"],
@@ -45,12 +53,16 @@ def test_a_tiny_view_drops_the_last_lines_first():
         "bottom_left": ["W 1500  L -600", "Zoom 64%"],
         "bottom_right": ["LungView 0.1.0"],
     }
-    blocks = layout_corners(QRectF(0, 0, 200, 110), metrics, text)
+    blocks = layout_corners(QRectF(0, 0, 200, 150), metrics, text)
     assert _clashes({corner: block.rect for corner, block in blocks.items()}) == []
-    assert blocks["top_right"].lines[0].endswith("…") and blocks["top_right"].lines[1] == "Slice 16/30"
-    assert len(blocks["top_right"].lines) < 4 and blocks["top_left"].lines[0] == "Name"
+    assert all(_shows_a_prefix(blocks[corner].lines, text[corner]) for corner in CORNERS)
+    assert blocks["top_left"].lines == tuple(text["top_left"])  # the identity is dropped last
+    assert blocks["bottom_right"].lines == ()  # the version goes first
+    assert blocks["top_right"].lines[0].endswith("…")  # too long for the view
+    assert blocks["top_right"].rect.top() >= blocks["top_left"].rect.bottom()  # moved below the identity
     roomy = layout_corners(QRectF(0, 0, 1600, 1000), metrics, text)
     assert all(list(roomy[corner].lines) == text[corner] for corner in CORNERS)
+    assert roomy["top_right"].rect.top() == roomy["top_left"].rect.top()  # side by side
 
 
 def test_the_1x3_layout_is_arranged_2x2_in_a_narrow_grid(qtbot, mpr_window):
