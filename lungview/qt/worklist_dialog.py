@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from lungview.qt.errors import show_error
 from lungview.triage.rows import WorklistRow
-from lungview.triage.worklist import read_worklist
+from lungview.triage.worklist import read_worklist, worklist_model
 from lungview.volume import ScanResult
 
 #: (header, text of a row) per column; slice indices count from 0, as on the command line.
@@ -67,8 +67,9 @@ class WorklistDialog(QDialog):
         layout.addWidget(self.table)
         self._rows: list[WorklistRow] = []
 
-    def set_rows(self, rows: list[WorklistRow], hide_identifiers: bool = False) -> None:
-        """Show ``rows`` in their order; ``hide_identifiers`` hides the patient ID and accession number."""
+    def set_rows(self, rows: list[WorklistRow], hide_identifiers: bool = False, model: dict | None = None) -> None:
+        """Show ``rows`` in their order; ``hide_identifiers`` hides the patient ID and accession number; ``model``
+        (``{"id", "version", "sha256"}``) is the model that ranked them (default: the first row's)."""
         self._rows = list(rows)
         self.table.setRowCount(len(self._rows))
         for number, row in enumerate(self._rows):
@@ -77,9 +78,14 @@ class WorklistDialog(QDialog):
         for column, (header, _) in enumerate(_COLUMNS):
             self.table.setColumnHidden(column, hide_identifiers and header in _IDENTIFIER_COLUMNS)
         done = sum(row.status == "done" for row in self._rows)
+        not_evaluable = sum(row.status == "not_evaluable" for row in self._rows)
+        if model is None and self._rows:
+            first = self._rows[0]
+            model = {"id": first.model_id, "version": first.model_version, "sha256": first.model_sha256}
         self.summary.setText(
-            f"{len(self._rows)} series, {done} analysed, most suspicious first. Double-click a series to open it "
-            "at its top finding. A second reader, not a diagnosis."
+            f"{len(self._rows)} series, {done} analysed, {not_evaluable} not evaluable (the model could not read "
+            "them: no result), most suspicious first. Double-click a series to open it at its top finding. "
+            f"A second reader, not a diagnosis.\n{model_text(model)}"
         )
 
     def rows(self) -> list[WorklistRow]:
@@ -91,13 +97,23 @@ class WorklistDialog(QDialog):
         self.series_requested.emit(self._rows[row])
 
 
+def model_text(model: dict | None) -> str:
+    """One line naming the model that ranked a worklist: id, version and the start of its weights' SHA-256."""
+    if not model or not model.get("id"):
+        return "Model: unknown"
+    return f"Model: {model['id']} version {model['version']} (weights SHA-256 {model['sha256'][:12]}…)"
+
+
 def row_location(row: WorklistRow, result: ScanResult) -> tuple[int, int | None] | None:
-    """Where ``row`` is in a scan of its folder: (series index, its top slice), or None when the series is not there."""
-    matching = [number for number, series in enumerate(result.series) if series.series_uid == row.series_uid]
-    if not matching:
-        return None
-    _, _, stack = row.series_key.partition("#")  # a series UID split into stacks: the stack's number
-    return matching[min(int(stack) - 1, len(matching) - 1)] if stack.isdigit() else matching[0], row.top_index
+    """Where ``row`` is in a scan of its folder: (series index, its top slice), or None when the series is not there.
+
+    The series is matched by its key (the UID, and the stack where one UID holds several), else by its UID."""
+    keys = [series.key for series in result.series]
+    uids = [series.series_uid for series in result.series]
+    matching = [n for n, key in enumerate(keys) if key == row.series_key] or [
+        n for n, uid in enumerate(uids) if uid == row.series_uid
+    ]
+    return (matching[0], row.top_index) if matching else None
 
 
 def open_worklist(window, path: str | None = None) -> WorklistDialog | None:
@@ -107,12 +123,12 @@ def open_worklist(window, path: str | None = None) -> WorklistDialog | None:
         if not path:
             return None
     try:
-        rows = read_worklist(path)
+        rows, model = read_worklist(path), worklist_model(path)
     except sqlite3.Error as error:
         show_error("The file is not a LungView worklist, or it cannot be read.", error, window)
         return None
     dialog = WorklistDialog(window)
-    dialog.set_rows(rows, window.identifiers_hidden())
+    dialog.set_rows(rows, window.identifiers_hidden(), model)
     dialog.series_requested.connect(lambda row: window.series_jump.open(row.folder, lambda r: row_location(row, r)))
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()

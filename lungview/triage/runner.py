@@ -159,8 +159,8 @@ def run_plan(
         record(skipped_row(entry, reason, plan.model))
     for entry, reason in plan.not_evaluable:
         record(not_evaluable_row(entry, reason, plan.model))
-    if plan.to_analyse:
-        client.register_plugin(FinderPreload(spec))  # every worker loads the model once, before the clock starts
+    if plan.to_analyse and task is analyse_series:  # every worker loads the model once, before the clock starts
+        client.register_plugin(FinderPreload(spec))
     started = time.perf_counter()
     for entry, outcome in analyse_on_cluster(client, plan.to_analyse, spec, task):
         record(_row(entry, outcome, plan.model))

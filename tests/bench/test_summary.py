@@ -51,3 +51,22 @@ def test_machine_names_the_cpu():
     described = summary.machine()
     assert described["cpus"] >= 1 and described["cpu_model"]
     assert described["gpu"]
+
+
+def _noisy(slices: int) -> dict:
+    import os
+
+    print("Loaded pretrained weights for efficientnet-lite0")  # what a library prints while a model loads
+    os.write(1, b"a native library's line\n")
+    return dict(OPEN_SERIES, slices=float(slices))
+
+
+def test_bench_json_stdout_is_pure_json_whatever_libraries_print(monkeypatch, capfd):
+    _fake_sections(monkeypatch, open_series=_noisy)
+
+    status = main(["bench", "--json", "--only", "open_series", "--slices", "12"])
+
+    out, err = capfd.readouterr()
+    assert status == 0
+    assert json.loads(out)["open_series"]["slices"] == 12.0
+    assert "Loaded pretrained weights" in err and "a native library's line" in err

@@ -73,3 +73,36 @@ def test_a_file_that_is_no_worklist_gives_one_error(qtbot, main_window, tmp_path
 
     assert open_worklist(main_window, str(path)) is None
     assert len(shown) == 1
+
+
+def test_the_dialog_names_the_model_that_ranked_the_rows(qtbot):
+    dialog = WorklistDialog()
+    qtbot.addWidget(dialog)
+    model = {"id": "ct-tumour-slice", "version": "3", "sha256": "ab" * 32}
+
+    dialog.set_rows([_row("a", 0.9, 1), _row("b", None, None, "not_evaluable")], model=model)
+
+    assert "Model: ct-tumour-slice version 3 (weights SHA-256 abababababab…)" in dialog.summary.text()
+    assert "1 not evaluable" in dialog.summary.text()
+
+
+def test_a_jump_opens_the_stack_of_its_row_not_the_first_of_its_uid(qtbot, main_window, sample_series_dir, tmp_path):
+    from lungview.bench.archive import copy_series, new_study
+
+    files = sorted(sample_series_dir.glob("*.dcm"))
+    study, uid = new_study("P", "A", "20200101"), "1.2.826.0.1.3680043.8.498.77"
+    copy_series(files[:4], tmp_path / "series" / "axial", study, SeriesInstanceUID=uid)
+    coronal = {"SeriesInstanceUID": uid, "ImageOrientationPatient": [1, 0, 0, 0, 0, -1]}
+    copy_series(files[4:9], tmp_path / "series" / "coronal", study, **coronal)
+    path = tmp_path / "worklist.sqlite"
+    with Worklist(path) as worklist:
+        worklist.record(_row(f"{uid}#2", 0.8, 3, folder=str(tmp_path / "series"), uid=uid, slices=5))
+
+    dialog = open_worklist(main_window, str(path))
+    dialog.series_requested.emit(dialog.rows()[0])
+
+    qtbot.waitUntil(
+        lambda: main_window.current_series() is not None and main_window.current_index() == 3, timeout=30_000
+    )
+    assert (main_window.current_series().key, len(main_window.current_series())) == (f"{uid}#2", 5)
+    dialog.close()
