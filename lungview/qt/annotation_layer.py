@@ -169,7 +169,7 @@ class AnnotationLayer(QObject):
     # --------------------------------------------------------------- actions
     def _create_actions(self) -> None:
         window = self._window
-        self.toggle_action = QAction("Annotations (SEG, RTSTRUCT)", window)
+        self.toggle_action = QAction("Annotations (SEG, RTSTRUCT, SR regions)", window)
         self.toggle_action.setCheckable(True)
         self.toggle_action.setChecked(True)
         self.toggle_action.setShortcut("O")
