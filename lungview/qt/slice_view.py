@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from lungview.planes.boxes import PlaneBox
 from lungview.planes.measure import SHAPE_KINDS, Shape, ruler_length
+from lungview.qt.qimages import grey_qimage, rgba_qimage
 from lungview.qt.view_marks import paint_boxes, paint_crosshair, paint_shape
 from lungview.qt.view_text import (
     CORNERS,
@@ -49,18 +50,6 @@ WINDOW_DRAG_PIXELS = 256
 """A right-drag across this many pixels changes the window by its own width (scale-free, works for HU and grey)."""
 FREEHAND_STEP_PIXELS = 3.0
 """A freehand polygon takes a new vertex once the cursor has moved this many logical pixels."""
-
-
-def _grey_qimage(grey: np.ndarray) -> QImage:
-    grey = np.ascontiguousarray(grey)
-    rows, cols = grey.shape
-    return QImage(grey.data, cols, rows, cols, QImage.Format.Format_Grayscale8).copy()
-
-
-def _rgba_qimage(rgba: np.ndarray) -> QImage:
-    rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
-    rows, cols, _ = rgba.shape
-    return QImage(rgba.data, cols, rows, cols * 4, QImage.Format.Format_RGBA8888).copy()
 
 
 class SliceView(QWidget):
@@ -150,7 +139,7 @@ class SliceView(QWidget):
 
         ``label`` is written at the top centre of the view while the overlay shows (what the overlay means).
         """
-        self._overlay = None if rgba is None else _rgba_qimage(rgba)
+        self._overlay = None if rgba is None else rgba_qimage(rgba)
         self._overlay_label = label if rgba is not None else ""
         self.update()
 
@@ -342,7 +331,7 @@ class SliceView(QWidget):
         self.view_changed.emit()
 
     def _render(self) -> None:
-        self._qimage = None if self._image is None else _grey_qimage(apply_window(self._image, self._window))
+        self._qimage = None if self._image is None else grey_qimage(apply_window(self._image, self._window))
 
     # ------------------------------------------------------------------ paint
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
