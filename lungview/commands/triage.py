@@ -109,7 +109,7 @@ def _run(args: argparse.Namespace) -> int:
         client_context = remote_client(args.scheduler)
     else:
         try:  # verified here once, so that the local workers read its ONNX export from the cache instead of each
-            load_lesion_finder(args.model)  # importing PyTorch to export it again
+            load_lesion_finder(args.model)  # so that each worker does not check the files again
         except ModelError as error:
             print(f"lungview triage: {error}", file=sys.stderr)
             return 2

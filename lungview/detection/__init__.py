@@ -1,6 +1,7 @@
 """Lesion finding on whole CT series: ranked 3-D lesion candidates with a box on every slice they span.
 
-``LesionFinder.load(model_id)`` loads and verifies a model once; ``finder.find(series, store)`` returns a
+``LesionFinder(segmenter)`` wraps a loaded segmentation model (``lungview.inference.lesion_segmenter.
+load_lesion_finder`` loads and verifies one); ``finder.find(series, store)`` returns a
 :class:`~lungview.detection.lesions.SeriesLesions`. No Qt here.
 """
 

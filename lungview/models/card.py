@@ -52,6 +52,10 @@ class ModelCard:
     """For a lesion segmentation model: ``input_size``, ``neighbour_mm``, ``pixel_threshold`` and the
     ``calibration`` (``slope``, ``intercept``) of a finding's score."""
 
+    def identity(self) -> dict[str, str]:
+        """``{"id", "version", "sha256"}``: exactly which model made a result (JSON output, worklists, DICOM SR)."""
+        return {"id": self.id, "version": self.version, "sha256": self.sha256}
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary."""
         data = asdict(self)

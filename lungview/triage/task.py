@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lungview.detection import LesionFinder, SeriesLesions
 from lungview.dicom import SliceStore
-from lungview.inference.lesion_segmenter import load_lesion_finder
+from lungview.inference.classifier import load_classifier
 from lungview.models import ModelError
 from lungview.triage.cluster import machine_cores
 from lungview.volume import PatientIdentity, Series
@@ -54,6 +54,13 @@ STORE_BYTES = 1024**3
 
 _finders: dict[tuple[str, str], LesionFinder] = {}
 _finders_lock = threading.Lock()
+
+
+def threads_of(spec: ModelSpec) -> int | None:
+    """The threads one series gets: ``spec.threads``, else :func:`worker_threads` (None: the libraries' defaults)."""
+    return spec.threads or worker_threads()
+
+
 def worker_threads() -> int | None:
     """Cores per running series on this Dask worker: its machine's cores over its threads; None outside a worker.
 
@@ -80,15 +87,16 @@ def finder_for(spec: ModelSpec) -> LesionFinder:
     with _finders_lock:
         finder = _finders.get(key)
         if finder is None:
-            threads = spec.threads or worker_threads() or 1
             weights_dir = None if spec.weights_dir is None else Path(spec.weights_dir)
-            finder = load_lesion_finder(spec.model_id, weights_dir, threads=threads)
-            if finder.model["sha256"] != spec.sha256:
+            # the thread count goes to this model's own sessions: nothing process-wide is set
+            classifier = load_classifier(spec.model_id, weights_dir, reuse_export=True, threads=threads_of(spec))
+            sha256 = classifier.card.sha256
+            if sha256 != spec.sha256:
                 raise ModelError(
                     f"the weights of model {spec.model_id!r} on this worker are not those of the run "
-                    f"(sha256 {finder.model['sha256'][:12]}…, expected {spec.sha256[:12]}…)"
+                    f"(sha256 {sha256[:12]}…, expected {spec.sha256[:12]}…)"
                 )
-            _finders[key] = finder
+            finder = _finders[key] = LesionFinder(classifier)
         return finder
 
 
@@ -105,8 +113,8 @@ def analyse_series(key: str, series: Series, spec: ModelSpec) -> SeriesAnalysis:
         return SeriesAnalysis(key, None, 0.0, f"{type(error).__name__}: {error}", model_error=True)
     started = time.perf_counter()
     try:
-        # the store's decoding threads follow the worker's cores, as the model's do
-        threads = spec.threads or worker_threads()
+        # the store's decoding threads follow the worker's cores too (the finder's own store decodes on two)
+        threads = threads_of(spec)
         store = SliceStore(series, STORE_BYTES, workers=threads) if threads else None
         lesions = finder.find(series, store)
     except Exception as error:  # noqa: BLE001 - one series' failure is recorded, the run goes on
@@ -123,7 +131,16 @@ class FinderPreload(WorkerPlugin):
         self.spec = spec
 
     def setup(self, worker) -> None:
-        """Load the model into this worker's cache; a failure is left for the first task to report."""
+        """Load the model into this worker's cache; a failure is left for the first task to report.
+
+        The worker process is Dask's own, so this is where its OpenCV thread pool (process-wide, with no per-call
+        setting) is sized to the threads of one series.
+        """
+        threads = threads_of(self.spec)
+        if threads:
+            import cv2
+
+            cv2.setNumThreads(threads)
         try:
             finder_for(self.spec)
         except Exception:  # noqa: BLE001 - analyse_series returns the same error as a model error

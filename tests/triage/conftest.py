@@ -24,9 +24,9 @@ def model() -> dict:
 @pytest.fixture(scope="session")
 def reference_finder():
     """The lesion finder loaded in this process (its ONNX export is cached, so the workers load it in a second)."""
-    from lungview.detection import LesionFinder
+    from lungview.inference.lesion_segmenter import load_lesion_finder
 
-    return LesionFinder.load(MODEL_ID)
+    return load_lesion_finder(MODEL_ID)
 
 
 @pytest.fixture(scope="session")

@@ -91,7 +91,7 @@ def test_the_csv_is_written_when_the_run_fails(tmp_path, capsys, monkeypatch):
         yield
 
     monkeypatch.setattr(lungview.triage.cluster, "local_client", fail)
-    monkeypatch.setattr("lungview.detection.LesionFinder.load", lambda *args: None)
+    monkeypatch.setattr("lungview.inference.lesion_segmenter.load_lesion_finder", lambda *args: None)
     _worklist_with_one_row(tmp_path / "w.sqlite")
 
     status = main(["triage", str(tmp_path), "--out", str(tmp_path / "w.sqlite"), "--csv", str(tmp_path / "w.csv")])
