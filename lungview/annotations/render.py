@@ -104,10 +104,10 @@ def plane_masks(
 
 
 def legend(overlays: Sequence[AnnotationOverlay]) -> list[tuple[str, tuple[int, int, int]]]:
-    """(name, colour) per region: the region's name, with its object's label where the object has one region."""
+    """(name, colour) per region: the region's name, or its object's label where the object has only one region."""
     entries = []
     for overlay in overlays:
         for region in overlay.regions:
-            name = region.name if len(overlay.regions) > 1 else f"{overlay.source.label} ({region.name})"
-            entries.append((f"{overlay.source.kind}: {name}", region.colour))
+            name = region.name if len(overlay.regions) > 1 else overlay.source.label
+            entries.append((f"{overlay.source.kind} {name}", region.colour))
     return entries

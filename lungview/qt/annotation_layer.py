@@ -21,7 +21,8 @@ from lungview.volume import ScanResult, Series
 OPACITIES = (0.25, 0.5, 0.75, 1.0)
 DEFAULT_OPACITY = 0.75
 STATUS_MS = 30_000
-LEGEND_MAX_CHARS = 48
+LEGEND_MAX_WIDTH = 320
+"""Legend names longer than this many logical pixels are elided on the left."""
 
 
 def _rgba_qimage(rgba: np.ndarray) -> QImage:
@@ -72,25 +73,33 @@ class AnnotationPainter(QWidget):
         self._paint_legend(painter)
         painter.end()
 
+    def _shows_legend(self) -> bool:
+        """The axial view carries the legend; another view only while the axial one is hidden."""
+        axial = self._layer.painters.get("axial")
+        return self._plane == "axial" or axial is None or not axial.isVisible()
+
     def _paint_legend(self, painter: QPainter) -> None:
-        entries = self._layer.legend()
+        entries = self._layer.legend() if self._shows_legend() else []
         if not entries:
             return
         font = QFont(self.font())
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.9))
         painter.setFont(font)
-        line = painter.fontMetrics().height() + 2
-        top = self.height() * 0.3
+        metrics = painter.fontMetrics()
+        line = metrics.height() + 2
+        width = min(LEGEND_MAX_WIDTH, round(self.width() * 0.8))
+        # Top right, under the four lines of corner text there; names elided on the left keep their distinct end.
+        top = 6.5 * line
+        right = self.width() - 8
         for number, (name, colour) in enumerate(entries):
-            text = name if len(name) <= LEGEND_MAX_CHARS else name[: LEGEND_MAX_CHARS - 1] + "…"
-            width = painter.fontMetrics().horizontalAdvance(text)
-            right = self.width() - 28
+            text = metrics.elidedText(name, Qt.TextElideMode.ElideLeft, width)
+            advance = metrics.horizontalAdvance(text)
             y = top + number * line
-            painter.fillRect(QRectF(right - width - 16, y + 3, 10, line - 6), QColor(*colour))
+            painter.fillRect(QRectF(right - advance - 16, y - line + 5, 10, line - 6), QColor(*colour))
             painter.setPen(QColor(0, 0, 0, 220))
-            painter.drawText(QPointF(right - width + 1, y + line - 5), text)
+            painter.drawText(QPointF(right - advance + 1, y - 3), text)
             painter.setPen(QColor(255, 255, 255))
-            painter.drawText(QPointF(right - width, y + line - 6), text)
+            painter.drawText(QPointF(right - advance, y - 4), text)
 
 
 class AnnotationLayer(QObject):

@@ -3,6 +3,7 @@
 import tempfile
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QEventLoop, QSettings, QSize, QTimer, SignalInstance
 
 from lungview.annotations.loading import SeriesAnnotations
@@ -60,6 +61,20 @@ def busiest_slice(annotations: SeriesAnnotations | None) -> int | None:
             for index, mask in region.slices.items():
                 area[index] = area.get(index, 0) + int(mask.crop.sum())
     return max(area, key=lambda index: (area[index], -index)) if area else None
+
+
+def annotation_centre(annotations: SeriesAnnotations | None, index: int | None) -> tuple[int, int] | None:
+    """The (row, col) centre of the annotation pixels on slice ``index``, or None."""
+    rows = cols = count = 0
+    for overlay in annotations.overlays if annotations is not None and index is not None else ():
+        for region in overlay.regions:
+            mask = region.slices.get(index)
+            if mask is not None:
+                found_rows, found_cols = np.nonzero(mask.crop)
+                rows += int(found_rows.sum()) + mask.row * found_rows.size
+                cols += int(found_cols.sum()) + mask.col * found_cols.size
+                count += found_rows.size
+    return (rows // count, cols // count) if count else None
 
 
 def _wait_for(signal: SignalInstance, what: str) -> list:
@@ -132,6 +147,8 @@ def save_screenshot(
             _wait_until(lambda: not layer.is_loading(), "the annotations")
             if index is None:
                 index = busiest_slice(layer.annotations())
+            if point is None:
+                point = annotation_centre(layer.annotations(), index)
         if index is not None:
             if not 0 <= index < len(series):
                 raise ScreenshotError(f"--index must be from 0 to {len(series) - 1} for this series")

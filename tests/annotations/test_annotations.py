@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from annotation_truth import truth_boxes
+from annotation_data import truth_boxes
 
 from lungview.annotations.loading import annotations_of, image_series_only, load_annotations
 from lungview.annotations.render import legend, plane_masks, reformat_mask, render_rgba

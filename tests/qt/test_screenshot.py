@@ -49,3 +49,25 @@ def test_screenshot_of_the_three_planes(qtbot, sample_series_dir, tmp_path, lung
     greys = {image.pixelColor(x, 250).red() for x in range(850, 1150, 5)}
     assert len(greys) > 5
     assert lungview_threads() == []
+
+
+def test_screenshot_with_annotations_draws_the_qin_seg_on_its_busiest_slice(qtbot, shared_data, tmp_path):
+    import numpy as np
+    from annotation_data import QIN, truth_boxes
+
+    from lungview.annotations.loading import annotations_of, load_annotations
+    from lungview.dicom import scan_paths
+    from lungview.qt.screenshot import busiest_slice
+
+    scan = scan_paths([shared_data / QIN])
+    (ct,) = [series for series in scan.series if series.modality == "CT"]
+    index = busiest_slice(load_annotations(ct, annotations_of(ct, scan)))
+    assert ct.slices[index].instance_number in truth_boxes(shared_data / QIN)
+    shots = {}
+    for name, extra in (("plain", ["--index", str(index)]), ("drawn", ["--annotations"])):
+        out = tmp_path / f"{name}.png"
+        assert main(["screenshot", str(shared_data / QIN), *extra, "--size", "900x600", "--out", str(out)]) == 0
+        image = QImage(str(out)).convertToFormat(QImage.Format.Format_RGB888)
+        shots[name] = np.frombuffer(image.constBits(), np.uint8).reshape(600, image.bytesPerLine())[:, : 900 * 3]
+    changed = np.any(shots["plain"] != shots["drawn"], axis=1)
+    assert changed.sum() > 20  # the outlines and the legend, on the same slice (the busiest one by default)
