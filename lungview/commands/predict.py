@@ -88,6 +88,7 @@ def _record(series, analysis, peak, card, lesion_box) -> dict:
     record = {
         "path": slice_ref.path,
         "series_uid": series.series_uid,
+        "series_key": series.key,
         "index": analysis.index,
         "instance_number": slice_ref.instance_number,
         "sop_instance_uid": slice_ref.sop_instance_uid,
