@@ -80,11 +80,12 @@ class SkippedFile:
 
 @dataclass(frozen=True)
 class AnnotationObject:
-    """A DICOM object that draws on the images of another series: a Segmentation (SEG) or an RT Structure Set."""
+    """A DICOM object that draws on the images of another series: a Segmentation (SEG), an RT Structure Set, or a
+    Structured Report that outlines regions."""
 
     path: str
     kind: str
-    """``"SEG"`` or ``"RTSTRUCT"``."""
+    """``"SEG"``, ``"RTSTRUCT"`` or ``"SR"``."""
     label: str
     """What the object calls itself (series description, content or structure set label)."""
     sop_instance_uid: str
@@ -102,4 +103,5 @@ class ScanResult:
     series: tuple[Series, ...]
     skipped: tuple[SkippedFile, ...]
     annotations: tuple[AnnotationObject, ...] = ()
-    """SEG and RTSTRUCT objects found (a SEG is also listed as a series, an RTSTRUCT also as skipped: not an image)."""
+    """SEG, RTSTRUCT and SR-with-regions objects found (a SEG is also listed as a series, the others also as skipped:
+    not an image)."""

@@ -10,6 +10,7 @@ import pydicom
 from lungview.annotations.regions import AnnotationError, AnnotationOverlay, palette_colour
 from lungview.annotations.rtstruct import read_rtstruct
 from lungview.annotations.seg import read_seg
+from lungview.annotations.sr import read_sr
 from lungview.volume import AnnotationObject, ScanResult, Series
 
 
@@ -76,6 +77,8 @@ def read_overlay(annotation: AnnotationObject, series: Series, frame_of_referenc
         if frame_of_reference and annotation.frame_of_reference_uid != frame_of_reference:
             raise AnnotationError("it is in another frame of reference than the images")
         return read_rtstruct(annotation, series)
+    if annotation.kind == "SR":
+        return read_sr(annotation, series, frame_of_reference)
     return read_seg(annotation, series)
 
 
@@ -119,7 +122,7 @@ def with_colours(overlays: Sequence[AnnotationOverlay]) -> tuple[AnnotationOverl
 
 
 def image_series_only(scan: ScanResult) -> ScanResult:
-    """``scan`` without the SEG series and the skipped RTSTRUCT files: the viewer shows them as annotations."""
+    """``scan`` without the SEG series and the skipped RTSTRUCT and SR files: the viewer shows them as annotations."""
     annotation_series = annotation_series_uids(scan)
     annotation_paths = {annotation.path for annotation in scan.annotations}
     return replace(

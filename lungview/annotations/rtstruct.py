@@ -19,7 +19,11 @@ _SUBPIXEL_BITS = 4
 
 
 def polygon_mask(polygon: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """The pixels inside ``polygon``: (n, 2) (row, col) pixel indices, the centre of pixel (r, c) at (r, c)."""
+    """The pixels inside or on ``polygon``: (n, 2) (row, col) pixel indices, the centre of pixel (r, c) at (r, c).
+
+    cv2's fill rule: a pixel the outline passes through is filled, so a mask is up to half a pixel wider all
+    round than the exact inside.
+    """
     scale = 1 << _SUBPIXEL_BITS
     points = np.round(polygon[:, ::-1] * scale).astype(np.int32)  # cv2 takes (x, y) = (col, row)
     mask = np.zeros(shape, np.uint8)

@@ -32,8 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cam", action="store_true", help="show the AI panel and the attention overlay (implies --ai)")
     parser.add_argument(
         "--annotations", action="store_true",
-        help="draw the SEG and RTSTRUCT objects that reference the series (without --index: on the slice they cover "
-        "most)",
+        help="draw the SEG, RTSTRUCT and SR (regions) objects that reference the series (without --index: on the "
+        "slice they cover most)",
     )
     parser.add_argument("--size", default="1200x800", metavar="WxH", help="window size in pixels (default 1200x800)")
 

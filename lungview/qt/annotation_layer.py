@@ -88,18 +88,18 @@ class AnnotationPainter(QWidget):
         metrics = painter.fontMetrics()
         line = metrics.height() + 2
         width = min(LEGEND_MAX_WIDTH, round(self.width() * 0.8))
-        # Top right, under the four lines of corner text there; names elided on the left keep their distinct end.
+        # Top right, under the four lines of corner text there, in one column; names elided on the left keep their
+        # distinct end.
         top = 6.5 * line
-        right = self.width() - 8
-        for number, (name, colour) in enumerate(entries):
-            text = metrics.elidedText(name, Qt.TextElideMode.ElideLeft, width)
-            advance = metrics.horizontalAdvance(text)
+        texts = [metrics.elidedText(name, Qt.TextElideMode.ElideLeft, width) for name, _ in entries]
+        left = self.width() - 8 - max(metrics.horizontalAdvance(text) for text in texts)
+        for number, (text, (_, colour)) in enumerate(zip(texts, entries)):
             y = top + number * line
-            painter.fillRect(QRectF(right - advance - 16, y - line + 5, 10, line - 6), QColor(*colour))
+            painter.fillRect(QRectF(left - 16, y - line + 5, 10, line - 6), QColor(*colour))
             painter.setPen(QColor(0, 0, 0, 220))
-            painter.drawText(QPointF(right - advance + 1, y - 3), text)
+            painter.drawText(QPointF(left + 1, y - 3), text)
             painter.setPen(QColor(255, 255, 255))
-            painter.drawText(QPointF(right - advance, y - 4), text)
+            painter.drawText(QPointF(left, y - 4), text)
 
 
 class AnnotationLayer(QObject):
@@ -169,7 +169,7 @@ class AnnotationLayer(QObject):
     # --------------------------------------------------------------- actions
     def _create_actions(self) -> None:
         window = self._window
-        self.toggle_action = QAction("Annotations (SEG, RTSTRUCT)", window)
+        self.toggle_action = QAction("Annotations (SEG, RTSTRUCT, SR regions)", window)
         self.toggle_action.setCheckable(True)
         self.toggle_action.setChecked(True)
         self.toggle_action.setShortcut("O")

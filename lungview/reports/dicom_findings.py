@@ -1,7 +1,8 @@
 """Write a series' AI findings as DICOM a PACS stores: a Segmentation and a TID 1500 Measurement Report. No Qt.
 
 Files in the output folder are named by the CT series' Series Instance UID: ``<series_uid>_seg.dcm`` (the
-Segmentation, only when there is a finding) and ``<series_uid>_sr.dcm`` (the Comprehensive 3D SR, always).
+Segmentation, only when there is a finding) and ``<series_uid>_sr.dcm`` (the Comprehensive 3D SR, always). Where one
+UID holds several stacks, each stack's files carry its number: ``<series_uid>_stack<N>_seg.dcm``.
 """
 
 from __future__ import annotations
@@ -29,14 +30,19 @@ class DicomFindingsFiles:
     findings: int
 
 
-def seg_path(out_dir: str | Path, series_uid: str) -> Path:
-    """``<out_dir>/<series_uid>_seg.dcm``."""
-    return Path(out_dir) / f"{series_uid}_seg.dcm"
+def file_stem(series_uid: str, stack: int = 0) -> str:
+    """``<series_uid>``, or ``<series_uid>_stack<N>`` for stack N of a UID that holds several."""
+    return f"{series_uid}_stack{stack}" if stack else series_uid
 
 
-def sr_path(out_dir: str | Path, series_uid: str) -> Path:
-    """``<out_dir>/<series_uid>_sr.dcm``."""
-    return Path(out_dir) / f"{series_uid}_sr.dcm"
+def seg_path(out_dir: str | Path, series_uid: str, stack: int = 0) -> Path:
+    """``<out_dir>/<series_uid>_seg.dcm`` (see :func:`file_stem`)."""
+    return Path(out_dir) / f"{file_stem(series_uid, stack)}_seg.dcm"
+
+
+def sr_path(out_dir: str | Path, series_uid: str, stack: int = 0) -> Path:
+    """``<out_dir>/<series_uid>_sr.dcm`` (see :func:`file_stem`)."""
+    return Path(out_dir) / f"{file_stem(series_uid, stack)}_sr.dcm"
 
 
 def read_source_headers(series: Series) -> list[Dataset]:
@@ -84,10 +90,14 @@ def write_dicom_findings(series: Series, lesions: SeriesLesions, out_dir: str | 
     Raises
     ------
     DicomFindingsError
-        When the lesions belong to another series or the slices cannot serve as sources.
+        When the lesions belong to another series, the series was not evaluable, or the slices cannot serve as
+        sources.
     """
     if lesions.series_uid != series.series_uid:
         raise DicomFindingsError("the findings belong to another series")
+    if lesions.not_evaluable:
+        # "No finding" would be a false statement about a series the model could not read: write nothing.
+        raise DicomFindingsError(f"the series could not be evaluated ({lesions.not_evaluable})")
     sources = read_source_headers(series)
     identities = finding_identities(lesions)
     out = Path(out_dir)
@@ -100,10 +110,10 @@ def write_dicom_findings(series: Series, lesions: SeriesLesions, out_dir: str | 
         if lesions.findings:
             segmentation = build_segmentation(lesions, sources, identities)
             drop_incomplete_references(segmentation)
-            seg_file = seg_path(out, series.series_uid)
+            seg_file = seg_path(out, series.series_uid, series.stack)
             segmentation.save_as(seg_file, enforce_file_format=True)
         report = build_measurement_report(lesions, sources, segmentation, identities)
     drop_incomplete_references(report)
-    sr_file = sr_path(out, series.series_uid)
+    sr_file = sr_path(out, series.series_uid, series.stack)
     report.save_as(sr_file, enforce_file_format=True)
     return DicomFindingsFiles(series.series_uid, seg_file, sr_file, len(lesions.findings))

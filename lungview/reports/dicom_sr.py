@@ -2,7 +2,8 @@
 
 Observer: the device (LungView, the model id, its version). Per finding a volumetric measurement group
 (TID 1411) with the finding's tracking identifier and UID (the same as its SEG segment's), finding type lesion,
-finding site lung with laterality (from the patient coordinates of its centre), the measurements the model gives
+finding site lung (its upper, middle or lower zone where the model gives one) with laterality (from the patient
+coordinates of its centre), the measurements the model gives
 (long and short axis in mm, volume in mL, mean HU, AI score; a measurement the model leaves None is left out), and
 references to its SEG segment and the CT slices it spans. A series without a finding gets a report with one
 measurement group whose qualitative evaluation is "no abnormality detected", and no segment reference.
@@ -36,6 +37,8 @@ AI_SCORE = codes.DCM.Probability
 """The calibrated score the model gives a finding (a probability that it is a tumour)."""
 NO_ABNORMALITY = Code("281900007", "SCT", "No abnormality detected")
 _SIDES = {"right": codes.SCT.Right, "left": codes.SCT.Left}
+#: Zones of lung (SCT, CID 6126 "Lung Anatomic Sites"): the third of the lung's cranio-caudal extent.
+_ZONES = {"upper": codes.SCT.UpperZoneOfLung, "middle": codes.SCT.MiddleZoneOfLung, "lower": codes.SCT.LowerZoneOfLung}
 
 
 def observer_context(model: dict) -> hd.sr.ObservationContext:
@@ -55,8 +58,10 @@ def observer_context(model: dict) -> hd.sr.ObservationContext:
 
 
 def finding_site(lesion: Lesion) -> hd.sr.FindingSite:
-    """Lung, with the patient's side where known."""
-    return hd.sr.FindingSite(anatomic_location=LUNG, laterality=_SIDES.get(lesion.side or ""))
+    """The lung zone where known (else the lung), with the patient's side where known."""
+    return hd.sr.FindingSite(
+        anatomic_location=_ZONES.get(lesion.zone or "", LUNG), laterality=_SIDES.get(lesion.side or "")
+    )
 
 
 def measurements(lesion: Lesion, model: dict) -> list[hd.sr.Measurement]:

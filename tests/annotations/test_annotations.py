@@ -140,3 +140,71 @@ def test_lungviews_own_seg_opens_as_an_overlay_of_its_findings(sample_series_dir
     assert sorted(region.slices) == [10, 11, 12]
     assert region.slices[11].full((ct.rows, ct.columns)).sum() == 41 * 51
     assert pytest.approx(region.slices[11].row) == 300 and region.slices[11].col == 280
+
+
+def _sr_with_regions(series, sample_series_dir, path):
+    """A TID 1500 SR on the sample series: a circle (SCOORD) on slice 11, a square (SCOORD3D) on slice 20, a point."""
+    import highdicom as hd
+    import pydicom
+    from pydicom.sr.codedict import codes
+
+    sources = [pydicom.dcmread(ref.path, stop_before_pixels=True) for ref in series.slices]
+
+    def group(name, region):
+        return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
+            tracking_identifier=hd.sr.TrackingIdentifier(uid=hd.UID(), identifier=name), referenced_region=region,
+        )
+
+    def on(index):
+        return hd.sr.SourceImageForRegion(sources[index].SOPClassUID, sources[index].SOPInstanceUID)
+
+    circle = hd.sr.ImageRegion("CIRCLE", np.array([[300.5, 320.5], [310.5, 320.5]]), on(11))
+    ref = series.slices[20]
+    row_dir, col_dir = np.array(series.orientation[:3]), np.array(series.orientation[3:])
+    rs, cs = ref.pixel_spacing
+    corners = [(100, 150), (100, 170), (120, 170), (120, 150), (100, 150)]  # (row, col) pixel indices, closed
+    square = np.array([np.array(ref.position) + c * cs * row_dir + r * rs * col_dir for r, c in corners])
+    cube = hd.sr.ImageRegion3D("POLYGON", square, str(sources[20].FrameOfReferenceUID))
+    point = hd.sr.ImageRegion("POINT", np.array([[50.5, 50.5]]), on(5))
+    observer = hd.sr.ObservationContext(
+        observer_person_context=hd.sr.ObserverContext(
+            observer_type=codes.DCM.Person,
+            observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(name="Reader^One"),
+        )
+    )
+    report = hd.sr.MeasurementReport(
+        observation_context=observer, procedure_reported=codes.cid100.CTUnspecifiedBodyRegion,
+        imaging_measurements=[group("circle lesion", circle), group("square", cube), group("a point", point)],
+    )
+    sr = hd.sr.Comprehensive3DSR(
+        evidence=[sources[5], sources[11]], content=report, series_instance_uid=hd.UID(), series_number=5,
+        sop_instance_uid=hd.UID(), instance_number=1, series_description="reader regions",
+    )
+    sr.save_as(path, enforce_file_format=True)
+
+
+def test_an_sr_with_regions_is_an_annotation_drawn_where_it_outlines(sample_series_dir, tmp_path):
+    import shutil
+    import warnings
+
+    series = scan_paths([sample_series_dir]).series[0]
+    shutil.copytree(sample_series_dir, tmp_path / "study")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # highdicom on the sample's one-part patient name
+        _sr_with_regions(series, sample_series_dir, tmp_path / "study" / "regions.dcm")
+    scan = scan_paths([tmp_path / "study"])
+    (sr,) = scan.annotations
+    assert sr.kind == "SR" and sr.label == "reader regions" and series.series_uid in sr.referenced_series_uids
+    (ct,) = image_series_only(scan).series
+    loaded = load_annotations(ct, annotations_of(ct, scan))
+    (overlay,) = loaded.overlays
+    regions = {region.name: region for region in overlay.regions}
+    assert set(regions) == {"circle lesion", "square"}
+    circle = regions["circle lesion"].slices[11].full((ct.rows, ct.columns))
+    # Radius 10 pixels: pi r^2 = 314 inside, and the pixels the outline crosses are filled too (up to 2 pi r more).
+    assert circle[320, 300] and circle[320, 310] and not circle[320, 312] and 314 <= circle.sum() <= 314 + 63
+    assert set(regions["square"].slices) == {20}
+    square = regions["square"].slices[20].full((ct.rows, ct.columns))
+    assert square.sum() == 21 * 21 and square[100:121, 150:171].all()
+    (problem,) = loaded.problems
+    assert problem == "SR “reader regions”: 1 region(s) left out (a POINT mark has no inside)"

@@ -51,7 +51,8 @@ def test_qin_segs_are_annotations_of_the_ct_drawn_on_the_tumour(qtbot, main_wind
     layer.fill_action.trigger()  # Shift+O: fill covers more pixels than the outline
     assert _annotation_pixels(painter) > drawn
     rows = dict((text, keys) for keys, text in shortcut_rows(main_window._shortcut_actions))
-    assert rows["Annotations (SEG, RTSTRUCT)"] == "O" and rows["Fill annotations (else outline)"] == "Shift+O"
+    assert rows["Annotations (SEG, RTSTRUCT, SR regions)"] == "O"
+    assert rows["Fill annotations (else outline)"] == "Shift+O"
 
 
 def test_broken_segs_give_one_status_line_and_the_ct_still_opens(qtbot, main_window, layer, shared_data, tmp_path):

@@ -100,7 +100,8 @@ def test_sr_has_one_measurement_group_per_finding_referencing_its_segment(writte
     assert measured["Probability"] == (0.93, "1")
     assert {m.name.meaning for m in second.get_measurements()} == {"Probability"}  # the rest is unknown: left out
     (site,) = first.finding_sites
-    assert site.value.value == "39607008" and site.laterality.meaning == "Left"
+    assert site.value.meaning == "Middle zone of lung" and site.laterality.meaning == "Left"
+    assert second.finding_sites[0].value.value == "39607008"  # lung: the zone is unknown
     assert second.finding_sites[0].laterality is None
     uids = {ref.sop_instance_uid for ref in series.slices}
     evidence = {
@@ -128,3 +129,19 @@ def test_findings_of_another_series_are_refused(series, lesions, tmp_path):
     other = SeriesLesions("1.2.3.4", MODEL, 0.5, lesions.candidates, lesions.slice_scores)
     with pytest.raises(DicomFindingsError, match="another series"):
         write_dicom_findings(series, other, tmp_path)
+
+
+def test_a_series_the_model_could_not_read_gets_no_sr_saying_nothing_was_found(series, tmp_path):
+    unread = SeriesLesions(series.series_uid, MODEL, 0.5, (), (None,) * len(series), not_evaluable="no lung")
+    with pytest.raises(DicomFindingsError, match="could not be evaluated"):
+        write_dicom_findings(series, unread, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_each_stack_of_one_series_uid_gets_its_own_files(series, lesions, tmp_path):
+    from dataclasses import replace
+
+    second = replace(series, stack=2)
+    written = write_dicom_findings(second, lesions, tmp_path)
+    assert written.seg.name == f"{series.series_uid}_stack2_seg.dcm"
+    assert written.sr.name == f"{series.series_uid}_stack2_sr.dcm"
