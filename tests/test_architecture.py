@@ -4,9 +4,15 @@ and no package reaches into another's private names.
 """
 
 import ast
+import re
 from pathlib import Path
 
 from importlinter.cli import lint_imports
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10: import-linter brings tomli
+    import tomli as tomllib
 
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 
@@ -53,3 +59,12 @@ def test_the_private_import_check_sees_one(tmp_path):
     (package / "models" / "probe.py").write_text("from lungview.models.preprocess import _helper\n", encoding="utf-8")
     found = _private_imports_across_packages(package)
     assert found == ["lungview.qt.probe: from lungview.models.preprocess import _helper"]
+
+
+def test_every_package_and_module_of_lungview_sits_in_a_layer():
+    config = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
+    layers = next(c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers")["layers"]
+    named = {re.sub(r"[()]", "", name).strip() for layer in layers for name in re.split(r"[:|]", layer)}
+    children = {path.stem for path in PACKAGE.glob("*.py")}
+    children |= {path.parent.name for path in PACKAGE.glob("*/__init__.py")}
+    assert children - {"__init__", "__main__"} - named == set()

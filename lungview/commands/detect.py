@@ -7,9 +7,10 @@ of the original slice, inclusive; slice indices count from 0 in each geometrical
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
+
+from lungview.commands.output import answer, print_json
 
 HELP = "find lesions in DICOM CT series: ranked 3-D findings with a box on every slice they span (JSON or a table)"
 
@@ -75,7 +76,7 @@ def detect(args: argparse.Namespace) -> dict:
     if not classifier.card.lesion_finder:
         raise DetectInputError(f"model {classifier.card.id!r} does not find lesions; use ct-tumour-slice")
     card = classifier.card
-    model = {"id": card.id, "version": card.version, "sha256": card.sha256, "threshold": card.threshold}
+    model = {**card.identity(), "threshold": card.threshold}
     documents = []
     for series in scan.series:
         reason = skip_reason(series) or (
@@ -150,14 +151,4 @@ def print_table(document: dict) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        document = detect(args)
-    except DetectInputError as error:
-        print(f"lungview detect: {error}", file=sys.stderr)
-        return 2
-    if args.json:
-        json.dump(document, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        print_table(document)
-    return 0
+    return answer("detect", args, detect, DetectInputError, print_json if args.json else print_table)

@@ -9,6 +9,8 @@ import json
 import sys
 from pathlib import Path
 
+from lungview.commands.output import answer, print_json
+
 HELP = "classify slices of a DICOM series, DICOM files or PNG/JPG pictures; JSON (default) or CSV on stdout"
 CSV_COLUMNS = (
     "path",
@@ -151,7 +153,7 @@ def predict(args: argparse.Namespace) -> dict:
     for series, model_id in plan.analysed:
         classifier = load(model_id)
         card = classifier.card
-        models[card.id] = {"id": card.id, "version": card.version, "sha256": card.sha256, "threshold": card.threshold}
+        models[card.id] = {**card.identity(), "threshold": card.threshold}
         indices, outside = chosen_indices(series, choice)
         folder = str(Path(series.slices[0].path).parent)
         last = len(series) - 1
@@ -207,16 +209,11 @@ def write_csv(document: dict, stream) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        document = predict(args)
-    except PredictInputError as error:
-        print(f"lungview predict: {error}", file=sys.stderr)
-        return 2
-    if args.csv:
-        write_csv(document, sys.stdout)
-        for entry in document["skipped"]:
-            print(f"lungview predict: skipped {entry['path']}: {entry['reason']}", file=sys.stderr)
-    else:
-        json.dump(document, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    return 0
+    return answer("predict", args, predict, PredictInputError, _write_csv_and_skipped if args.csv else print_json)
+
+
+def _write_csv_and_skipped(document: dict) -> None:
+    """The CSV on standard output, the skipped paths on standard error."""
+    write_csv(document, sys.stdout)
+    for entry in document["skipped"]:
+        print(f"lungview predict: skipped {entry['path']}: {entry['reason']}", file=sys.stderr)

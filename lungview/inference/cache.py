@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lungview import paths
+from lungview.inference.once_per_key import OncePerKey
 
 if TYPE_CHECKING:
     from lungview.inference.classifier import SliceClassifier
@@ -40,9 +40,7 @@ class ClassifierCache:
         self.weights_dir = weights_dir or paths.weights_dir()
         self._loader = loader or (lambda model_id: _load_shipped(model_id, weights_dir))
         self._lister = lister or (lambda: _list_shipped(weights_dir))
-        self._lock = threading.Lock()
-        self._loaded: dict[str, Any] = {}
-        self._loading: dict[str, threading.Lock] = {}
+        self._loaded: OncePerKey[str, Any] = OncePerKey()
 
     def model_folder(self, model_id: str) -> Path:
         """The folder of ``model_id``'s card, weights and report."""
@@ -53,20 +51,9 @@ class ClassifierCache:
         return list(self._lister())
 
     def is_loaded(self, model_id: str) -> bool:
-        with self._lock:
-            return model_id in self._loaded
+        """True once ``model_id`` has been loaded."""
+        return model_id in self._loaded
 
     def get(self, model_id: str) -> SliceClassifier:
         """The classifier ``model_id``, loaded now on this thread if no one has yet (ModelError when it cannot be)."""
-        with self._lock:
-            if model_id in self._loaded:
-                return self._loaded[model_id]
-            load_lock = self._loading.setdefault(model_id, threading.Lock())
-        with load_lock:
-            with self._lock:
-                if model_id in self._loaded:
-                    return self._loaded[model_id]
-            classifier = self._loader(model_id)
-            with self._lock:
-                self._loaded[model_id] = classifier
-            return classifier
+        return self._loaded.get(model_id, lambda: self._loader(model_id))

@@ -161,6 +161,7 @@ def load_classifier(
     onnx_cache: Path | None = None,
     backend: str | None = None,
     reuse_export: bool = False,
+    threads: int | None = None,
 ) -> SliceClassifier:
     """Load and verify model ``model_id`` with its OOD reference on ``backend`` (slow: run it in a worker).
 
@@ -174,6 +175,9 @@ def load_classifier(
     imported only if a heatmap method other than Grad-CAM is asked for. Importing torch holds the GIL for a few
     hundred milliseconds while it loads its libraries, which would stall the window even from a worker thread.
 
+    ``threads`` is the model's own intra-op thread count (its ONNX Runtime session's, and PyTorch's while it
+    runs); None: :data:`~lungview.inference.onnx_session.INTRA_OP_THREADS` for ONNX Runtime, PyTorch's setting.
+
     Raises
     ------
     ModelError
@@ -183,7 +187,7 @@ def load_classifier(
     if reuse_export:
         onnx_cache = onnx_cache or default_onnx_cache()
         if backend is None:
-            cached = _from_cached_export(model_id, weights_dir, onnx_cache)
+            cached = _from_cached_export(model_id, weights_dir, onnx_cache, threads)
             if cached is not None:
                 return cached
     backend = backend or selected_backend()
@@ -195,7 +199,7 @@ def load_classifier(
         if not folder.is_dir():
             raise ModelError(f"no model called {model_id!r} in {root}")
         card = read_card(folder)
-        return _onnx_classifier(card, read_onnx_model(folder, card), weights_dir)
+        return _onnx_classifier(card, read_onnx_model(folder, card), weights_dir, threads=threads)
     if backend != "torch":
         raise ModelError(f"unknown back end {backend!r}; choose one of {', '.join(BACKENDS)}")
     from lungview.inference.fast_path import build_fast_path
@@ -207,11 +211,15 @@ def load_classifier(
     fast_path = None
     if fast:
         cache_folder = None if onnx_cache is None else onnx_cache / model.card.sha256
-        fast_path = build_fast_path(model.network, len(params.channels), params.size, cache_folder, model.card)
-    return TorchClassifier(model, fast_path, load_reference(model.card, weights_dir))
+        fast_path = build_fast_path(
+            model.network, len(params.channels), params.size, cache_folder, model.card, threads
+        )
+    return TorchClassifier(model, fast_path, load_reference(model.card, weights_dir), threads)
 
 
-def _from_cached_export(model_id: str, weights_dir: Path | None, onnx_cache: Path) -> SliceClassifier | None:
+def _from_cached_export(
+    model_id: str, weights_dir: Path | None, onnx_cache: Path, threads: int | None = None
+) -> SliceClassifier | None:
     """The model run from its cached ONNX export when PyTorch is the back end and the export fits its weights."""
     root = weights_dir or paths.weights_dir()
     if selected_backend() != "torch" or not (root / model_id).is_dir():
@@ -226,7 +234,8 @@ def _from_cached_export(model_id: str, weights_dir: Path | None, onnx_cache: Pat
     try:
         classifier = _onnx_classifier(
             card, read_onnx_model(cached, card), weights_dir,
-            lambda: load_classifier(model_id, weights_dir, onnx_cache=onnx_cache, backend="torch"),
+            lambda: load_classifier(model_id, weights_dir, onnx_cache=onnx_cache, backend="torch", threads=threads),
+            threads,
         )
     except Exception as error:  # noqa: BLE001 - a damaged cache: the PyTorch load exports it again
         log.debug("the cached ONNX export of %s is not usable (%s)", model_id, error)
@@ -240,12 +249,13 @@ def _onnx_classifier(
     onnx_model: bytes,
     weights_dir: Path | None,
     torch_fallback: Callable[[], SliceClassifier] | None = None,
+    threads: int | None = None,
 ) -> SliceClassifier:
     """An :class:`~lungview.inference.onnx_classifier.OnnxClassifier` for verified ONNX bytes."""
     from lungview.inference.onnx_classifier import OnnxClassifier
     from lungview.inference.onnx_session import OnnxNetwork
 
-    return OnnxClassifier(card, OnnxNetwork(onnx_model), load_reference(card, weights_dir), torch_fallback)
+    return OnnxClassifier(card, OnnxNetwork(onnx_model, threads), load_reference(card, weights_dir), torch_fallback)
 
 
 def default_onnx_cache() -> Path:

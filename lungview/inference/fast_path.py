@@ -68,25 +68,31 @@ def export_onnx_bytes(network: Classifier, channels: int, size: int) -> bytes:
 
 
 def build_fast_path(
-    network: Classifier, channels: int, size: int, cache_folder: Path | None = None, card: ModelCard | None = None
+    network: Classifier,
+    channels: int,
+    size: int,
+    cache_folder: Path | None = None,
+    card: ModelCard | None = None,
+    threads: int | None = None,
 ) -> OnnxNetwork | None:
     """An :class:`OnnxNetwork` for ``network``, or None (logged) when ONNX export or ONNX Runtime is unavailable.
 
     ``cache_folder`` keeps the export of the weights ``card`` describes between sessions, with the manifest of
     :mod:`lungview.inference.onnx_files` (the export takes seconds, reading it back milliseconds;
     :func:`lungview.inference.classifier.load_classifier` with ``reuse_export`` reads it without torch). A cached
-    export that does not verify or load is exported again.
+    export that does not verify or load is exported again. ``threads``: the session's intra-op threads (None:
+    :data:`~lungview.inference.onnx_session.INTRA_OP_THREADS`).
     """
     if cache_folder is not None and card is None:
         raise ValueError("caching the ONNX export needs the model card of the weights")
     if cache_folder is not None and has_onnx_model(cache_folder):
         try:
-            return OnnxNetwork(read_onnx_model(cache_folder, card))
+            return OnnxNetwork(read_onnx_model(cache_folder, card), threads)
         except Exception as error:  # noqa: BLE001 - a damaged or stale cache is rebuilt below
             log.debug("the cached ONNX model of %s is not usable (%s); exporting again", card.id, error)
     try:
         onnx_model = export_onnx_bytes(network, channels, size)
-        fast_path = OnnxNetwork(onnx_model)
+        fast_path = OnnxNetwork(onnx_model, threads)
     except Exception as error:  # noqa: BLE001 - any exporter or runtime failure falls back to PyTorch
         log.warning("ONNX Runtime fast path unavailable, using PyTorch (%s)", error)
         return None

@@ -18,18 +18,19 @@ EXPORT_FORMAT = 4
 #: (:mod:`lungview.inference.onnx_classifier`); ``head_bias`` ``[N, classes]``, the head's bias, which turns the
 #: class maps into per-cell logits.
 OUTPUTS = ("logits", "features", "trunk", "class_maps", "head_bias")
-#: ONNX Runtime threads inside one call: both cores of the target machines.
+#: ONNX Runtime threads inside one call unless the caller gives its own: both cores of the target machines.
 INTRA_OP_THREADS = 2
 
 
 class OnnxNetwork:
-    """An ONNX Runtime session of the exported graph; safe to call from several threads at once."""
+    """An ONNX Runtime session of the exported graph on ``threads`` intra-op threads (this session's own setting,
+    nothing process-wide); safe to call from several threads at once."""
 
-    def __init__(self, onnx_model: bytes):
+    def __init__(self, onnx_model: bytes, threads: int | None = None):
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = INTRA_OP_THREADS
+        options.intra_op_num_threads = threads or INTRA_OP_THREADS
         options.inter_op_num_threads = 1
         self._session = onnxruntime.InferenceSession(onnx_model, options, providers=["CPUExecutionProvider"])
 

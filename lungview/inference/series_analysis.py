@@ -8,8 +8,6 @@ the label, the lesion box and the findings can never disagree.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from lungview.detection.eligibility import header_reason
 from lungview.inference.classifier import Classification
 from lungview.inference.jobs import SliceAnalysis
 from lungview.inference.model_choice import model_for_series, skip_reason
+from lungview.inference.once_per_key import OncePerKey
 from lungview.models.ood import header_reasons
 from lungview.models.prediction import Prediction, decided_class
 from lungview.volume import Series, SkippedFile
@@ -89,32 +88,19 @@ def find_lesions(classifier, series: Series, store=None, progress=None, cancelle
 
 
 class LesionsCache:
-    """Each series' findings by (model id, series key), computed once even when two workers ask at once.
+    """Each series' findings by (model id, series key), computed once even when two workers ask at once; the
+    ``capacity`` series used last are kept.
 
     The series key (:attr:`~lungview.volume.Series.key`) tells apart the stacks of one series UID."""
 
     def __init__(self, capacity: int = 4):
-        self._capacity = capacity
-        self._lock = threading.Lock()
-        self._results: OrderedDict[tuple[str, str], SeriesLesions] = OrderedDict()
-        self._computing: dict[tuple[str, str], threading.Lock] = {}
+        self._results: OncePerKey[tuple[str, str], SeriesLesions] = OncePerKey(capacity)
 
     def get(self, classifier, series: Series, store=None, progress=None, cancelled=None) -> SeriesLesions:
         """The findings of ``series`` by ``classifier``, computed here unless known (a cancelled run is not kept)."""
         key = (classifier.card.id, series.key)
-        with self._lock:
-            if key in self._results:
-                self._results.move_to_end(key)
-                return self._results[key]
-            lock = self._computing.setdefault(key, threading.Lock())
-        with lock:
-            with self._lock:
-                if key in self._results:
-                    return self._results[key]
-            lesions = find_lesions(classifier, series, store, progress, cancelled)
-            if cancelled is None or not cancelled():
-                with self._lock:
-                    self._results[key] = lesions
-                    while len(self._results) > self._capacity:
-                        self._results.popitem(last=False)
-            return lesions
+        return self._results.get(
+            key,
+            lambda: find_lesions(classifier, series, store, progress, cancelled),
+            keep=lambda _lesions: cancelled is None or not cancelled(),
+        )

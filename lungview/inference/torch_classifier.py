@@ -27,10 +27,13 @@ class TorchClassifier(SliceClassifier):
     cam_methods = tuple(CAM_METHODS)
     uses_pytorch_grad_cam = True
 
-    def __init__(self, model: LoadedModel, fast_path: OnnxNetwork | None = None, reference=None):
+    def __init__(self, model: LoadedModel, fast_path: OnnxNetwork | None = None, reference=None,
+                 threads: int | None = None):
         super().__init__(model.card, reference)
         self.model = model
         self.fast_path = fast_path
+        self.threads = threads
+        """PyTorch's intra-op threads while this model classifies (None: leave PyTorch's setting)."""
         self._torch_lock = threading.Lock()
 
     @property
@@ -43,7 +46,7 @@ class TorchClassifier(SliceClassifier):
         if self.fast_path is not None:
             return self.fast_path.run(batch)
         network = self.model.network
-        with self._torch_lock, torch.inference_mode():
+        with self._torch_lock, torch_threads(self.threads), torch.inference_mode():
             features = network.embed(torch.from_numpy(batch))
             return network.head(features).numpy(), features.numpy()
 
@@ -52,7 +55,7 @@ class TorchClassifier(SliceClassifier):
         if self.fast_path is not None:
             return self.fast_path.cell_logits(batch)
         network = self.model.network
-        with self._torch_lock, torch.inference_mode():
+        with self._torch_lock, torch_threads(self.threads), torch.inference_mode():
             feature_map = network.features(torch.from_numpy(batch))
             weight = network.head.weight[:, :, None, None]
             return torch.nn.functional.conv2d(feature_map, weight, network.head.bias).numpy()
@@ -113,18 +116,26 @@ class TorchClassifier(SliceClassifier):
 
 
 @contextlib.contextmanager
-def one_torch_thread() -> Iterator[None]:
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Run PyTorch on ``threads`` intra-op threads for the duration, then restore its setting (None: no change)."""
+    if threads is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def one_torch_thread() -> contextlib.AbstractContextManager[None]:
     """Run PyTorch on one intra-op thread for the duration.
 
     Measured on the shared 2-core machine (load ~10): the Grad-CAM tail took 430-630 ms with two OpenMP threads,
     which spin against each other and everything else, and 135-155 ms with one.
     """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
+    return torch_threads(1)
 
 
 @contextlib.contextmanager

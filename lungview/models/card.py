@@ -49,6 +49,10 @@ class ModelCard:
     """True when the model scores slices through lesion candidates of a whole CT series (lungview.detection):
     a slice's cancer probability is the best score of the findings that span it."""
 
+    def identity(self) -> dict[str, str]:
+        """``{"id", "version", "sha256"}``: exactly which model made a result (JSON output, worklists, DICOM SR)."""
+        return {"id": self.id, "version": self.version, "sha256": self.sha256}
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary."""
         data = asdict(self)

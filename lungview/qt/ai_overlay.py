@@ -7,9 +7,10 @@ legend, the screen and a report all read the same way. The overlay belongs to th
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QImage, QPainter, QPaintEvent
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from lungview.qt.qimages import rgba_qimage
 from lungview.reports.overlay import attention_alpha, colour_heatmap, legend_text
 
 ATTENTION_LABEL = "model attention on this axial slice only — not lesion location"
@@ -28,8 +29,7 @@ class ColourLegend(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         ramp = np.linspace(0.0, 1.0, 256, dtype=np.float32)[None, :]
-        rgba = np.ascontiguousarray(heatmap_rgba(ramp, 1.0))
-        self._bar = QImage(rgba.data, 256, 1, 4 * 256, QImage.Format.Format_RGBA8888).copy()
+        self._bar = rgba_qimage(heatmap_rgba(ramp, 1.0))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip(
             f"Colour of the model's attention: blue low, red high; {legend_text()} (the slice shows through). "

@@ -46,9 +46,11 @@ class SeriesAi(QObject):
         self._lesions = lesions
         self._runner = window.create_runner("ai-triage")
         self._model_id: str | None = None
-        self._runner.finished.connect(self._on_triage_finished)
-        self._runner.failed.connect(self._on_triage_failed)
-        self._runner.progressed.connect(lambda _g, done, total: panel.set_triage_progress(done, total))
+        self._runner.connect_outcomes(
+            self._on_triage_finished,
+            self._on_triage_failed,
+            lambda _g, done, total: panel.set_triage_progress(done, total),
+        )
         panel.triage_model_selected.connect(self._on_triage_model_selected)
         panel.triage_requested.connect(self.analyse)
         panel.triage_cancel_requested.connect(self.cancel)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QWidget
 
 from lungview.annotations.loading import SeriesAnnotations, annotations_of, load_annotations
 from lungview.annotations.render import legend, plane_masks, render_rgba
+from lungview.qt.qimages import rgba_qimage
 from lungview.volume import ScanResult, Series
 
 OPACITIES = (0.25, 0.5, 0.75, 1.0)
@@ -23,12 +24,6 @@ DEFAULT_OPACITY = 0.75
 STATUS_MS = 30_000
 LEGEND_MAX_WIDTH = 320
 """Legend names longer than this many logical pixels are elided on the left."""
-
-
-def _rgba_qimage(rgba: np.ndarray) -> QImage:
-    rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
-    rows, cols, _ = rgba.shape
-    return QImage(rgba.data, cols, rows, cols * 4, QImage.Format.Format_RGBA8888).copy()
 
 
 class AnnotationPainter(QWidget):
@@ -66,7 +61,7 @@ class AnnotationPainter(QWidget):
         if key != self._key:
             self._key = key
             rgba = self._layer.plane_rgba(self._plane, image.shape)
-            self._image = None if rgba is None else _rgba_qimage(rgba)
+            self._image = None if rgba is None else rgba_qimage(rgba)
         painter = QPainter(self)
         if self._image is not None:
             painter.drawImage(self._view.image_rect(), self._image)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -46,7 +46,9 @@ from lungview.findings import (
     reviewed_slice,
 )
 from lungview.qt.errors import show_error
+from lungview.qt.series_jump import show_in_scan
 from lungview.reports import AiSnapshot
+from lungview.volume import ScanResult
 
 log = logging.getLogger(__name__)
 
@@ -389,31 +391,23 @@ def install_findings_panel(window, current_snapshot: Callable[[], AiSnapshot | N
 
 def reopen_finding(window, location: FindingLocation) -> None:
     """Show the finding's slice: at once when its series is loaded, else after opening its folder."""
-    if _show_location(window, location):
+    scan = window.scan_result()
+    found = _scan_location(location, scan) if scan is not None else None
+    if found is not None:
+        show_in_scan(window, *found)
         return
     folder = Path(location.source_path).parent
     if not location.source_path or not folder.is_dir():
         show_error("The finding's series is not open and its folder is no longer there.", None, window)
         return
-
-    def _after_scan(_result) -> None:
-        window.scan_finished.disconnect(_after_scan)
-        # _on_scanned selects the first series right after this signal; navigate once it has.
-        QTimer.singleShot(0, lambda: _show_location(window, location) or show_error(
-            "The finding's slice was not found in its folder any more.", None, window))
-
-    window.scan_finished.connect(_after_scan)
     log.debug("reopening a finding from %s", folder)
-    window.open_paths([str(folder)])
+    window.series_jump.open(
+        str(folder),
+        lambda result: _scan_location(location, result),
+        lambda: show_error("The finding's slice was not found in its folder any more.", None, window),
+    )
 
 
-def _show_location(window, location: FindingLocation) -> bool:
-    scan = window.scan_result()
-    found = locate_finding(location, scan.series) if scan is not None else None
-    if found is None:
-        return False
-    series, index = found
-    if window.current_series() is not series:
-        window.select_series(scan.series.index(series))
-    window.set_slice(index)
-    return True
+def _scan_location(location: FindingLocation, scan: ScanResult) -> tuple[int, int] | None:
+    found = locate_finding(location, scan.series)
+    return None if found is None else (scan.series.index(found[0]), found[1])

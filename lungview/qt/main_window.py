@@ -18,18 +18,18 @@ Hooks for panels that other modules add (the AI panel, :func:`lungview.qt.ai_con
   :class:`~lungview.detection.lesions.SeriesLesions`) in every plane; ``window.mpr`` is the
   :class:`~lungview.qt.mpr_controller.MprController` of the coronal and sagittal views (``mpr.views[plane]``);
 - signal ``measurement_made(Measurement)``: a ruler or ROI was drawn in any plane (:meth:`last_measurement`);
+- ``window.series_jump.open(folder, locate)`` opens a folder and then shows the series and slice ``locate``
+  finds in its scan (:class:`~lungview.qt.series_jump.SeriesJump`);
 - ``window.loader.store`` is the :class:`~lungview.dicom.SliceStore` of the current series (``get``/``load`` any
   slice, e.g. for series triage), ``window.toolbar`` and ``window.view_menu`` take more actions.
 """
 
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QMainWindow,
     QSlider,
     QWidget,
@@ -38,10 +38,9 @@ from PySide6.QtWidgets import (
 from lungview import __version__
 from lungview.annotations.loading import image_series_only
 from lungview.detection.lesions import SeriesLesions
-from lungview.dicom import read_header
 from lungview.dicom.process_decode import shutdown_decode_pool
 from lungview.findings.measurement import Measurement
-from lungview.qt import central_area, overlays, status_bar, window_actions
+from lungview.qt import central_area, open_dialogs, overlays, status_bar, window_actions
 from lungview.qt.cine import CineController
 from lungview.qt.errors import show_error
 from lungview.qt.finding_boxes import FindingBoxes
@@ -49,15 +48,14 @@ from lungview.qt.measurement_controller import MeasurementController
 from lungview.qt.mpr_controller import MprController
 from lungview.qt.runner import Runner
 from lungview.qt.series_browser import SeriesBrowser
+from lungview.qt.series_jump import SeriesJump
 from lungview.qt.series_loader import SeriesLoader, default_window
 from lungview.qt.shortcuts_dialog import ShortcutsDialog, shortcut_rows
 from lungview.qt.skipped_panel import SkippedFilesPanel
 from lungview.qt.slice_view import SliceView
-from lungview.qt.tag_dialog import TagDialog
+from lungview.qt.tag_dialog import TagDialog, show_slice_tags
 from lungview.volume import ScanResult, Series
 from lungview.windowing import PRESETS, Window, apply_window
-
-MAX_RECENT_FOLDERS = 8
 
 
 def default_settings() -> QSettings:
@@ -105,6 +103,7 @@ class MainWindow(QMainWindow):
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.finding_boxes = FindingBoxes(self)
         self.measurements = MeasurementController(self)
+        self.series_jump = SeriesJump(self)
 
         window_actions.create_actions(self)
         window_actions.create_menus(self)
@@ -188,25 +187,17 @@ class MainWindow(QMainWindow):
         if not paths:
             return
         self.cine.stop()
-        self._remember_recent(paths)
+        open_dialogs.remember_recent(self._settings, paths)
+        window_actions.rebuild_recent_menu(self)
         self.loader.open(paths)
 
     def open_folder_dialog(self) -> None:
         """File → Open folder."""
-        folder = QFileDialog.getExistingDirectory(self, "Open DICOM folder")
-        if folder:
-            self.open_paths([folder])
+        self.open_paths(open_dialogs.choose_folder(self))
 
     def open_files_dialog(self) -> None:
         """File → Open files."""
-        files, _ = QFileDialog.getOpenFileNames(
-            self,
-            "Open files",
-            "",
-            "DICOM and images (*.dcm *.DCM *.dicom *.ima *.png *.jpg *.jpeg DICOMDIR);;All files (*)",
-        )
-        if files:
-            self.open_paths(files)
+        self.open_paths(open_dialogs.choose_files(self))
 
     def open_worklist_dialog(self) -> None:
         """File → Open worklist (written by ``lungview triage``)."""
@@ -245,19 +236,9 @@ class MainWindow(QMainWindow):
         self.series_changed.emit(series)
         self.slice_changed.emit(self._index)
 
-    def _remember_recent(self, paths: list[str]) -> None:
-        first = Path(paths[0])
-        folder = str(first if first.is_dir() else first.parent)
-        recent = [folder] + [entry for entry in self.recent_folders() if entry != folder]
-        self._settings.setValue("recent_folders", recent[:MAX_RECENT_FOLDERS])
-        window_actions.rebuild_recent_menu(self)
-
     def recent_folders(self) -> list[str]:
         """Folders opened lately, newest first."""
-        value = self._settings.value("recent_folders", [])
-        if isinstance(value, str):  # QSettings returns a lone string for a one-element list in INI files
-            value = [value]
-        return [str(entry) for entry in value or []]
+        return open_dialogs.recent_folders(self._settings)
 
     # =========================================================== navigation
     def set_slice(self, index: int) -> None:
@@ -463,15 +444,8 @@ class MainWindow(QMainWindow):
 
     def show_tags(self) -> None:
         """Open the searchable DICOM tags of the current slice."""
-        if self._series is None:
-            return
-        try:
-            tags = read_header(self._series.slices[self._index])
-        except Exception as error:  # noqa: BLE001 - shown to the user by the one error path
-            show_error("LungView could not read the tags of this slice.", error, self)
-            return
-        self.tag_dialog = TagDialog(f"DICOM tags — slice {self._index + 1}", tags, self)
-        self.tag_dialog.show()
+        if self._series is not None:
+            self.tag_dialog = show_slice_tags(self._series, self._index, self) or self.tag_dialog
 
     def show_shortcuts(self) -> None:
         """Help → Keyboard shortcuts, built from the actions themselves so it never goes out of date."""

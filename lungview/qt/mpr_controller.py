@@ -72,9 +72,7 @@ class MprController(QObject):
         self._position = {"coronal": 0, "sagittal": 0}
         self._lesions: SeriesLesions | None = None
         self._boxes_shown = True
-        self._runner.finished.connect(self._on_built)
-        self._runner.failed.connect(self._on_build_failed)
-        self._runner.progressed.connect(self._on_build_progressed)
+        self._runner.connect_outcomes(self._on_built, self._on_build_failed, self._on_build_progressed)
         for plane, view in self.views.items():
             view.point_selected.connect(lambda row, col, p=plane: self.select_point(p, row, col))
         for plane in REFORMAT_PLANES:

@@ -72,8 +72,7 @@ class ReportActions(QObject):
         self._view = view
         self._runner = runner
         self._export_path = ""
-        runner.finished.connect(self._on_export_finished)
-        runner.failed.connect(self._on_export_failed)
+        runner.connect_outcomes(self._on_export_finished, self._on_export_failed)
         self.export_report_action = QAction("Export &report (PDF/PNG)…", parent)
         self.export_report_action.setShortcut(QKeySequence("Ctrl+E"))
         self.export_dicom_action = QAction("Export DICOM &Secondary Capture…", parent)

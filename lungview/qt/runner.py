@@ -63,6 +63,13 @@ class Runner(QObject):
         self._thread = threading.Thread(target=self._work, name=f"lungview-{name}", daemon=True)
         self._thread.start()
 
+    def connect_outcomes(self, finished: Callable, failed: Callable, progressed: Callable | None = None) -> None:
+        """Connect the slots of the newest request's result, error and (optionally) progress."""
+        self.finished.connect(finished)
+        self.failed.connect(failed)
+        if progressed is not None:
+            self.progressed.connect(progressed)
+
     @property
     def generation(self) -> int:
         """The generation of the newest request (0 before the first)."""

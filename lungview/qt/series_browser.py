@@ -2,9 +2,10 @@
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
+from lungview.qt.qimages import grey_qimage
 from lungview.volume import Series
 
 THUMBNAIL_SIZE = 64
@@ -63,9 +64,7 @@ class SeriesBrowser(QListWidget):
         item = self.item(row)
         if item is None:
             return
-        grey = np.ascontiguousarray(grey, dtype=np.uint8)
-        rows, cols = grey.shape
-        image = QImage(grey.data, cols, rows, cols, QImage.Format.Format_Grayscale8).copy()
+        image = grey_qimage(grey)
         ratio = self.devicePixelRatioF()  # sharp on HiDPI screens
         pixmap = QPixmap.fromImage(image).scaled(
             round(THUMBNAIL_SIZE * ratio),

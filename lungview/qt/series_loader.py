@@ -95,14 +95,13 @@ class SeriesLoader(QObject):
         self._thumbnail_runner = Runner("thumbnails", self)
         self._store: SliceStore | None = None
         self._prefetch_pending_from: int | None = None
-        self._scan_runner.finished.connect(self._on_scan_finished)
-        self._scan_runner.failed.connect(self._on_scan_failed)
-        self._scan_runner.progressed.connect(self._on_scan_progressed)
-        self._slice_runner.finished.connect(self._on_slice_finished)
-        self._slice_runner.failed.connect(self._on_slice_failed)
-        self._prefetch_runner.finished.connect(self._on_prefetch_finished)
-        self._prefetch_runner.failed.connect(self._on_prefetch_failed)
-        self._prefetch_runner.progressed.connect(self._on_prefetch_progressed)
+        self._scan_runner.connect_outcomes(self._on_scan_finished, self._on_scan_failed, self._on_scan_progressed)
+        self._slice_runner.connect_outcomes(self._on_slice_finished, self._on_slice_failed)
+        self._prefetch_runner.connect_outcomes(
+            self._on_prefetch_finished,
+            self._on_prefetch_failed,
+            self._on_prefetch_progressed,
+        )
         self._thumbnail_runner.finished.connect(self._on_thumbnails_finished)
 
     @property

@@ -14,6 +14,7 @@ import math
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
+    QFont,
     QFontMetricsF,
     QImage,
     QKeyEvent,
@@ -27,9 +28,13 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from lungview.planes.boxes import PlaneBox
 from lungview.planes.measure import SHAPE_KINDS, Shape, ruler_length
+from lungview.qt.qimages import grey_qimage, rgba_qimage
 from lungview.qt.view_marks import paint_boxes, paint_crosshair, paint_shape
 from lungview.qt.view_text import (
     CORNERS,
+    CornerBlock,
+    edge_label_boxes,
+    layout_corners,
     overlay_font,
     paint_corner_text,
     paint_edge_labels,
@@ -45,18 +50,6 @@ WINDOW_DRAG_PIXELS = 256
 """A right-drag across this many pixels changes the window by its own width (scale-free, works for HU and grey)."""
 FREEHAND_STEP_PIXELS = 3.0
 """A freehand polygon takes a new vertex once the cursor has moved this many logical pixels."""
-
-
-def _grey_qimage(grey: np.ndarray) -> QImage:
-    grey = np.ascontiguousarray(grey)
-    rows, cols = grey.shape
-    return QImage(grey.data, cols, rows, cols, QImage.Format.Format_Grayscale8).copy()
-
-
-def _rgba_qimage(rgba: np.ndarray) -> QImage:
-    rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
-    rows, cols, _ = rgba.shape
-    return QImage(rgba.data, cols, rows, cols * 4, QImage.Format.Format_RGBA8888).copy()
 
 
 class SliceView(QWidget):
@@ -146,7 +139,7 @@ class SliceView(QWidget):
 
         ``label`` is written at the top centre of the view while the overlay shows (what the overlay means).
         """
-        self._overlay = None if rgba is None else _rgba_qimage(rgba)
+        self._overlay = None if rgba is None else rgba_qimage(rgba)
         self._overlay_label = label if rgba is not None else ""
         self.update()
 
@@ -208,8 +201,20 @@ class SliceView(QWidget):
         return self._window
 
     def corner_text(self, corner: str) -> list[str]:
-        """The lines shown in ``corner``."""
+        """The lines set for ``corner`` (all of them, even where a small view shows fewer or shortens them)."""
         return list(self._corner_text[corner])
+
+    def corner_text_rects(self) -> dict[str, QRectF]:
+        """Where each corner's text is drawn now (an empty rectangle where the corner shows nothing)."""
+        return {corner: block.rect for corner, block in self._corner_blocks(overlay_font(self.font())).items()}
+
+    def _corner_blocks(self, font: QFont) -> dict[str, CornerBlock]:
+        view_rect = QRectF(self.rect())
+        keep_out = ()
+        if self._qimage is not None:  # the corner texts stay beside the top and bottom edge letters
+            boxes = edge_label_boxes(font, self.image_rect().intersected(view_rect))
+            keep_out = tuple(boxes[edge] for edge in ("top", "bottom") if self._edge_labels.get(edge))
+        return layout_corners(view_rect, QFontMetricsF(font), self._corner_text, keep_out)
 
     def message(self) -> str:
         """The centred message shown now ("" for none)."""
@@ -326,7 +331,7 @@ class SliceView(QWidget):
         self.view_changed.emit()
 
     def _render(self) -> None:
-        self._qimage = None if self._image is None else _grey_qimage(apply_window(self._image, self._window))
+        self._qimage = None if self._image is None else grey_qimage(apply_window(self._image, self._window))
 
     # ------------------------------------------------------------------ paint
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
@@ -344,7 +349,7 @@ class SliceView(QWidget):
         view_rect = QRectF(self.rect())
         font = overlay_font(self.font())
         painter.setFont(font)
-        paint_corner_text(painter, view_rect, self._corner_text)
+        paint_corner_text(painter, self._corner_blocks(font))
         if self._qimage is not None and self._edge_labels:
             paint_edge_labels(painter, font, self.image_rect().intersected(view_rect), self._edge_labels)
         if self._overlay_label:

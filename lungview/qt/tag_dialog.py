@@ -4,6 +4,10 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QDialog, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
 
+from lungview.dicom import read_header
+from lungview.qt.errors import show_error
+from lungview.volume import Series
+
 
 class TagDialog(QDialog):
     """Rows of (tag, name, value); the search box filters every column, case-insensitively."""
@@ -37,3 +41,15 @@ class TagDialog(QDialog):
     def visible_row_count(self) -> int:
         """Rows left after the search filter."""
         return self._proxy.rowCount()
+
+
+def show_slice_tags(series: Series, index: int, parent: QWidget) -> TagDialog | None:
+    """Open the tags of slice ``index`` of ``series``; None (the error shown) when its header cannot be read."""
+    try:
+        tags = read_header(series.slices[index])
+    except Exception as error:  # noqa: BLE001 - shown to the user by the one error path
+        show_error("LungView could not read the tags of this slice.", error, parent)
+        return None
+    dialog = TagDialog(f"DICOM tags — slice {index + 1}", tags, parent)
+    dialog.show()
+    return dialog

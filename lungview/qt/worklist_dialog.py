@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -104,36 +104,16 @@ def model_text(model: dict | None) -> str:
     return f"Model: {model['id']} version {model['version']} (weights SHA-256 {model['sha256'][:12]}…)"
 
 
-class SeriesJump(QObject):
-    """Opens a worklist row's folder in the main window, then shows its series at its top slice once scanned."""
+def row_location(row: WorklistRow, result: ScanResult) -> tuple[int, int | None] | None:
+    """Where ``row`` is in a scan of its folder: (series index, its top slice), or None when the series is not there.
 
-    def __init__(self, window, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._window = window
-        self._pending: WorklistRow | None = None
-        # queued: the window selects its default series right after announcing the scan; this runs after that
-        window.scan_finished.connect(self._on_scan_finished, Qt.ConnectionType.QueuedConnection)
-
-    def open(self, row: WorklistRow) -> None:
-        """Open the folder of ``row``; its series and slice are shown when the scan ends."""
-        self._pending = row
-        self._window.open_paths([row.folder])
-
-    @Slot(object)
-    def _on_scan_finished(self, result: ScanResult) -> None:
-        row, self._pending = self._pending, None
-        if row is None:
-            return
-        keys = [series.key for series in result.series]  # the UID, and the stack where one UID holds several
-        uids = [series.series_uid for series in result.series]
-        matching = [n for n, key in enumerate(keys) if key == row.series_key] or [
-            n for n, uid in enumerate(uids) if uid == row.series_uid
-        ]
-        if not matching:
-            return
-        self._window.select_series(matching[0])
-        if row.top_index is not None:
-            self._window.set_slice(row.top_index)
+    The series is matched by its key (the UID, and the stack where one UID holds several), else by its UID."""
+    keys = [series.key for series in result.series]
+    uids = [series.series_uid for series in result.series]
+    matching = [n for n, key in enumerate(keys) if key == row.series_key] or [
+        n for n, uid in enumerate(uids) if uid == row.series_uid
+    ]
+    return (matching[0], row.top_index) if matching else None
 
 
 def open_worklist(window, path: str | None = None) -> WorklistDialog | None:
@@ -149,7 +129,7 @@ def open_worklist(window, path: str | None = None) -> WorklistDialog | None:
         return None
     dialog = WorklistDialog(window)
     dialog.set_rows(rows, window.identifiers_hidden(), model)
-    dialog.series_requested.connect(SeriesJump(window, dialog).open)
+    dialog.series_requested.connect(lambda row: window.series_jump.open(row.folder, lambda r: row_location(row, r)))
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,29 +34,40 @@ def _figure():
     return plt
 
 
-def _plot_confusion(results: dict, classes, path: Path) -> None:
+def _save_figure(path: Path, draw: Callable, height: float = 4.5) -> None:
+    """A 10-inch-wide figure of two panels side by side, drawn by ``draw(axes)``, saved as ``path`` (80 dpi)."""
     plt = _figure()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
-    for axis, name in zip(axes, ("official_test", "dedup_test")):
-        matrix = np.array(results["splits"][name]["confusion_matrix"])
-        axis.imshow(matrix, cmap="Blues")
-        for (row, col), value in np.ndenumerate(matrix):
-            axis.text(col, row, str(value), ha="center", va="center", color="black")
-        short = [c.split(".")[0][:8] for c in classes]
-        axis.set_xticks(range(len(classes)), short, rotation=30)
-        axis.set_yticks(range(len(classes)), short)
-        axis.set_xlabel("predicted")
-        axis.set_ylabel("true")
-        axis.set_title(f"{name} (n={results['splits'][name]['images']})")
+    fig, axes = plt.subplots(1, 2, figsize=(10, height))
+    draw(axes)
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
 
 
+def _save_panels(path: Path, names: tuple[str, str], panel: Callable) -> None:
+    """One panel per split ``name``, drawn by ``panel(axis, name)``, saved as ``path``."""
+    _save_figure(path, lambda axes: [panel(axis, name) for axis, name in zip(axes, names)])
+
+
+def _plot_confusion(results: dict, classes, path: Path) -> None:
+    short = [c.split(".")[0][:8] for c in classes]
+
+    def panel(axis, name: str) -> None:
+        matrix = np.array(results["splits"][name]["confusion_matrix"])
+        axis.imshow(matrix, cmap="Blues")
+        for (row, col), value in np.ndenumerate(matrix):
+            axis.text(col, row, str(value), ha="center", va="center", color="black")
+        axis.set_xticks(range(len(classes)), short, rotation=30)
+        axis.set_yticks(range(len(classes)), short)
+        axis.set_xlabel("predicted")
+        axis.set_ylabel("true")
+        axis.set_title(f"{name} (n={results['splits'][name]['images']})")
+
+    _save_panels(path, ("official_test", "dedup_test"), panel)
+
+
 def _plot_roc(results: dict, path: Path) -> None:
-    plt = _figure()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
-    for axis, name in zip(axes, ("official_test", "dedup_test")):
+    def panel(axis, name: str) -> None:
         for label, curve in results["splits"][name]["roc"].items():
             axis.plot(curve["fpr"], curve["tpr"], label=f"{label} (AUC {curve['auc']:.3f})")
         axis.plot([0, 1], [0, 1], "k:", linewidth=0.8)
@@ -64,15 +76,12 @@ def _plot_roc(results: dict, path: Path) -> None:
         axis.set_title(f"one-vs-rest ROC, {name}")
         if results["splits"][name]["roc"]:
             axis.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
+
+    _save_panels(path, ("official_test", "dedup_test"), panel)
 
 
 def _plot_reliability(results: dict, path: Path) -> None:
-    plt = _figure()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
-    for axis, name in zip(axes, ("valid", "official_test")):
+    def panel(axis, name: str) -> None:
         for stage, marker in (("before", "o--"), ("after", "s-")):
             table = results["reliability"][name][stage]
             ece = results["calibration"][name][stage]["ece_15"]
@@ -82,26 +91,23 @@ def _plot_reliability(results: dict, path: Path) -> None:
         axis.set_ylabel("accuracy")
         axis.set_title(f"reliability, {name}")
         axis.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
+
+    _save_panels(path, ("valid", "official_test"), panel)
 
 
 def _plot_curves(histories: dict, path: Path) -> None:
-    plt = _figure()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for name, history in histories.items():
-        axes[0].plot(history["train_loss"], label=f"{name} train")
-        axes[0].plot(history["valid_loss"], "--", label=f"{name} valid")
-        axes[1].plot(history["valid_macro_f1"], label=name)
-    axes[0].set_title("loss (class-weighted CE / CE)")
-    axes[1].set_title("validation macro-F1 (early stopping)")
-    for axis in axes:
-        axis.set_xlabel("epoch")
-        axis.legend(fontsize=6)
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
+    def draw(axes) -> None:
+        for name, history in histories.items():
+            axes[0].plot(history["train_loss"], label=f"{name} train")
+            axes[0].plot(history["valid_loss"], "--", label=f"{name} valid")
+            axes[1].plot(history["valid_macro_f1"], label=name)
+        axes[0].set_title("loss (class-weighted CE / CE)")
+        axes[1].set_title("validation macro-F1 (early stopping)")
+        for axis in axes:
+            axis.set_xlabel("epoch")
+            axis.legend(fontsize=6)
+
+    _save_figure(path, draw, height=4)
 
 
 def _gallery_records(results: dict, classes, count: int) -> list[dict]:

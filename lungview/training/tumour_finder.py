@@ -29,7 +29,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -119,7 +119,6 @@ class SeriesSamples:
     boxes: list[tuple[int, int, int, int]]
     features: np.ndarray
     labels: np.ndarray
-    peaks: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 def _in_box(row: float, column: float, box) -> bool:

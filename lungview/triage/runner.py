@@ -88,8 +88,7 @@ class TriageSummary:
 
 def model_of(model_id: str, weights_dir: Path | None = None) -> dict:
     """``{"id", "version", "sha256"}`` from the card of ``model_id`` (raises ``ModelError``)."""
-    card = read_card((weights_dir or paths.weights_dir()) / model_id)
-    return {"id": card.id, "version": card.version, "sha256": card.sha256}
+    return read_card((weights_dir or paths.weights_dir()) / model_id).identity()
 
 
 def plan_triage(archive: Archive, worklist: Worklist, model: dict, min_slices: int = MIN_SLICES) -> TriagePlan:

@@ -7,8 +7,6 @@ arguments, and a series' arguments hold file paths and descriptions, which must 
 from __future__ import annotations
 
 import dataclasses
-import os
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -16,6 +14,7 @@ from pathlib import Path
 
 from lungview.detection import LesionFinder, SeriesLesions
 from lungview.dicom import SliceStore
+from lungview.inference.classifier import load_classifier
 from lungview.models import ModelError
 from lungview.triage.cluster import machine_cores
 from lungview.volume import PatientIdentity, Series
@@ -55,24 +54,11 @@ STORE_BYTES = 1024**3
 
 _finders: dict[tuple[str, str], LesionFinder] = {}
 _finders_lock = threading.Lock()
-_threads: int | None = None
-"""The threads :func:`use_threads` gave this process (None: the libraries' defaults)."""
 
 
-def use_threads(threads: int) -> None:
-    """Give ONNX Runtime, PyTorch, OpenCV and slice decoding ``threads`` threads in this process (before the model
-    loads)."""
-    global _threads
-    import cv2
-
-    from lungview.inference import onnx_session
-
-    onnx_session.INTRA_OP_THREADS = threads  # read by every OnnxNetwork made from now on
-    cv2.setNumThreads(threads)  # the lesion finder's candidate search
-    os.environ["OMP_NUM_THREADS"] = str(threads)  # PyTorch reads it when first imported
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(threads)
-    _threads = threads
+def threads_of(spec: ModelSpec) -> int | None:
+    """The threads one series gets: ``spec.threads``, else :func:`worker_threads` (None: the libraries' defaults)."""
+    return spec.threads or worker_threads()
 
 
 def worker_threads() -> int | None:
@@ -101,17 +87,16 @@ def finder_for(spec: ModelSpec) -> LesionFinder:
     with _finders_lock:
         finder = _finders.get(key)
         if finder is None:
-            threads = spec.threads or worker_threads()
-            if threads:
-                use_threads(threads)
             weights_dir = None if spec.weights_dir is None else Path(spec.weights_dir)
-            finder = LesionFinder.load(spec.model_id, weights_dir)
-            if finder.model["sha256"] != spec.sha256:
+            # the thread count goes to this model's own sessions: nothing process-wide is set
+            classifier = load_classifier(spec.model_id, weights_dir, reuse_export=True, threads=threads_of(spec))
+            sha256 = classifier.card.sha256
+            if sha256 != spec.sha256:
                 raise ModelError(
                     f"the weights of model {spec.model_id!r} on this worker are not those of the run "
-                    f"(sha256 {finder.model['sha256'][:12]}…, expected {spec.sha256[:12]}…)"
+                    f"(sha256 {sha256[:12]}…, expected {spec.sha256[:12]}…)"
                 )
-            _finders[key] = finder
+            finder = _finders[key] = LesionFinder(classifier)
         return finder
 
 
@@ -129,7 +114,8 @@ def analyse_series(key: str, series: Series, spec: ModelSpec) -> SeriesAnalysis:
     started = time.perf_counter()
     try:
         # the store's decoding threads follow the worker's cores too (the finder's own store decodes on two)
-        store = SliceStore(series, STORE_BYTES, workers=_threads) if _threads else None
+        threads = threads_of(spec)
+        store = SliceStore(series, STORE_BYTES, workers=threads) if threads else None
         lesions = finder.find(series, store)
     except Exception as error:  # noqa: BLE001 - one series' failure is recorded, the run goes on
         return SeriesAnalysis(key, None, time.perf_counter() - started, f"{type(error).__name__}: {error}")
@@ -145,7 +131,16 @@ class FinderPreload(WorkerPlugin):
         self.spec = spec
 
     def setup(self, worker) -> None:
-        """Load the model into this worker's cache; a failure is left for the first task to report."""
+        """Load the model into this worker's cache; a failure is left for the first task to report.
+
+        The worker process is Dask's own, so this is where its OpenCV thread pool (process-wide, with no per-call
+        setting) is sized to the threads of one series.
+        """
+        threads = threads_of(self.spec)
+        if threads:
+            import cv2
+
+            cv2.setNumThreads(threads)
         try:
             finder_for(self.spec)
         except Exception:  # noqa: BLE001 - analyse_series returns the same error as a model error

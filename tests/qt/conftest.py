@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from PySide6.QtCore import QSettings, QThreadPool
+from PySide6.QtCore import QSettings, Qt, QThreadPool
 
 
 def lungview_threads() -> list[str]:
@@ -43,3 +43,11 @@ def sample_window(qtbot, main_window, sample_series_dir):
         main_window.open_paths([str(sample_series_dir)])
     qtbot.waitUntil(lambda: main_window.current_image() is not None, timeout=30_000)
     return main_window
+
+
+@pytest.fixture
+def mpr_window(qtbot, sample_window):
+    """The sample series in the 1×3 layout with its reformat volume built."""
+    with qtbot.waitSignal(sample_window.mpr.volume_ready, timeout=60_000):
+        qtbot.keyClick(sample_window, Qt.Key.Key_F3)
+    return sample_window

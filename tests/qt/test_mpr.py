@@ -15,14 +15,6 @@ from lungview.qt.shortcuts_dialog import shortcut_rows
 from lungview.windowing import PRESETS
 
 
-@pytest.fixture
-def mpr_window(qtbot, sample_window):
-    """The sample series in the 1×3 layout with its reformat volume built."""
-    with qtbot.waitSignal(sample_window.mpr.volume_ready, timeout=60_000):
-        qtbot.keyClick(sample_window, Qt.Key.Key_F3)
-    return sample_window
-
-
 def _click(qtbot, view, row: float, col: float) -> None:
     """A real left click on image point (row, col) (rounded to a screen pixel)."""
     qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=view.image_to_view(row, col).toPoint())
