@@ -90,6 +90,7 @@ def _record(series, analysis, peak, card, lesion_box) -> dict:
     record = {
         "path": slice_ref.path,
         "series_uid": series.series_uid,
+        "series_key": series.key,
         "index": analysis.index,
         "instance_number": slice_ref.instance_number,
         "sop_instance_uid": slice_ref.sop_instance_uid,
@@ -178,7 +179,10 @@ def predict(args: argparse.Namespace) -> dict:
             finding = lesions.best_covering(index) if lesions is not None else None
             results.append(_record(series, analysis, peak, card, finding.box_on(index) if finding else None))
     if not results:
-        raise PredictInputError(f"no slice could be classified under {', '.join(args.paths)} ({len(skipped)} skipped)")
+        reasons = "; ".join(f"{entry['path']}: {entry['reason']}" for entry in skipped[:3])
+        raise PredictInputError(
+            f"no slice could be classified under {', '.join(args.paths)} ({len(skipped)} skipped: {reasons})"
+        )
     first = next(iter(models.values()))
     model = {key: first[key] for key in ("id", "version", "sha256")}
     return {"model": model, "models": list(models.values()), "results": results, "skipped": skipped}

@@ -114,6 +114,10 @@ def make_report(args: argparse.Namespace):
         raise ReportInputError(f"slice {args.index} cannot be decoded: {error}") from None
     if finds_lesions(classifier, series):
         lesions = find_lesions(classifier, series, store)
+        if lesions.not_evaluable:
+            raise ReportInputError(
+                f"the AI cannot read this series ({lesions.not_evaluable}): there is no AI result to report"
+            )
         analysis = slice_from_lesions(lesions, series, args.index, classifier.card)
     else:
         analysis = classify_slice(classifier, series, args.index, pixels)

@@ -38,6 +38,8 @@ def scan_result_json(result) -> dict:
         "series": [
             {
                 "series_uid": series.series_uid,
+                "series_key": series.key,
+                "stack": series.stack,
                 "modality": series.modality,
                 "description": series.description,
                 "rows": series.rows,

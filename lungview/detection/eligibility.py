@@ -140,27 +140,23 @@ def lung_area_mm2(hu: np.ndarray, pixel_mm2: float = 0.5) -> float:
     trachea, bowel gas). Regions touching the image edge count like the others, so lungs cut by the field of view
     are still found. The slice is examined at half resolution.
     """
-    from scipy import ndimage
+    import cv2  # not scipy: the viewer's AI path runs without it
 
     image = np.asarray(hu, np.float32)
     step = 2 if min(image.shape) >= 128 else 1
     image = image[::step, ::step]
     area = pixel_mm2 * step * step
-    mask = (image < AIR_HU) & (image > PADDING_HU)
-    labels, count = ndimage.label(mask)
-    if count == 0:
-        return 0.0
-    sizes = np.bincount(labels.ravel(), minlength=count + 1)
-    ids = [i for i in range(1, count + 1) if sizes[i] * area >= MIN_REGION_MM2]
-    if not ids:
-        return 0.0
-    boxes = ndimage.find_objects(labels)
+    mask = ((image < AIR_HU) & (image > PADDING_HU)).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     lung = 0.0
-    for i in ids:
-        box = boxes[i - 1]
-        if np.median(image[box][labels[box] == i]) > GAS_MEDIAN_HU:
-            lung += sizes[i] * area
-    return lung
+    for label in range(1, count):  # 0 is the background
+        left, top, width, height, size = stats[label]
+        if size * area < MIN_REGION_MM2:
+            continue
+        box = (slice(top, top + height), slice(left, left + width))
+        if np.median(image[box][labels[box] == label]) > GAS_MEDIAN_HU:
+            lung += size * area
+    return float(lung)
 
 
 def _pixel_area_mm2(series: Series, index: int) -> float:

@@ -4,6 +4,7 @@ import csv
 import json
 from pathlib import Path
 
+from lungview.findings.atomic_file import written_atomically
 from lungview.findings.finding import Finding
 
 CSV_COLUMNS: tuple[str, ...] = (
@@ -28,14 +29,14 @@ def finding_as_row(finding: Finding) -> dict[str, str]:
 
 
 def export_findings_csv(findings: list[Finding], path: str | Path) -> int:
-    """Write ``findings`` to a UTF-8 CSV file at ``path``; return the number of rows written.
+    """Write ``findings`` to a UTF-8 CSV file at ``path``, whole or not at all; return the number of rows written.
 
     Raises
     ------
     OSError
-        If the file cannot be written.
+        If the file cannot be written (a file already at ``path`` is then left as it was).
     """
-    with open(path, "w", newline="", encoding="utf-8") as stream:
+    with written_atomically(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as stream:
         writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS)
         writer.writeheader()
         writer.writerows(finding_as_row(finding) for finding in findings)

@@ -45,12 +45,17 @@ def find_series_lesions(series: Series) -> SeriesLesions:
 
 
 def export_findings(series: Series, lesions: SeriesLesions | None, out_dir: str) -> DicomFindingsFiles:
-    """Background job: write the SEG and SR of ``lesions`` (found now when None or of another series)."""
-    if lesions is None or lesions.series_uid != series.series_uid:
+    """Background job: write the SEG and SR of ``lesions`` (found now when None or of another series or stack)."""
+    if lesions is None or not found_in(lesions, series):
         lesions = find_series_lesions(series)
-    if lesions.not_evaluable:
-        raise DicomFindingsError(f"the series could not be evaluated: {lesions.not_evaluable}")
     return write_dicom_findings(series, lesions, out_dir)
+
+
+def found_in(lesions: SeriesLesions, series: Series) -> bool:
+    """True when ``lesions`` were found in ``series``: its UID, and (for a UID of several stacks) its slices."""
+    uids = {ref.sop_instance_uid for ref in series.slices}
+    spanned = {s.sop_instance_uid for lesion in lesions.candidates for s in lesion.slices}
+    return lesions.series_uid == series.series_uid and spanned <= uids
 
 
 class DicomFindingsExport(QObject):

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from lungview import INTENDED_USE, __version__
+from lungview.findings.atomic_file import written_atomically
 from lungview.reports.content import SliceReport
 from lungview.reports.overlay import blend_heatmap, legend_text
 from lungview.reports.text import (
@@ -184,7 +185,8 @@ def save_report(report: SliceReport, path: str | Path) -> RenderedReport:
         raise ValueError(f"a report is saved as {' or '.join(REPORT_FORMATS)}, not {path.suffix or 'no extension'}")
     with matplotlib.rc_context({"pdf.fonttype": 42}):
         figure, panels = render_report_figure(report)
-        figure.savefig(path, format=suffix[1:], dpi=PNG_DPI)
+        with written_atomically(path) as temporary:  # a full disk leaves an earlier report whole
+            figure.savefig(temporary, format=suffix[1:], dpi=PNG_DPI)
     return RenderedReport(path, drawn_texts(figure), _panel_boxes(figure, panels))
 
 

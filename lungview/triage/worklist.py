@@ -14,6 +14,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+from lungview.findings.atomic_file import written_atomically
 from lungview.triage.archive import Fingerprint
 from lungview.triage.rows import COLUMNS, NOT_EVALUABLE, WorklistRow
 from lungview.volume import SkippedFile
@@ -215,8 +216,9 @@ def _select_rows(db: sqlite3.Connection, model: dict | None = None) -> list[Work
 
 
 def write_csv(rows: list[WorklistRow], path: str | Path) -> None:
-    """Write ``rows`` as CSV with a header line of the column names."""
-    with open(path, "w", newline="", encoding="utf-8") as stream:
+    """Write ``rows`` as CSV with a header line of the column names, whole or not at all (an earlier file at
+    ``path`` stays as it was when writing fails)."""
+    with written_atomically(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
         writer.writerow(COLUMNS)
         writer.writerows(dataclasses.astuple(row) for row in rows)

@@ -13,8 +13,8 @@ from lungview.cli import main
 from lungview.models.card import WEIGHTS_FILE
 
 RESULT_KEYS = {
-    "path", "series_uid", "index", "instance_number", "sop_instance_uid", "z", "probabilities", "cancer_probability",
-    "predicted", "out_of_scope", "model", "flagged", "lesion_box",
+    "path", "series_uid", "series_key", "index", "instance_number", "sop_instance_uid", "z", "probabilities",
+    "cancer_probability", "predicted", "out_of_scope", "model", "flagged", "lesion_box",
 }
 
 

@@ -25,3 +25,20 @@ def test_export_writes_the_shown_findings_without_blocking(qtbot, sample_window,
     assert result.seg.name == f"{series.series_uid}_seg.dcm" and result.sr.name == f"{series.series_uid}_sr.dcm"
     assert hd.seg.segread(result.seg).number_of_segments == 1
     assert "1 finding(s) written" in sample_window.statusBar().currentMessage()
+
+
+def test_findings_of_another_stack_are_not_written_for_this_one(sample_series_dir):
+    from lungview.dicom import scan_paths
+    from lungview.qt.dicom_findings_export import found_in
+
+    series = scan_paths([sample_series_dir]).series[0]
+    box = (1, 1, 2, 2)
+    own = LesionSlice(3, None, series.slices[3].sop_instance_uid, box)
+    other = LesionSlice(3, None, "1.2.3.4.5", box)
+    model = {"id": "m", "version": "1", "sha256": ""}
+
+    def lesions(lesion_slice):
+        return SeriesLesions(series.series_uid, model, 0.5, (Lesion(1, 0.9, 3, 1.5, 1.5, None, (lesion_slice,)),), ())
+
+    assert found_in(lesions(own), series)
+    assert not found_in(lesions(other), series)  # same UID, another stack's slices: found again instead

@@ -99,3 +99,16 @@ def test_secondary_capture_of_a_png_slice_exits_2(tmp_path, tiny_shipped_model, 
     assert cli.main(["report", str(tmp_path / "slice.png"), "--slice", "0", "--out", str(tmp_path / "x.dcm")]) == 2
     assert "needs a DICOM source" in capsys.readouterr().err
     assert cli.main(["report", str(tmp_path / "slice.png"), "--slice", "0", "--out", str(tmp_path / "x.png")]) == 0
+
+
+def test_a_series_the_ai_cannot_read_gives_no_report_and_says_why(tmp_path, sample_series_dir, capsys):
+    from lungview.bench.archive import copy_series, new_study
+
+    files = sorted(sample_series_dir.glob("*.dcm"))[:12]
+    folder = tmp_path / "coronal"
+    copy_series(files, folder, new_study("P", "A", "20200101"), ImageOrientationPatient=[1, 0, 0, 0, 0, -1])
+
+    assert cli.main(["report", str(folder), "--slice", "3", "--out", str(tmp_path / "r.pdf")]) == 2
+
+    assert "the AI cannot read this series (not axial: the slices are coronal)" in capsys.readouterr().err
+    assert not (tmp_path / "r.pdf").exists()
