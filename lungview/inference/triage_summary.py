@@ -1,4 +1,4 @@
-"""A series triage result in words and rows for a reader: its findings with their side, its most suspicious slices
+"""A series triage result in words and rows for a reader: its findings with side and size, its most suspicious slices
 with their labels, and one status sentence. Pure functions of the result (the viewer's AI panel shows them)."""
 
 from __future__ import annotations
@@ -20,9 +20,23 @@ def finding_side(lesion: Lesion) -> str:
     return lesion.side or UNKNOWN_SIDE
 
 
+def finding_description(lesion: Lesion) -> str:
+    """Where a finding is and how large: ``right lung, upper zone · 24 × 17 mm · 3.1 mL · solid`` (parts the model
+    did not measure are left out)."""
+    where = f"{finding_side(lesion)} lung" + (f", {lesion.zone} zone" if lesion.zone else "")
+    parts = [where]
+    if lesion.long_axis_mm is not None and lesion.short_axis_mm is not None:
+        parts.append(f"{lesion.long_axis_mm:.0f} × {lesion.short_axis_mm:.0f} mm")
+    if lesion.volume_ml is not None:
+        parts.append(f"{lesion.volume_ml:.1f} mL")
+    if lesion.attenuation:
+        parts.append(lesion.attenuation)
+    return " · ".join(parts)
+
+
 def finding_rows(lesions: SeriesLesions) -> list[tuple[int, float, tuple[int, ...], str]]:
-    """One (rank, score, slice indices, side) row per finding, best first."""
-    return [(lesion.rank, lesion.score, lesion.indices, finding_side(lesion)) for lesion in lesions.findings]
+    """One (rank, score, slice indices, description) row per finding, best first."""
+    return [(lesion.rank, lesion.score, lesion.indices, finding_description(lesion)) for lesion in lesions.findings]
 
 
 def slice_label(series: Series, index: int) -> str:

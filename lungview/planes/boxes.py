@@ -1,13 +1,16 @@
 """Where the AI's lesion findings lie on an axial, coronal or sagittal image. No Qt.
 
-A finding spans axial slices with one box per slice (:class:`lungview.detection.lesions.Lesion`). On its axial
-slices it is that box; on a coronal or sagittal image it is its z-extent by its column (coronal) or row
-(sagittal) extent, marked ``cut`` when the plane shown passes through it.
+A finding spans axial slices with one box and mask per slice (:class:`lungview.detection.lesions.Lesion`). On its
+axial slices it is its outline (its box where the model gave no mask); on a coronal or sagittal image it is its
+z-extent by its column (coronal) or row (sagittal) extent, marked ``cut`` when the plane shown passes through it.
 """
 
 from dataclasses import dataclass
 
-from lungview.detection.lesions import Lesion, SeriesLesions
+import cv2
+import numpy as np
+
+from lungview.detection.lesions import Lesion, LesionSlice, SeriesLesions
 from lungview.planes.reformat import ReformatVolume
 
 
@@ -22,6 +25,21 @@ class PlaneBox:
     label: str
     cut: bool = True
     """True when the image shown passes through the finding (drawn solid), else it is projected (drawn dashed)."""
+    outline: tuple[tuple[tuple[float, float], ...], ...] = ()
+    """The finding's outline on this image: closed polygons of (row, column) pixel corners; empty: draw the box."""
+
+
+def mask_outline(piece: LesionSlice) -> tuple[tuple[tuple[float, float], ...], ...]:
+    """The outer contours of a finding's mask on one slice, in (row, column) image coordinates."""
+    if piece.mask is None:
+        return ()
+    contours, _ = cv2.findContours(piece.mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    row0, col0 = piece.box[0], piece.box[1]
+    return tuple(
+        tuple((float(row0 + y + 0.5), float(col0 + x + 0.5)) for x, y in contour.reshape(-1, 2))
+        for contour in contours
+        if len(contour) >= 3
+    )
 
 
 def finding_label(lesion: Lesion) -> str:
@@ -33,10 +51,10 @@ def axial_boxes(lesions: SeriesLesions | None, index: int) -> list[PlaneBox]:
     """The boxes of the findings that span axial slice ``index``."""
     boxes = []
     for lesion in lesions.findings if lesions is not None else ():
-        box = lesion.box_on(index)
-        if box is not None:
-            row0, col0, row1, col1 = box
-            boxes.append(PlaneBox(row0, col0, row1 + 1, col1 + 1, finding_label(lesion)))
+        piece = next((s for s in lesion.slices if s.index == index), None)
+        if piece is not None:
+            row0, col0, row1, col1 = piece.box
+            boxes.append(PlaneBox(row0, col0, row1 + 1, col1 + 1, finding_label(lesion), outline=mask_outline(piece)))
     return boxes
 
 

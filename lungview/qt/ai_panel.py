@@ -276,8 +276,8 @@ class AiPanel(QWidget):
             self.suspicious_list.addItem(item)
 
     def set_findings(self, findings: list[tuple[int, float, tuple[int, ...], str]] | None) -> None:
-        """List (rank, score, slice indices, side) findings, best first; None before an analysis; an empty list says
-        plainly that no finding reached the threshold."""
+        """List (rank, score, slice indices, description) findings, best first; None before an analysis; an empty
+        list says plainly that no finding reached the threshold."""
         self.findings_list.clear()
         self.findings_list.setVisible(bool(findings))
         if findings is None:
@@ -287,10 +287,10 @@ class AiPanel(QWidget):
             self.findings_label.setText("No finding at or above the model's threshold.")
             return
         self.findings_label.setText(f"{len(findings)} finding(s) at or above the model's threshold (key B: boxes).")
-        for rank, score, indices, side in findings:
+        for rank, score, indices, description in findings:
             middle = indices[len(indices) // 2]
             span = f"slices {indices[0] + 1}–{indices[-1] + 1}" if len(indices) > 1 else f"slice {indices[0] + 1}"
-            item = QListWidgetItem(f"#{rank}  {score:.2f}  {span}  {side} lung")
+            item = QListWidgetItem(f"#{rank}  {score:.2f}  {span}  {description}")
             item.setData(Qt.ItemDataRole.UserRole, middle)
             self.findings_list.addItem(item)
 

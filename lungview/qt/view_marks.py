@@ -27,7 +27,8 @@ def paint_crosshair(painter: QPainter, to_view: ToView, point: tuple[float, floa
 
 
 def paint_boxes(painter: QPainter, to_view: ToView, boxes: list[PlaneBox]) -> list[tuple[QRectF, str]]:
-    """Draw each box (solid when cut, dashed when projected); return where each label goes and its text."""
+    """Draw each finding's outline, else its box (solid when cut, dashed when projected); return where each label
+    goes and its text."""
     labels = []
     for box in boxes:
         rect = QRectF(to_view(box.top, box.left), to_view(box.bottom, box.right))
@@ -35,7 +36,11 @@ def paint_boxes(painter: QPainter, to_view: ToView, boxes: list[PlaneBox]) -> li
         pen.setStyle(Qt.PenStyle.SolidLine if box.cut else Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRect(rect)
+        if box.outline:
+            for polygon in box.outline:
+                painter.drawPolygon(QPolygonF([to_view(row, col) for row, col in polygon]))
+        else:
+            painter.drawRect(rect)
         labels.append((QRectF(rect.left(), rect.top() - 18, 120, 16), box.label))
     return labels
 
