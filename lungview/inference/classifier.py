@@ -99,10 +99,6 @@ class SliceClassifier:
         """Calibrated predictions with OOD scores for 2-D slices (HU when ``has_hu``, else grey 0..255)."""
         return self.classify_batch(self.prepare(images, has_hu)) if len(images) else []
 
-    def cell_logits(self, batch: np.ndarray) -> np.ndarray:
-        """Uncalibrated logits of every cell of the last feature map ``[N, classes, h, w]`` of a preprocessed batch."""
-        raise NotImplementedError
-
     def cam(self, image: np.ndarray, has_hu: bool, class_name: str, method: str = "gradcam") -> np.ndarray:
         """Heatmap in [0, 1] on the grid of ``image`` for ``class_name`` (model attention, not lesion location)."""
         raise NotImplementedError

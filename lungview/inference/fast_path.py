@@ -26,12 +26,12 @@ log = logging.getLogger(__name__)
 
 
 class _ExportedGraph(nn.Module):
-    """``x -> (logits, pooled features, trunk, class maps, head bias)`` of a :class:`Classifier` (no dropout in eval).
+    """``x -> (logits, pooled features, trunk, class maps)`` of a :class:`Classifier` (no dropout in eval).
 
     ``trunk`` is the input of the Grad-CAM target layer ``features[-1]``. ``class_maps`` applies the linear head,
-    without its bias, to every cell of that layer's output: for a global-average-pool or best-cell head the
-    Grad-CAM channel weights are the head's weights divided by the number of cells, so Grad-CAM is the ReLU of
-    these maps up to a scale that its normalisation removes.
+    without its bias, to every position of that layer's output: for a global-average-pool head the Grad-CAM channel
+    weights are the head's weights divided by the number of positions, so Grad-CAM is the ReLU of these maps up to
+    a scale that its normalisation removes.
     """
 
     def __init__(self, network: Classifier):
@@ -43,8 +43,7 @@ class _ExportedGraph(nn.Module):
         feature_map = self.network.features[-1](trunk)
         features = torch.flatten(self.network.pool(feature_map), 1)
         class_maps = nn.functional.conv2d(feature_map, self.network.head.weight[:, :, None, None])
-        head_bias = self.network.head.bias.expand(x.shape[0], -1)
-        return self.network.head(features), features, trunk, class_maps, head_bias
+        return self.network.head(features), features, trunk, class_maps
 
 
 def export_onnx_bytes(network: Classifier, channels: int, size: int) -> bytes:

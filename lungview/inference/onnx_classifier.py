@@ -1,12 +1,12 @@
 """The back end without PyTorch: ONNX Runtime for the network, numpy for calibration, OOD score and Grad-CAM.
 
-Grad-CAM without gradients: both heads LungView ships end in a linear layer on a pooling of the last feature map
-``A`` (global average for the picture models, the best cell for ``ct-tumour-slice``). In either case the gradient of
-class ``c``'s logit, averaged over the ``h × w`` cells as Grad-CAM does, is ``w_ck / (h w)`` for channel ``k``, so
-Grad-CAM is ``ReLU(sum_k w_ck A_k) / (h w)``: the exported ``class_maps`` output, scaled. The normalise, resize and
-normalise-again steps below are those of ``pytorch_grad_cam`` (``BaseCAM.forward``, ``scale_cam_image``), so the
-heatmap equals the PyTorch back end's (``tests/inference/test_onnx_classifier.py`` checks it against
-``pytorch_grad_cam``). Other CAM methods need gradients or eigen-decompositions that only PyTorch provides here.
+Grad-CAM without gradients: the classifiers LungView ships end in a linear layer on the global average pool of the
+last feature map ``A``. The gradient of class ``c``'s logit, averaged over the ``h × w`` positions as Grad-CAM
+does, is ``w_ck / (h w)`` for channel ``k``, so Grad-CAM is ``ReLU(sum_k w_ck A_k) / (h w)``: the exported
+``class_maps`` output, scaled. The normalise, resize and normalise-again steps below are those of
+``pytorch_grad_cam`` (``BaseCAM.forward``, ``scale_cam_image``), so the heatmap equals the PyTorch back end's
+(``tests/ai/test_onnx_classifier.py`` checks it against ``pytorch_grad_cam``). Other CAM methods need gradients or
+eigen-decompositions that only PyTorch provides here.
 """
 
 from __future__ import annotations
@@ -51,10 +51,6 @@ class OnnxClassifier(SliceClassifier):
     def logits_and_features(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Uncalibrated logits ``[N, classes]`` and pooled features ``[N, D]`` of a preprocessed batch."""
         return self.network.run(batch)
-
-    def cell_logits(self, batch: np.ndarray) -> np.ndarray:
-        """Uncalibrated logits of every cell of the last feature map ``[N, classes, h, w]``."""
-        return self.network.cell_logits(batch)
 
     def cam(self, image: np.ndarray, has_hu: bool, class_name: str, method: str = "gradcam") -> np.ndarray:
         """Grad-CAM in [0, 1] on the grid of ``image`` for ``class_name`` (model attention, not lesion location).

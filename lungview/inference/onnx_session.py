@@ -10,14 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 #: Bump when the exported graph changes, so cached or shipped exports of the old graph are not used.
-EXPORT_FORMAT = 4
+EXPORT_FORMAT = 5
 #: The graph's outputs: uncalibrated ``logits`` ``[N, classes]``; pooled ``features`` ``[N, D]`` (for the OOD
 #: score); ``trunk``, the input of the Grad-CAM target layer ``features[-1]`` (so PyTorch Grad-CAM runs only the
-#: last stage and the head); ``class_maps`` ``[N, classes, h, w]``, the head's weights applied to every cell of
-#: the target layer's output without the bias, from which Grad-CAM follows without gradients
-#: (:mod:`lungview.inference.onnx_classifier`); ``head_bias`` ``[N, classes]``, the head's bias, which turns the
-#: class maps into per-cell logits.
-OUTPUTS = ("logits", "features", "trunk", "class_maps", "head_bias")
+#: last stage and the head); ``class_maps`` ``[N, classes, h, w]``, the head's weights applied to every position
+#: of the target layer's output without the bias, from which Grad-CAM follows without gradients
+#: (:mod:`lungview.inference.onnx_classifier`).
+OUTPUTS = ("logits", "features", "trunk", "class_maps")
 #: ONNX Runtime threads inside one call unless the caller gives its own: both cores of the target machines.
 INTRA_OP_THREADS = 2
 
@@ -51,8 +50,3 @@ class OnnxNetwork:
         """Per-class linear maps ``[N, classes, h, w]`` of the target layer's output (head weights, no bias)."""
         (maps,) = self._outputs(["class_maps"], batch)
         return maps
-
-    def cell_logits(self, batch: np.ndarray) -> np.ndarray:
-        """Logits of every cell of the target layer's output ``[N, classes, h, w]`` (the class maps plus the bias)."""
-        maps, bias = self._outputs(["class_maps", "head_bias"], batch)
-        return maps + bias[:, :, None, None]

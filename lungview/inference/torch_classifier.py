@@ -50,16 +50,6 @@ class TorchClassifier(SliceClassifier):
             features = network.embed(torch.from_numpy(batch))
             return network.head(features).numpy(), features.numpy()
 
-    def cell_logits(self, batch: np.ndarray) -> np.ndarray:
-        """Uncalibrated logits of every cell of the last feature map ``[N, classes, h, w]``."""
-        if self.fast_path is not None:
-            return self.fast_path.cell_logits(batch)
-        network = self.model.network
-        with self._torch_lock, torch_threads(self.threads), torch.inference_mode():
-            feature_map = network.features(torch.from_numpy(batch))
-            weight = network.head.weight[:, :, None, None]
-            return torch.nn.functional.conv2d(feature_map, weight, network.head.bias).numpy()
-
     def cam(self, image: np.ndarray, has_hu: bool, class_name: str, method: str = "gradcam") -> np.ndarray:
         """Heatmap in [0, 1] on the grid of ``image`` for ``class_name`` (model attention, not lesion location).
 

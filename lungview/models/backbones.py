@@ -1,9 +1,8 @@
 """Backbones as one ``nn.Sequential`` of stages, and the one factory that builds a network from its architecture.
 
 Every backbone is flattened into ``features`` (see :mod:`lungview.models.network`); :func:`build_classifier` puts
-the head an :class:`~lungview.models.architecture.Architecture` asks for on it: a global average pool, a per-cell
-head (:mod:`lungview.models.cell_classifier`), or a resolution ensemble of such networks
-(:mod:`lungview.models.ensemble`).
+the head an :class:`~lungview.models.architecture.Architecture` asks for on it: a global average pool and a linear
+head, or a resolution ensemble of such networks (:mod:`lungview.models.ensemble`).
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import torch
 from torch import nn
 
 from lungview.models.architecture import Architecture
-from lungview.models.cell_classifier import build_cell_classifier
 from lungview.models.ensemble import build_members, combine
 from lungview.models.network import Classifier
 
@@ -34,12 +32,6 @@ class BackboneSpec:
     normalisation: str
     feature_dim: int
     top_start: int
-    cells: bool = False
-    """Whether a per-cell head (``-cells``) may sit on it."""
-    multi_scale_split: int = 0
-    """For ``-ms`` cell classifiers: the first stage of the stride-32 tail (see ``cell_classifier.multi_scale``)."""
-    multi_scale_dim: int = 0
-    """For ``-ms`` cell classifiers: the channels of the stride-16 map stacked on the stride-32 features."""
 
 
 class _DropConnectBlock(nn.Module):
@@ -120,16 +112,11 @@ def _tiny_cnn(size: int) -> tuple[nn.Sequential, str]:
 BACKBONES: dict[str, BackboneSpec] = {
     spec.name: spec
     for spec in (
-        BackboneSpec(
-            "efficientnet-lite0", "minus_one_to_one", 1280, top_start=16, cells=True,
-            multi_scale_split=12, multi_scale_dim=112,
-        ),
+        BackboneSpec("efficientnet-lite0", "minus_one_to_one", 1280, top_start=16),
         BackboneSpec("mobilenet_v2", "imagenet", 1280, top_start=15),
         BackboneSpec("resnet18", "imagenet", 512, top_start=4),
         BackboneSpec("resnet50", "imagenet", 2048, top_start=4),
-        BackboneSpec(
-            "tiny-cnn", "minus_one_to_one", 16, top_start=2, cells=True, multi_scale_split=1, multi_scale_dim=8
-        ),
+        BackboneSpec("tiny-cnn", "minus_one_to_one", 16, top_start=2),
     )
 }
 
@@ -141,20 +128,13 @@ def _architecture(name: str | Architecture) -> Architecture:
 def backbone_spec(name: str | Architecture) -> BackboneSpec:
     """The spec of one network of architecture ``name`` (feature width and top blocks of its head's input).
 
-    ValueError naming the backbones when the backbone is unknown or cannot carry the cells asked for.
+    ValueError naming the backbones when the backbone is unknown.
     """
     architecture = _architecture(name)
     spec = BACKBONES.get(architecture.backbone)
     if spec is None:
         raise ValueError(f"unknown architecture {architecture.name!r}; choose a backbone of {', '.join(BACKBONES)}")
-    if architecture.cells and not spec.cells:
-        raise ValueError(f"unknown architecture {architecture.name!r}: {spec.name} has no per-cell head")
-    spec = dataclasses.replace(spec, name=architecture.member.name)
-    if architecture.multi_scale:
-        return dataclasses.replace(
-            spec, feature_dim=spec.feature_dim + spec.multi_scale_dim, top_start=spec.multi_scale_split
-        )
-    return spec
+    return dataclasses.replace(spec, name=architecture.member.name)
 
 
 def _backbone(name: str, pretrained: bool, size: int) -> tuple[nn.Sequential, str]:
@@ -179,9 +159,6 @@ def build_classifier(
         return combine(members), source
     spec = backbone_spec(architecture)
     features, source = _backbone(architecture.backbone, pretrained, size)
-    if architecture.cells:
-        split = BACKBONES[architecture.backbone].multi_scale_split
-        return build_cell_classifier(architecture, features, spec.feature_dim, class_count, dropout, split), source
     return Classifier(features, spec.feature_dim, class_count, dropout), source
 
 

@@ -58,7 +58,7 @@ def test_onnx_back_end_matches_pytorch_on_real_slices(model_id, onnx_weights_dir
         assert heatmap.shape == reference.shape == image.shape
         assert np.abs(heatmap - reference).max() < 1e-3, (model_id, class_name)
         peaks.append(heatmap.max())
-    # not only empty maps, which agree trivially (a gated cell model's "no tumour" map is empty by construction)
+    # not only empty maps, which agree trivially
     assert max(peaks) > 0.9
 
 
