@@ -24,6 +24,8 @@ from lungview.volume import Series
 
 #: Slices per network batch.
 BATCH_SIZE = 16
+#: The finder reads a stack of any length; how short a series they accept is the callers' rule (detect, triage).
+MIN_SLICES = 1
 
 
 class Segmenter(Protocol):
@@ -84,7 +86,7 @@ class LesionFinder:
         indices = sorted(images)
         size = int(self.card.segmentation["input_size"])
         resized = np.stack([resize_hu(images[i], size) for i in indices])
-        reason = not_evaluable_reason(series, images)
+        reason = not_evaluable_reason(series, images, min_slices=MIN_SLICES)
         if reason is not None:
             return self._result(series, reason=reason)
         lung = network_lung(resized, series, size / max(series.rows, series.columns))
@@ -105,7 +107,7 @@ class LesionFinder:
     ) -> SeriesLesions:
         """Decode every slice of ``series`` and return its ranked lesion candidates (slices that fail to decode are
         left out; once ``cancelled()`` is true it stops and returns no candidate)."""
-        reason = not_evaluable_reason(series)
+        reason = not_evaluable_reason(series, min_slices=MIN_SLICES)
         if reason is not None:
             return self._result(series, reason=reason)
         store = store or SliceStore(series, max_bytes=1024**3)

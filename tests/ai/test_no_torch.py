@@ -17,7 +17,7 @@ import lungview.paths
 lungview.paths.weights_dir = lambda: Path(sys.argv[1])
 from lungview.cli import main
 status = main(sys.argv[2:])
-heavy = ("torch", "scipy", "sklearn")
+heavy = ("torch", "sklearn")  # scipy.ndimage labels the lesion model's findings
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in heavy and sys.modules[m] is not None)
 print(json.dumps({"status": status, "loaded": loaded}), file=sys.stderr)
 """
@@ -32,7 +32,7 @@ def _run_without_torch(weights_dir, *arguments) -> tuple[str, dict]:
 
 def test_predict_with_grad_cam_without_torch(onnx_weights_dir, sample_series_dir):
     stdout, outcome = _run_without_torch(
-        onnx_weights_dir, "predict", str(sample_series_dir), "--slices", "12,20", "--cam", "--model", "ct-tumour-slice"
+        onnx_weights_dir, "predict", str(sample_series_dir), "--slices", "12,20", "--cam", "--model", "ct-lesion-seg"
     )
     assert outcome == {"status": 0, "loaded": []}
     results = json.loads(stdout)["results"]

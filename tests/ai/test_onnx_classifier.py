@@ -10,6 +10,7 @@ from ai.fakes import BLOB_CENTRE, blob_slice
 
 from lungview.dicom import SliceStore
 from lungview.inference.classifier import BACKEND_VARIABLE, load_classifier, selected_backend
+from lungview.inference.model_choice import LESION_MODEL
 from lungview.inference.onnx_classifier import OnnxClassifier
 from lungview.models import ModelError, list_model_ids
 
@@ -33,7 +34,11 @@ def real_slices(sample_series):
     return [store.load(i) for i in SLICES]
 
 
-@pytest.mark.parametrize("model_id", list_model_ids())
+#: The slice classifiers (the lesion segmentation model ships its own ONNX file: tests/ai/test_lesion_segmenter.py).
+CLASSIFIERS = [m for m in list_model_ids() if m != LESION_MODEL]
+
+
+@pytest.mark.parametrize("model_id", CLASSIFIERS)
 def test_onnx_back_end_matches_pytorch_on_real_slices(model_id, onnx_weights_dir, real_slices):
     onnx = load_classifier(model_id, onnx_weights_dir, backend="onnx")
     assert isinstance(onnx, OnnxClassifier) and onnx.cam_methods == ("gradcam",)
