@@ -89,14 +89,14 @@ def finder_for(spec: ModelSpec) -> LesionFinder:
         if finder is None:
             weights_dir = None if spec.weights_dir is None else Path(spec.weights_dir)
             # the thread count goes to this model's own sessions: nothing process-wide is set
-            classifier = load_classifier(spec.model_id, weights_dir, reuse_export=True, threads=threads_of(spec))
-            sha256 = classifier.card.sha256
+            segmenter = load_classifier(spec.model_id, weights_dir, reuse_export=True, threads=threads_of(spec))
+            sha256 = segmenter.card.sha256
             if sha256 != spec.sha256:
                 raise ModelError(
                     f"the weights of model {spec.model_id!r} on this worker are not those of the run "
                     f"(sha256 {sha256[:12]}…, expected {spec.sha256[:12]}…)"
                 )
-            finder = _finders[key] = LesionFinder(classifier)
+            finder = _finders[key] = LesionFinder(segmenter)
         return finder
 
 

@@ -5,11 +5,12 @@ import shutil
 
 import pytest
 
+from lungview.inference.model_choice import LESION_MODEL
 from lungview.models.card import read_card
 from lungview.paths import weights_dir
 from lungview.qt.ai_controller import install_ai_panel
 
-FINDER = "ct-tumour-slice"
+FINDER = LESION_MODEL
 SENTENCE = "The AI cannot read this series: no lung found."
 
 
@@ -18,7 +19,7 @@ def test_slices_below_the_lungs_say_the_ai_cannot_read_them(qtbot, main_window, 
     from lungview.dicom import scan_paths
 
     if not read_card(weights_dir() / FINDER).lesion_finder:
-        pytest.skip("the shipped ct-tumour-slice is not a lesion finder")
+        pytest.skip("the shipped lesion model is not a lesion finder")
     (series,) = [s for s in scan_paths([shared_data / "dicom" / "4d-lung-113_HM10395-40"]).series if s.modality == "CT"]
     folder = tmp_path / "abdomen"
     folder.mkdir()

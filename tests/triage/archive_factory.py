@@ -70,7 +70,7 @@ def make_archive(
     sample = new_study("TRIAGE-P2", "ACC-2", "20230720")
     sample_files = sorted(sample_series.glob("*.dcm"))
     add(copy_series(sample_files[10 : 10 + slices], root / "p2" / "ct", sample), "done")
-    add(copy_series(sample_files[:3], root / "p2" / "short", sample), "not_evaluable", "too few slices")
+    add(copy_series(sample_files[12:15], root / "p2" / "short", sample), "not_evaluable", "too few slices")
     coronal = [1, 0, 0, 0, 0, -1]
     add(
         copy_series(sample_files[10 : 10 + slices], root / "p2" / "coronal", sample, ImageOrientationPatient=coronal),

@@ -55,7 +55,7 @@ def _worklist_with_one_row(path):
 
 @pytest.mark.parametrize("where", ["model", "cluster", "discovery"])
 def test_ctrl_c_at_any_moment_is_exit_130_and_the_csv_is_still_written(tmp_path, capsys, monkeypatch, where):
-    import lungview.detection
+    import lungview.inference.lesion_segmenter
     import lungview.triage.archive
     import lungview.triage.cluster
 
@@ -63,14 +63,14 @@ def test_ctrl_c_at_any_moment_is_exit_130_and_the_csv_is_still_written(tmp_path,
         raise KeyboardInterrupt
 
     target = {
-        "model": (lungview.detection.LesionFinder, "load"),
+        "model": (lungview.inference.lesion_segmenter, "load_lesion_finder"),
         "cluster": (lungview.triage.cluster, "local_client"),
         "discovery": (lungview.triage.archive, "discover"),
     }[where]
     monkeypatch.setattr(*target, interrupt)
     if where == "discovery":  # a cluster that starts at once: the interruption comes while the archive is read
         monkeypatch.setattr(lungview.triage.cluster, "local_client", lambda plan: contextlib.nullcontext(None))
-        monkeypatch.setattr(lungview.detection.LesionFinder, "load", lambda *args: None)
+        monkeypatch.setattr(lungview.inference.lesion_segmenter, "load_lesion_finder", lambda *args, **kwargs: None)
     _worklist_with_one_row(tmp_path / "w.sqlite")
 
     status = main(["triage", str(tmp_path), "--out", str(tmp_path / "w.sqlite"), "--csv", str(tmp_path / "w.csv")])

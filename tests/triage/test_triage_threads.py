@@ -12,12 +12,14 @@ from lungview.triage import task
 
 @pytest.fixture
 def loads(monkeypatch):
-    """Calls of the task's model loader (a fake returning a classifier whose card has sha256 ``abc``)."""
+    """Calls of the task's model loader (a fake returning a segmenter whose card has sha256 ``abc``)."""
     calls = []
 
     def fake_load(model_id, weights_dir=None, **options):
         calls.append((model_id, options))
-        return SimpleNamespace(card=SimpleNamespace(id=model_id, sha256="abc"))
+        calibration = {"slope": 1.0, "intercept": 0.0}
+        card = SimpleNamespace(id=model_id, sha256="abc", segmentation={"calibration": calibration, "pixel_threshold": 0.5})
+        return SimpleNamespace(card=card)
 
     monkeypatch.setattr(task, "load_classifier", fake_load)
     monkeypatch.setattr(task, "_finders", {})
@@ -28,7 +30,7 @@ def test_the_threads_go_to_the_model_and_nowhere_else(loads, monkeypatch):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     finder = task.finder_for(task.ModelSpec("m", "abc", threads=3))
     assert loads == [("m", {"reuse_export": True, "threads": 3})]
-    assert finder.classifier.card.sha256 == "abc"
+    assert finder.segmenter.card.sha256 == "abc"
     assert "OMP_NUM_THREADS" not in os.environ
     assert onnx_session.INTRA_OP_THREADS == 2
     assert task.finder_for(task.ModelSpec("m", "abc", threads=3)) is finder  # loaded once per process
