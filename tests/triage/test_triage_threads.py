@@ -17,8 +17,8 @@ def loads(monkeypatch):
 
     def fake_load(model_id, weights_dir=None, **options):
         calls.append((model_id, options))
-        calibration = {"slope": 1.0, "intercept": 0.0}
-        card = SimpleNamespace(id=model_id, sha256="abc", segmentation={"calibration": calibration, "pixel_threshold": 0.5})
+        segmentation = {"calibration": {"slope": 1.0, "intercept": 0.0}, "pixel_threshold": 0.5}
+        card = SimpleNamespace(id=model_id, sha256="abc", segmentation=segmentation)
         return SimpleNamespace(card=card)
 
     monkeypatch.setattr(task, "load_classifier", fake_load)
