@@ -96,7 +96,6 @@ ONNX_BACKEND_EXCLUDES = (
     "mpmath",
     "nvidia",
     "sklearn",
-    "scipy",
 )
 
 #: Excluded packages that the real import graph may still show: their importers catch the ImportError and go on

@@ -137,7 +137,11 @@ def dicom_files_json(series, lesions, out_dir: Path) -> dict:
 
 
 def print_table(document: dict) -> None:
-    """A short human-readable summary of the findings."""
+    """A short human-readable summary of the findings: where, slices, centre, size, volume and attenuation."""
+    from types import SimpleNamespace
+
+    from lungview.inference.triage_summary import finding_description
+
     for entry in document["series"]:
         findings = entry["findings"]
         threshold = entry["model"]["threshold"]
@@ -147,7 +151,8 @@ def print_table(document: dict) -> None:
             centre = finding["centre"]
             print(
                 f"  #{finding['rank']} score {finding['score']:.3f}  slices {indices[0]}-{indices[-1]}  "
-                f"centre slice {centre['index']} (row {centre['row']:.0f}, col {centre['col']:.0f})"
+                f"centre slice {centre['index']} (row {centre['row']:.0f}, col {centre['col']:.0f})  "
+                f"{finding_description(SimpleNamespace(**finding))}"
             )
         dicom = entry.get("dicom")
         if dicom is not None:

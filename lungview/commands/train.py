@@ -77,13 +77,13 @@ def given_classifier_options(args: argparse.Namespace) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.data_root.is_dir():
-        print(f"lungview train: no data set folder at {args.data_root}")
-        return 2
     if args.dataset in DEPRECATED_LAYOUTS:
         replacement = DEPRECATED_LAYOUTS[args.dataset]
         print(f"lungview train: {args.dataset!r} is deprecated; use {replacement!r}", file=sys.stderr)
-        args.dataset = DEPRECATED_LAYOUTS[args.dataset]
+        args.dataset = replacement
+    if not args.data_root.is_dir():
+        print(f"lungview train: no data set folder at {args.data_root}", file=sys.stderr)
+        return 2
     if args.dataset == LESION_LAYOUT:
         return _train_lesion_model(args)
     return _train_slice_classifier(args)

@@ -91,6 +91,7 @@ def _export_csv(worklist: Path, csv: Path) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from lungview.inference.lesion_segmenter import load_lesion_finder
+    from lungview.inference.model_choice import current_model_id
     from lungview.models import ModelError
     from lungview.triage.cluster import local_client, plan_local_cluster, quiet_dask_logs, remote_client
     from lungview.triage.progress import format_summary
@@ -99,6 +100,7 @@ def _run(args: argparse.Namespace) -> int:
     from lungview.triage.worklist import Worklist, WorklistError
 
     quiet_dask_logs(args.debug)
+    args.model = current_model_id(args.model)
     try:
         model = model_of(args.model)
     except ModelError as error:

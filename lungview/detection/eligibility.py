@@ -14,8 +14,8 @@ from lungview.volume import Series
 
 #: Fewer slices than this are not a chest CT volume the lesion finder can use.
 MIN_SLICES = 10
-#: Slices further apart than this (mm) are too thick for lesions to span several slices.
-MAX_SLICE_MM = 5.0
+#: Slices further apart than this (mm) are too thick to read: a 10 mm nodule would lie on one slice or none.
+MAX_SLICE_MM = 10.0
 #: Tolerance on :data:`MAX_SLICE_MM`: spacings are measured from positions rounded in the headers.
 _SLICE_MM_TOLERANCE = 0.25
 #: The slice normal must lie within this angle (degrees) of the patient's head-foot axis (a gantry tilt is axial).

@@ -108,7 +108,7 @@ class AiPanel(QWidget):
         self.suspicious_list.setMinimumHeight(self.fontMetrics().height() * 6)
         self.findings_list = QListWidget(self)
         self.findings_list.setToolTip(
-            "Lesion findings at or above the model's threshold; click to go to the centre slice"
+            "Lesion findings at or above the model's threshold; click to go to the middle of its slices"
         )
         self.findings_list.setMinimumHeight(self.fontMetrics().height() * 5)
         self.findings_label = QLabel(self)

@@ -58,7 +58,7 @@ def test_train_evaluate_and_export_a_tiny_model(mini_chest_ct, tmp_path, capsys)
 
 def test_train_reports_a_missing_folder(tmp_path, capsys):
     assert main(["train", "iqothnccd", str(tmp_path / "absent"), "--model-id", "x"]) == 2
-    assert "no data set folder" in capsys.readouterr().out
+    assert "no data set folder" in capsys.readouterr().err
 
 
 def test_train_options_for_averaged_heads_cosine_stage2_and_out_of_fold_temperature(mini_chest_ct, tmp_path, capsys):

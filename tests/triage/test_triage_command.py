@@ -28,6 +28,20 @@ def test_an_archive_with_nothing_to_analyse_ends_with_status_0(tmp_path, capsys)
     assert "0 series in 0 studies" in capsys.readouterr().out
 
 
+def test_the_retired_model_id_triages_with_its_successor(tmp_path, caplog):
+    from lungview.inference.model_choice import LESION_MODEL
+    from lungview.triage.worklist import Worklist
+
+    (tmp_path / "notes.txt").write_text("not DICOM")
+    argv = ["triage", str(tmp_path), "--out", str(tmp_path / "w.sqlite"), "--workers", "1", "--no-progress"]
+
+    assert main([*argv, "--model", "ct-tumour-slice"]) == 0
+
+    assert f"using its successor '{LESION_MODEL}'" in caplog.text
+    with Worklist(tmp_path / "w.sqlite") as worklist:
+        assert worklist.model()["id"] == LESION_MODEL
+
+
 def test_bad_option_values_are_refused_in_one_line(tmp_path, capsys):
     out = str(tmp_path / "w.sqlite")
     for argv, words in (
