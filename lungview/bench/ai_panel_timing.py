@@ -8,13 +8,14 @@ longest stall while the models run.
 import statistics
 import time
 
-from PySide6.QtCore import QEventLoop, QSettings
+from PySide6.QtCore import QSettings
 
 from lungview.bench.heartbeat import Heartbeat as _Heartbeat
 from lungview.bench.heartbeat import wait_for as _wait
 from lungview.inference.cache import ClassifierCache
 from lungview.qt.ai_controller import install_ai_panel
 from lungview.qt.app import application
+from lungview.qt.events import process_events
 from lungview.qt.main_window import MainWindow
 
 TIMEOUT_MS = 300_000
@@ -27,7 +28,7 @@ def _wait_until(condition, timeout_ms: int = TIMEOUT_MS) -> None:
     while not condition():
         if time.monotonic() > deadline:
             raise RuntimeError("the AI benchmark gave up waiting")
-        application().processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        process_events(20)
         time.sleep(0.005)
 
 

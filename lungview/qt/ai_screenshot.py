@@ -2,10 +2,8 @@
 
 import time
 
-from PySide6.QtCore import QEventLoop
-from PySide6.QtWidgets import QApplication
-
 from lungview.qt.ai_controller import AiController
+from lungview.qt.events import process_events
 
 POLL_MS = 20
 
@@ -18,7 +16,7 @@ def show_ai_result(controller: AiController, with_cam: bool, timeout_s: float = 
     deadline = time.monotonic() + timeout_s
     status = controller.panel.status_label
     while time.monotonic() < deadline:
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, POLL_MS)
+        process_events(POLL_MS)
         if controller.current_analysis() is not None and (not with_cam or controller.current_attention() is not None):
             return None
         if status.text().startswith(("No model", "The model could not", "This slice could not", "The attention map")):

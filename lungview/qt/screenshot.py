@@ -12,6 +12,7 @@ from lungview.qt.ai_controller import install_ai_panel
 from lungview.qt.ai_screenshot import show_ai_result
 from lungview.qt.annotation_layer import install_annotations
 from lungview.qt.app import application
+from lungview.qt.events import process_events
 from lungview.qt.main_window import MainWindow
 from lungview.windowing import PRESETS
 
@@ -166,7 +167,7 @@ def save_screenshot(
             window.set_window(PRESETS[window_name])
         if ai_controller is not None and (problem := show_ai_result(ai_controller, cam)):
             raise ScreenshotError(problem)
-        application().processEvents()
+        process_events()
         if not window.grab().save(out, "PNG"):
             raise ScreenshotError(f"could not write {out}")
     finally:

@@ -5,8 +5,8 @@ import itertools
 import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QFont, QFontMetricsF
-from PySide6.QtWidgets import QApplication
 
+from lungview.qt.events import process_events
 from lungview.qt.view_text import CORNERS, layout_corners
 
 LONG_DESCRIPTION = "CT  Thorax 1.0 B70f lung kernel, inspiration, contrast arterial phase (follow-up protocol)"
@@ -24,7 +24,7 @@ def test_corner_texts_of_every_view_stay_apart(qtbot, mpr_window, layout, size):
     window.resize(*size)
     window.set_layout(layout)
     for _ in range(3):  # let the layouts settle at the new size
-        QApplication.processEvents()
+        process_events()
     views = [view for view in window.mpr.views.values() if view.isVisible()]
     assert views
     axial = window.view

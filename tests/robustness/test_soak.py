@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from ai.fakes import SlowFakeClassifier
 from PySide6.QtCore import QSettings, QThreadPool
-from PySide6.QtWidgets import QApplication
 
 from lungview.inference.cache import ClassifierCache
+from lungview.qt.events import process_events
 
 STEPS = int(os.environ.get("LUNGVIEW_SOAK_STEPS", "400"))
 DWELL_EVERY = 25
@@ -59,7 +59,7 @@ def soak_window(qtbot, tmp_path, sample_series_dir):
     controller.cam_action.setChecked(True)
     yield window, controller, fake
     window.close()
-    QApplication.processEvents()
+    process_events()
     left = [t.name for t in threading.enumerate() if t.ident not in threads_before and t.is_alive()]
     assert left == [], f"threads left running after the window closed: {left}"
     assert QThreadPool.globalInstance().activeThreadCount() == 0
@@ -104,7 +104,7 @@ def test_soak_slice_changes_with_analysis_on(qtbot, soak_window):
                 problems.append(f"table shows {shown} on slice {window.current_index()}")
             dwells += 1
         else:
-            QApplication.processEvents()
+            process_events()
         if step + 1 == warm_up:
             gc.collect()
             memory_after_warm_up = resident_mb()
