@@ -29,6 +29,11 @@ def default_source() -> Path:
     return shared if shared.is_dir() else sample_series_dir()
 
 
+def _is_ct_slice(ds) -> bool:
+    """True for a CT image with a position (not the SEG, RTSTRUCT or SR objects beside it)."""
+    return ds.get("Modality") == "CT" and "ImagePositionPatient" in ds
+
+
 def make_benchmark_series(source: Path, folder: Path, count: int = 300) -> list[Path]:
     """Write ``count`` copies of the slices under ``source`` as one new series with new positions and UIDs.
 
@@ -37,9 +42,9 @@ def make_benchmark_series(source: Path, folder: Path, count: int = 300) -> list[
     import pydicom
     from pydicom.uid import generate_uid
 
-    sources = sorted(p for p in source.rglob("*.dcm"))
+    sources = [p for p in sorted(source.rglob("*.dcm")) if _is_ct_slice(pydicom.dcmread(p, stop_before_pixels=True))]
     if not sources:
-        raise FileNotFoundError(f"no .dcm files under {source}")
+        raise FileNotFoundError(f"no CT slice files under {source}")
     series_uid = generate_uid()
     written = []
     for index in range(count):

@@ -6,6 +6,7 @@ Used by ``lungview bench``. Every number comes from this run; nothing is carried
 import importlib.metadata
 import os
 import platform
+import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -171,23 +172,36 @@ def _ai_lines(a: dict) -> list[str]:
         f"longest GUI-thread stall while analysing: {s['longest_gui_stall_ms']:.0f} ms "
         f"vs {gui['longest_gui_stall_ms_idle']:.0f} ms with the window idle (the machine's load alone; "
         f"target <= {a['targets']['longest_gui_stall_ms']:.0f} ms)",
+    ] + _lesion_model_lines(a.get("lesion_model_gui"))
+
+
+def _lesion_model_lines(lesion: dict | None) -> list[str]:
+    if lesion is None:
+        return []
+    first, *later = lesion["click_to_probabilities_ms"]
+    return [
+        f"lesion model {lesion['model']}: first click {first:.0f} ms (analyses the whole {lesion['slices']}-slice "
+        f"series), later clicks {statistics.median(later):.0f} ms median; click to overlay "
+        f"{lesion['click_to_overlay_ms_median']:.0f} ms median"
     ]
 
 
 def _findings_lines(f: dict) -> list[str]:
     t = f["targets"]
-    lines = [
-        f"files to ranked findings ({f['slices']} slices, {encoding}): {f[encoding]['seconds']:.1f} s = "
-        f"{f[encoding]['slices_per_s']:.0f} slices/s ({f[encoding]['findings']} findings; target <= "
-        f"{t['seconds_for_300_slices']:.0f} s for 300)"
-        for encoding in ("uncompressed", "jpeg2000") if encoding in f
-    ]
-    if "present" in f:
-        p = f["present"]
-        lines.append(
-            f"  the slice-by-slice pipeline it replaces, same {p['encoding']} files: {p['seconds']:.1f} s = "
-            f"{p['slices_per_s']:.1f} slices/s; the finder is {p['speed_up']:.1f}x faster"
+    lines = []
+    for encoding in ("uncompressed", "jpeg2000", "jpeg2000_lossy"):
+        if encoding not in f:
+            continue
+        figures, target = f[encoding], t.get(f"{encoding}_slices_per_s")
+        line = (
+            f"files to ranked findings ({f['slices']} slices, {encoding}): {figures['seconds']:.1f} s = "
+            f"{figures['slices_per_s']:.0f} slices/s" + (f" (target >= {target:.0f})" if target else "")
         )
+        if "decode_only" in figures:
+            decode = figures["decode_only"]
+            line += (f"; decoding alone {decode['slices_per_s']:.0f} slices/s, the findings take "
+                     f"{decode['findings_over_decode_time']:.1f}x its time")
+        lines.append(line)
     lines.append(
         f"  longest GUI-thread stall while the findings are computed: {f['longest_gui_stall_ms']:.0f} ms "
         f"(target <= {t['longest_gui_stall_ms']:.0f} ms); model load {f['load_s']:.1f} s"

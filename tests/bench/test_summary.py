@@ -70,3 +70,16 @@ def test_bench_json_stdout_is_pure_json_whatever_libraries_print(monkeypatch, ca
     assert status == 0
     assert json.loads(out)["open_series"]["slices"] == 12.0
     assert "Loaded pretrained weights" in err and "a native library's line" in err
+
+
+def test_findings_figures_stand_beside_decoding_alone(monkeypatch):
+    figures = {
+        "slices": 300, "load_s": 0.1, "longest_gui_stall_ms": 30.0,
+        "uncompressed": {"seconds": 4.25, "slices_per_s": 70.6, "findings": 5,
+                         "decode_only": {"seconds": 1.17, "slices_per_s": 256.6, "findings_over_decode_time": 3.64}},
+        "targets": {"uncompressed_slices_per_s": 40.0, "jpeg2000_slices_per_s": 20.0, "longest_gui_stall_ms": 50.0},
+    }
+    _fake_sections(monkeypatch, findings=lambda slices: figures)
+    text = summary.format_report(summary.run_all(slices=300, log=lambda line: None))
+    assert "(300 slices, uncompressed): 4.2 s = 71 slices/s (target >= 40); decoding alone 257 slices/s" in text
+    assert "longest GUI-thread stall while the findings are computed: 30 ms (target <= 50 ms)" in text
