@@ -381,6 +381,8 @@ class AiController(QObject):
         self.panel.set_out_of_scope(analysis.out_of_scope)
         self.panel.set_status("")
         self.analysis_shown.emit(analysis)
+        if self._ready[analysis.model_id].card.lesion_finder:  # the whole series was analysed for this slice
+            self.series_ai.show_found_lesions(analysis.model_id)
         if self.cam_action.isChecked():
             self._request_cam()
 

@@ -38,7 +38,7 @@ CAM_METHOD_LABELS = {
 #: Tooltip of a method the back end cannot compute (the build without PyTorch computes Grad-CAM only).
 UNAVAILABLE_CAM_METHOD = "needs PyTorch, which this build of LungView does not include"
 DEFAULT_OPACITY_PERCENT = 40
-NO_LUNG_RADS = "No Lung-RADS category from the model: it cannot measure nodule type or size."
+NO_LUNG_RADS = "No Lung-RADS category from the model: the category stays the reader's."
 OUT_OF_SCOPE_STYLE = "background: #c77700; color: white; padding: 3px; border-radius: 3px; font-weight: bold;"
 
 

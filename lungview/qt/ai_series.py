@@ -46,6 +46,8 @@ class SeriesAi(QObject):
         self._lesions = lesions
         self._runner = window.create_runner("ai-triage")
         self._model_id: str | None = None
+        self._shown_key: str | None = None
+        """The key of the series whose result is shown."""
         self._runner.connect_outcomes(
             self._on_triage_finished,
             self._on_triage_failed,
@@ -78,12 +80,21 @@ class SeriesAi(QObject):
         store = self._window.loader.store
         if series is None or store is None or store.series is not series or self._model_id is None:
             return
+        self._shown_key = None
         self.strip.set_probabilities(None)
         self.panel.set_suspicious([])
         self.panel.set_triage_running(True)
         self.panel.set_triage_status(f"Scoring {len(series)} slices with {self._model_id}…")
         job = functools.partial(triage_job, lesions=self._lesions)
         self._runner.submit(job, self._cache, self._model_id, store, with_progress=True)
+
+    def show_found_lesions(self, model_id: str) -> None:
+        """Show the series result of lesion model ``model_id`` once a slice analysis has computed it (its cache
+        answers at once); nothing when another triage model is chosen or the result is already shown."""
+        series = self._window.current_series()
+        if model_id != self._model_id or self.is_running() or series is None or self._shown_key == series.key:
+            return
+        self.analyse()
 
     def cancel(self) -> None:
         """Stop the triage at its next batch; its partial result is dropped."""
@@ -94,6 +105,7 @@ class SeriesAi(QObject):
     def clear(self) -> None:
         """A new series is on screen: stop the triage and remove every result of the old one."""
         self._runner.cancel()
+        self._shown_key = None
         self.panel.set_triage_running(False)
         self.panel.set_triage_status("")
         self.panel.set_suspicious([])
@@ -113,6 +125,7 @@ class SeriesAi(QObject):
         result = outcome.result
         if series is None or series.key != result.series_uid:
             return
+        self._shown_key = series.key
         if outcome.lesions is not None and outcome.lesions.not_evaluable:
             self._show_not_evaluable(outcome.lesions.not_evaluable)
             return

@@ -9,7 +9,7 @@ from lungview.windowing import Window
 
 OVERLAY_LABEL = "model attention — not lesion location"
 IDENTIFIERS_HIDDEN = "Patient identifiers hidden"
-NO_LUNG_RADS = "The model gives no Lung-RADS category: it cannot measure nodule type or size."
+NO_LUNG_RADS = "The model gives no Lung-RADS category: that stays the reader's."
 MAX_METRICS = 6
 
 
