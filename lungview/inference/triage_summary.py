@@ -34,9 +34,12 @@ def finding_description(lesion: Lesion) -> str:
     return " · ".join(parts)
 
 
-def finding_rows(lesions: SeriesLesions) -> list[tuple[int, float, tuple[int, ...], str]]:
-    """One (rank, score, slice indices, description) row per finding, best first."""
-    return [(lesion.rank, lesion.score, lesion.indices, finding_description(lesion)) for lesion in lesions.findings]
+def finding_rows(lesions: SeriesLesions) -> list[tuple[int, float, tuple[int, ...], str, int]]:
+    """One (rank, score, slice indices, description, centre slice index) row per finding, best first."""
+    return [
+        (lesion.rank, lesion.score, lesion.indices, finding_description(lesion), lesion.centre_index)
+        for lesion in lesions.findings
+    ]
 
 
 def slice_label(series: Series, index: int) -> str:

@@ -108,7 +108,7 @@ class AiPanel(QWidget):
         self.suspicious_list.setMinimumHeight(self.fontMetrics().height() * 6)
         self.findings_list = QListWidget(self)
         self.findings_list.setToolTip(
-            "Lesion findings at or above the model's threshold; click to go to the middle of its slices"
+            "Lesion findings at or above the model's threshold; click to go to the finding's centre slice"
         )
         self.findings_list.setMinimumHeight(self.fontMetrics().height() * 5)
         self.findings_label = QLabel(self)
@@ -275,9 +275,9 @@ class AiPanel(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, index)
             self.suspicious_list.addItem(item)
 
-    def set_findings(self, findings: list[tuple[int, float, tuple[int, ...], str]] | None) -> None:
-        """List (rank, score, slice indices, description) findings, best first; None before an analysis; an empty
-        list says plainly that no finding reached the threshold."""
+    def set_findings(self, findings: list[tuple[int, float, tuple[int, ...], str, int]] | None) -> None:
+        """List (rank, score, slice indices, description, centre slice) findings, best first; None before an
+        analysis; an empty list says plainly that no finding reached the threshold."""
         self.findings_list.clear()
         self.findings_list.setVisible(bool(findings))
         if findings is None:
@@ -287,11 +287,10 @@ class AiPanel(QWidget):
             self.findings_label.setText("No finding at or above the model's threshold.")
             return
         self.findings_label.setText(f"{len(findings)} finding(s) at or above the model's threshold (key B: boxes).")
-        for rank, score, indices, description in findings:
-            middle = indices[len(indices) // 2]
+        for rank, score, indices, description, centre in findings:
             span = f"slices {indices[0] + 1}–{indices[-1] + 1}" if len(indices) > 1 else f"slice {indices[0] + 1}"
             item = QListWidgetItem(f"#{rank}  {score:.2f}  {span}  {description}")
-            item.setData(Qt.ItemDataRole.UserRole, middle)
+            item.setData(Qt.ItemDataRole.UserRole, centre)
             self.findings_list.addItem(item)
 
     @Slot(QListWidgetItem)

@@ -29,7 +29,7 @@ def test_series_analysis_lists_findings_marks_the_strip_and_draws_boxes(qtbot, s
     assert strip._findings == [lesion.indices for lesion in lesions.findings]
     top = lesions.findings[0]
     panel.findings_list.itemClicked.emit(panel.findings_list.item(0))
-    assert sample_window.current_index() == top.indices[len(top.indices) // 2]
+    assert sample_window.current_index() == top.centre_index
 
 
 def test_the_table_and_the_strip_give_one_decision_per_slice(qtbot, sample_window, finder_controller):
