@@ -29,6 +29,9 @@ LUNG_CONTACT_PX = 2
 #: Regions smaller than this many network pixels are noise.
 MIN_PIXELS = 4
 ZONES = ("upper", "middle", "lower")
+#: A plane counts towards the lung's cranio-caudal extent when its lung area is at least this share of the
+#: largest plane's: the trachea and larynx above the apices (about 1 % of it) do not.
+LUNG_PLANE_SHARE = 0.03
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,9 @@ def candidate_regions(
     if count == 0:
         return labels, []
     sizes = np.bincount(labels.ravel(), minlength=count + 1)
-    grown = ndimage.grey_dilation(labels, size=(1, 2 * LUNG_CONTACT_PX + 1, 2 * LUNG_CONTACT_PX + 1))
-    touching = set(np.unique(grown[lung & (grown > 0)]).tolist())
+    reach = np.ones((1, 2 * LUNG_CONTACT_PX + 1, 2 * LUNG_CONTACT_PX + 1), bool)
+    near_lung = ndimage.binary_dilation(lung, structure=reach)
+    touching = set(np.unique(labels[near_lung & (labels > 0)]).tolist())
     return labels, [label for label in range(1, count + 1) if sizes[label] >= MIN_PIXELS and label in touching]
 
 
@@ -66,6 +70,28 @@ def network_lung(resized_hu: np.ndarray, series: Series, scale: float) -> np.nda
     """The lung field on the network grid (``scale``: network pixels per slice pixel)."""
     slice_mm, row_mm, column_mm = series.spacing or (2.5, 0.7, 0.7)
     return lung_field(resized_hu, slice_mm * row_mm * column_mm / scale**2 / 1000.0)
+
+
+def lung_end_planes(lung: np.ndarray) -> tuple[int, ...]:
+    """The first and last planes whose lung area is at least :data:`LUNG_PLANE_SHARE` of the largest plane's (the
+    airway above the apices is not lung extent); empty without lung."""
+    areas = lung.sum(axis=(1, 2))
+    if not areas.any():
+        return ()
+    planes = np.flatnonzero(areas >= LUNG_PLANE_SHARE * areas.max())
+    return int(planes[0]), int(planes[-1])
+
+
+def lesion_zone(
+    series: Series, end_indices: Sequence[int], xyz: tuple[float, float, float] | None, row: float, col: float
+) -> str | None:
+    """The zone of a lesion centred at ``xyz`` (pixel ``row``, ``col``), against the lung's end slices measured at
+    the same pixel (so a gantry tilt does not shift it); None where the geometry is unknown."""
+    ends = [pixel_to_patient(series, index, row, col) for index in end_indices]
+    if xyz is None or not ends or any(end is None for end in ends):
+        return None
+    z_values = [end[2] for end in ends]
+    return zone(xyz[2], max(z_values), min(z_values))
 
 
 def zone(z_mm: float, lung_top_mm: float, lung_bottom_mm: float) -> str:
@@ -108,11 +134,7 @@ def lesions_from_map(
     size = probabilities.shape[-1]
     rows, columns = series.rows, series.columns
     labels, kept = candidate_regions(probabilities, lung, calibration.pixel_threshold)
-    lung_planes = np.flatnonzero(lung.any(axis=(1, 2)))
-    z_values = [p[2] for p in (pixel_to_patient(series, indices[i], 0, 0) for i in lung_planes) if p is not None]
-    top, bottom = (max(z_values), min(z_values)) if z_values else (0.0, 0.0)
-    row_mm, column_mm = series.spacing[1:] if series.spacing else (0.7, 0.7)
-    slice_mm = series.spacing[0] if series.spacing else 2.5
+    lung_ends = lung_end_planes(lung)
     found = []
     objects = ndimage.find_objects(labels)
     for label in kept:
@@ -145,7 +167,7 @@ def lesions_from_map(
         r, c = np.nonzero(masks[centre_at])
         centre_row, centre_col = float(r.mean()), float(c.mean())
         xyz = pixel_to_patient(series, centre_index, centre_row, centre_col)
-        size_of = measure(masks, hu_planes, (row_mm, column_mm), slice_mm)
+        size_of = measure(masks, hu_planes, series.spacing)
         found.append(
             Lesion(
                 rank=0,
@@ -161,7 +183,7 @@ def lesions_from_map(
                 mean_hu=size_of.mean_hu,
                 attenuation=size_of.attenuation,
                 side=side(series, centre_index, centre_col, body_centre_column(images[centre_index]), centre_row),
-                zone=zone(xyz[2], top, bottom) if xyz is not None and z_values else None,
+                zone=lesion_zone(series, [indices[p] for p in lung_ends], xyz, centre_row, centre_col),
             )
         )
     found.sort(key=lambda lesion: -lesion.score)

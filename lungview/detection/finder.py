@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from lungview.detection.components import Calibration, lesions_from_map, network_lung, slice_scores
-from lungview.detection.eligibility import not_evaluable_reason
+from lungview.detection.eligibility import NO_LUNG, not_evaluable_reason
 from lungview.detection.lesions import SeriesLesions
 from lungview.dicom import DecodeError, SliceStore
 from lungview.models.lesion_input import network_inputs, resize_hu
@@ -26,6 +26,8 @@ from lungview.volume import Series
 BATCH_SIZE = 16
 #: The finder reads a stack of any length; how short a series they accept is the callers' rule (detect, triage).
 MIN_SLICES = 1
+#: Why a series none of whose slices could be decoded was not read.
+NO_SLICE_DECODED = "no slice could be decoded"
 
 
 class Segmenter(Protocol):
@@ -90,6 +92,8 @@ class LesionFinder:
         if reason is not None:
             return self._result(series, reason=reason)
         lung = network_lung(resized, series, size / max(series.rows, series.columns))
+        if not lung.any():  # e.g. lungs cut by the field of view: nothing can be looked at, never "nothing found"
+            return self._result(series, reason=NO_LUNG)
         positions = np.array([series.slices[i].z for i in indices], np.float64)
         probabilities = self.probability_volume(resized, positions, lung, cancelled)
         if probabilities is None:
@@ -123,5 +127,5 @@ class LesionFinder:
             if progress is not None:
                 progress(index + 1, len(series))
         if not images:
-            return self._result(series)
+            return self._result(series, reason=NO_SLICE_DECODED)
         return self.find_in_images(series, images, cancelled)

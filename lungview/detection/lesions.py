@@ -47,7 +47,7 @@ class Lesion:
     long_axis_mm: float | None = None
     """Longest in-plane diameter on the axial slice where the lesion is largest (as readers measure it)."""
     short_axis_mm: float | None = None
-    """Longest diameter perpendicular to the long axis on that slice."""
+    """The lesion's extent perpendicular to the long axis on that slice."""
     volume_ml: float | None = None
     mean_hu: float | None = None
     attenuation: str | None = None

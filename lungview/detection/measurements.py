@@ -2,7 +2,9 @@
 
 The long axis is the longest in-plane diameter on the axial slice where the lesion's area is largest, and the short
 axis the lesion's extent perpendicular to it on that slice, as readers measure nodules (Fleischner Society, 2017;
-Lung-RADS v2022). The attenuation follows the share of the lesion's voxels denser than :data:`SOLID_HU`.
+Lung-RADS v2022). The attenuation follows the share of the lesion's core voxels denser than :data:`SOLID_HU`: the
+rim and the end slices, blurred with the lung around them by partial volume, would make small solid nodules look
+part-solid. Without a known pixel spacing the sizes are not given.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ GROUND_GLASS_SHARE = 0.2
 
 @dataclass(frozen=True)
 class LesionSize:
-    long_axis_mm: float
-    short_axis_mm: float
-    volume_ml: float
+    long_axis_mm: float | None
+    short_axis_mm: float | None
+    volume_ml: float | None
     mean_hu: float
     attenuation: str
 
@@ -56,14 +58,27 @@ def attenuation(hu_values: np.ndarray) -> str:
     return "ground-glass" if share < GROUND_GLASS_SHARE else "part-solid"
 
 
+def core_values(masks: list[np.ndarray], hu_planes: list[np.ndarray]) -> np.ndarray:
+    """HU of the lesion's core: each mask eroded by one pixel, without the end slices when it spans three or more;
+    the whole lesion when the core is empty."""
+    kept = range(1, len(masks) - 1) if len(masks) >= 3 else range(len(masks))
+    kernel = np.ones((3, 3), np.uint8)
+    core = [hu_planes[i][cv2.erode(masks[i].astype(np.uint8), kernel).astype(bool)] for i in kept]
+    values = np.concatenate(core) if core else np.empty(0)
+    return values if values.size else np.concatenate([hu[mask] for mask, hu in zip(masks, hu_planes)])
+
+
 def measure(
-    masks: list[np.ndarray], hu_planes: list[np.ndarray], pixel_mm: tuple[float, float], slice_mm: float
+    masks: list[np.ndarray], hu_planes: list[np.ndarray], spacing_mm: tuple[float, float, float] | None
 ) -> LesionSize:
-    """The size of a lesion given its mask and HU on each slice it spans (same order), in mm, mL and HU."""
-    areas = [int(mask.sum()) for mask in masks]
-    largest = int(np.argmax(areas))
-    long_axis, short_axis = axes_mm(masks[largest], *pixel_mm)
+    """The size of a lesion given its mask and HU on each slice it spans (same order), in mm, mL and HU;
+    ``spacing_mm`` is (slice step, row, column), None when unknown (then no size is given)."""
     values = np.concatenate([hu[mask] for mask, hu in zip(masks, hu_planes)])
-    volume = sum(areas) * pixel_mm[0] * pixel_mm[1] * slice_mm / 1000.0
-    return LesionSize(round(long_axis, 1), round(short_axis, 1), round(volume, 2), round(float(values.mean()), 1),
-                      attenuation(values))
+    mean_hu, kind = round(float(values.mean()), 1), attenuation(core_values(masks, hu_planes))
+    if spacing_mm is None:
+        return LesionSize(None, None, None, mean_hu, kind)
+    slice_mm, row_mm, column_mm = spacing_mm
+    areas = [int(mask.sum()) for mask in masks]
+    long_axis, short_axis = axes_mm(masks[int(np.argmax(areas))], row_mm, column_mm)
+    volume = sum(areas) * row_mm * column_mm * slice_mm / 1000.0
+    return LesionSize(round(long_axis, 1), round(short_axis, 1), round(volume, 3), mean_hu, kind)

@@ -60,7 +60,7 @@ class LesionSegmenter:
     def probabilities(self, inputs: np.ndarray) -> np.ndarray:
         """``[n, size, size]`` tumour probabilities of network inputs ``[n, 3, size, size]``."""
         (logits,) = self._session.run(["logits"], {"input": np.ascontiguousarray(inputs, np.float32)})
-        return (1.0 / (1.0 + np.exp(-logits[:, 0]))).astype(np.float32)
+        return (1.0 / (1.0 + np.exp(-np.clip(logits[:, 0], -80.0, 80.0)))).astype(np.float32)
 
     def attention(self, inputs: np.ndarray) -> np.ndarray:
         """Grad-CAM of the tumour output (module docstring), ``[n, size / 4, size / 4]``, not normalised."""

@@ -1,11 +1,16 @@
 """The lesion finder on a synthetic chest phantom with a stand-in network: components, measurements, one decision."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from detection.phantom import NODULE, NODULE_RADIUS_MM, PIXEL_MM, SHAPE, SLICE_MM, phantom
 
 from lungview.detection.components import Calibration
-from lungview.detection.finder import LesionFinder
+from lungview.detection.eligibility import NO_LUNG
+from lungview.detection.finder import NO_SLICE_DECODED, LesionFinder
+from lungview.detection.measurements import attenuation, measure
+from lungview.dicom import DecodeError
 from lungview.models.lesion_input import SquareGeometry, resize_hu
 from lungview.volume import Series, SliceRef
 
@@ -110,3 +115,43 @@ def test_resize_pads_a_rectangular_slice_with_air():
     resized = resize_hu(np.zeros((100, 200), np.float32), 50)
     assert resized.shape == (50, 50)
     assert resized[0, 25] == pytest.approx(-1024.0) and resized[25, 25] == pytest.approx(0.0)
+
+
+def test_lungs_cut_by_the_field_of_view_are_not_evaluable_rather_than_clean():
+    volume = phantom(20)[:, :, :100]  # the right lung runs into the image's right edge: not enclosed by the body
+    series = dataclasses.replace(phantom_series(20), columns=100)
+    finder = LesionFinder(StandInSegmenter(blob_planes(20, NODULE[1:], 8, range(8, 13))))
+    lesions = finder.find_in_images(series, dict(enumerate(volume)))
+    assert lesions.not_evaluable == NO_LUNG and lesions.candidates == ()
+
+
+def test_a_series_none_of_whose_slices_decode_is_not_evaluable():
+    class Undecodable:
+        def prefetch(self, indices, cancelled=None):
+            pass
+
+        def load(self, index):
+            raise DecodeError("broken")
+
+    finder = LesionFinder(StandInSegmenter(blob_planes(20, NODULE[1:], 8, range(8, 13))))
+    lesions = finder.find(phantom_series(20), Undecodable())
+    assert lesions.not_evaluable == NO_SLICE_DECODED and set(lesions.slice_scores) == {None}
+
+
+def test_a_small_solid_nodule_blurred_at_its_rim_is_solid():
+    rows, cols = np.mgrid[:21, :21]
+    distance = np.hypot(rows - 10, cols - 10)
+    disc, core = distance <= 4, distance <= 2.5
+    plane = np.where(core, 40.0, np.where(disc, -450.0, -850.0)).astype(np.float32)  # partial volume at the rim
+    end = np.where(disc, -500.0, -850.0).astype(np.float32)
+    masks, planes = [disc, disc, disc], [end, plane, end]
+    assert attenuation(np.concatenate([p[m] for m, p in zip(masks, planes)])) != "solid"  # the whole mask
+    assert measure(masks, planes, (1.25, 0.7, 0.7)).attenuation == "solid"
+
+
+def test_sizes_need_a_known_spacing():
+    disc = np.hypot(*(np.mgrid[:21, :21] - 10)) <= 4
+    hu = np.where(disc, 40.0, -850.0).astype(np.float32)
+    size = measure([disc], [hu], None)
+    assert (size.long_axis_mm, size.short_axis_mm, size.volume_ml) == (None, None, None)
+    assert size.mean_hu == 40.0 and size.attenuation == "solid"
