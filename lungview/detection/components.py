@@ -134,7 +134,7 @@ def lesions_from_map(
     size = probabilities.shape[-1]
     rows, columns = series.rows, series.columns
     labels, kept = candidate_regions(probabilities, lung, calibration.pixel_threshold)
-    lung_ends = lung_end_planes(lung)
+    lung_end_indices = [indices[plane] for plane in lung_end_planes(lung)]
     found = []
     objects = ndimage.find_objects(labels)
     for label in kept:
@@ -183,7 +183,7 @@ def lesions_from_map(
                 mean_hu=size_of.mean_hu,
                 attenuation=size_of.attenuation,
                 side=side(series, centre_index, centre_col, body_centre_column(images[centre_index]), centre_row),
-                zone=lesion_zone(series, [indices[p] for p in lung_ends], xyz, centre_row, centre_col),
+                zone=lesion_zone(series, lung_end_indices, xyz, centre_row, centre_col),
             )
         )
     found.sort(key=lambda lesion: -lesion.score)

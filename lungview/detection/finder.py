@@ -86,11 +86,11 @@ class LesionFinder:
         """Lesions of ``series`` whose decoded HU slices are ``images`` (slice index -> HU; slices missing from
         it are gaps and get no score)."""
         indices = sorted(images)
-        size = int(self.card.segmentation["input_size"])
-        resized = np.stack([resize_hu(images[i], size) for i in indices])
         reason = not_evaluable_reason(series, images, min_slices=MIN_SLICES)
         if reason is not None:
             return self._result(series, reason=reason)
+        size = int(self.card.segmentation["input_size"])
+        resized = np.stack([resize_hu(images[i], size) for i in indices])
         lung = network_lung(resized, series, size / max(series.rows, series.columns))
         if not lung.any():  # e.g. lungs cut by the field of view: nothing can be looked at, never "nothing found"
             return self._result(series, reason=NO_LUNG)

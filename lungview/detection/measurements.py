@@ -59,13 +59,11 @@ def attenuation(hu_values: np.ndarray) -> str:
 
 
 def core_values(masks: list[np.ndarray], hu_planes: list[np.ndarray]) -> np.ndarray:
-    """HU of the lesion's core: each mask eroded by one pixel, without the end slices when it spans three or more;
-    the whole lesion when the core is empty."""
+    """HU of the lesion's core: each mask eroded by one pixel, without the end slices when it spans three or more
+    (empty when nothing is left)."""
     kept = range(1, len(masks) - 1) if len(masks) >= 3 else range(len(masks))
     kernel = np.ones((3, 3), np.uint8)
-    core = [hu_planes[i][cv2.erode(masks[i].astype(np.uint8), kernel).astype(bool)] for i in kept]
-    values = np.concatenate(core) if core else np.empty(0)
-    return values if values.size else np.concatenate([hu[mask] for mask, hu in zip(masks, hu_planes)])
+    return np.concatenate([hu_planes[i][cv2.erode(masks[i].astype(np.uint8), kernel).astype(bool)] for i in kept])
 
 
 def measure(
@@ -74,7 +72,8 @@ def measure(
     """The size of a lesion given its mask and HU on each slice it spans (same order), in mm, mL and HU;
     ``spacing_mm`` is (slice step, row, column), None when unknown (then no size is given)."""
     values = np.concatenate([hu[mask] for mask, hu in zip(masks, hu_planes)])
-    mean_hu, kind = round(float(values.mean()), 1), attenuation(core_values(masks, hu_planes))
+    core = core_values(masks, hu_planes)
+    mean_hu, kind = round(float(values.mean()), 1), attenuation(core if core.size else values)
     if spacing_mm is None:
         return LesionSize(None, None, None, mean_hu, kind)
     slice_mm, row_mm, column_mm = spacing_mm
